@@ -12,14 +12,14 @@ namespace clawbot::test {
 
 std::string shared_dir() {
     const char* dir = std::getenv("CLAWBOT_SHARED_DIR");
-    return dir ? dir : "../shared";
+    return dir ? dir : CLAWBOT_SHARED_DIR_DEFAULT;
 }
 
 std::string shared_path(const std::string& relative) { return shared_dir() + "/" + relative; }
 
 std::string clawbot_bin() {
     const char* bin = std::getenv("CLAWBOT_BIN");
-    return bin ? bin : "./clawbot";
+    return bin ? bin : CLAWBOT_BIN_DEFAULT;
 }
 
 std::string read_file(const std::string& path) {

@@ -1,0 +1,89 @@
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <random>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "engine/model/generator.h"
+#include "engine/model/model.h"
+
+namespace clawbot::cli {
+namespace {
+
+double median(std::vector<double> v) {
+    std::sort(v.begin(), v.end());
+    const size_t n = v.size();
+    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+}
+
+double seconds_since(std::chrono::steady_clock::time_point start) {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+TokenId argmax(std::span<const float> logits) {
+    return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
+}
+
+}  // namespace
+
+// Prefill: the whole random prompt in one batch. Decode: one token at a
+// time, greedy, as a user's stream would. One untimed warm-up run first so
+// page faults of the mapped weights are not counted.
+int run_bench(const BenchOptions& o) {
+    auto model = Model::load(o.model);
+    if (!model) return fail(model.error().message);
+    const Model& m = **model;
+    const int ctx = o.prompt_tokens + o.gen_tokens + 1;
+    const int threads = resolve_threads(o.threads);
+    ThreadPool pool(threads);
+    Generator gen(m, pool, ctx, o.prompt_tokens);
+
+    std::mt19937 rng(42);
+    std::uniform_int_distribution<TokenId> pick(0, m.config().n_vocab - 1);
+    std::vector<TokenId> prompt(static_cast<size_t>(o.prompt_tokens));
+    for (TokenId& t : prompt) t = pick(rng);
+
+    std::vector<double> prefill_rates, decode_rates;
+    for (int run = 0; run <= o.repetitions; ++run) {
+        gen.reset();
+        auto start = std::chrono::steady_clock::now();
+        auto logits = gen.feed(prompt);
+        if (!logits) return fail(logits.error().message);
+        const double prefill_s = seconds_since(start);
+        TokenId next = argmax(*logits);
+        start = std::chrono::steady_clock::now();
+        for (int i = 0; i < o.gen_tokens; ++i) {
+            logits = gen.feed(std::span<const TokenId>(&next, 1));
+            if (!logits) return fail(logits.error().message);
+            next = argmax(*logits);
+        }
+        const double decode_s = seconds_since(start);
+        if (run == 0) continue;  // warm-up
+        prefill_rates.push_back(o.prompt_tokens / prefill_s);
+        decode_rates.push_back(o.gen_tokens / decode_s);
+    }
+    const double prefill = median(prefill_rates), decode = median(decode_rates);
+    if (o.json) {
+        nlohmann::json out{{"model", o.model},
+                           {"prefill_tok_s", prefill},
+                           {"decode_tok_s", decode},
+                           {"prompt_tokens", o.prompt_tokens},
+                           {"gen_tokens", o.gen_tokens},
+                           {"threads", threads},
+                           {"repetitions", o.repetitions},
+                           {"prefill_runs_tok_s", prefill_rates},
+                           {"decode_runs_tok_s", decode_rates}};
+        std::cout << out.dump() << "\n";
+    } else {
+        std::printf("model %s, %d threads, median of %d runs\n", o.model.c_str(), threads, o.repetitions);
+        std::printf("prefill %d tokens: %.2f tok/s\n", o.prompt_tokens, prefill);
+        std::printf("decode  %d tokens: %.2f tok/s\n", o.gen_tokens, decode);
+    }
+    return 0;
+}
+
+}  // namespace clawbot::cli

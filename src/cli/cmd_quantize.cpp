@@ -1,0 +1,67 @@
+#include <iostream>
+#include <string>
+
+#include "cli/commands.h"
+#include "cli/tensor_convert.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/gguf/gguf_writer.h"
+#include "engine/tensor/kernels.h"
+
+namespace clawbot::cli {
+namespace {
+
+bool is_weight_matrix(const gguf::TensorInfo& t) {
+    const std::string_view name = t.name;
+    return t.n_dims == 2 && name.size() > 7 && name.substr(name.size() - 7) == ".weight";
+}
+
+}  // namespace
+
+// Streams tensor by tensor from the mapped input: 2-D weights are
+// converted, everything else (norms, biases) is copied unchanged.
+int run_quantize(const QuantizeOptions& o) {
+    DType target;
+    if (!parse_write_type(o.type, target)) return fail("unsupported --type '" + o.type + "' (use q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32)");
+    auto file = gguf::GgufFile::open(o.input);
+    if (!file) return fail(file.error().message);
+    const gguf::GgufFile& in = **file;
+    for (const gguf::TensorInfo& t : in.tensors()) {
+        if (is_weight_matrix(t) && t.type != DType::F32 && t.type != DType::F16 && t.type != DType::BF16) {
+            return fail(o.input + ": tensor '" + std::string(t.name) + "' is already " + std::string(dtype_name(t.type)) +
+                        "; quantize needs F32, F16 or BF16 weights");
+        }
+    }
+    ThreadPool pool(resolve_threads(o.threads));
+    gguf::GgufWriter out;
+    for (const auto& [key, value] : in.metadata()) {
+        if (key == "general.file_type" || key == "general.alignment") continue;
+        out.copy_value(std::string(key), value);
+    }
+    out.set_u32("general.file_type", file_type_of(target));
+    out.set_u32("general.quantization_version", 2);
+    int fallbacks = 0;
+    for (const gguf::TensorInfo& t : in.tensors()) {
+        std::vector<uint64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
+        if (!is_weight_matrix(t)) {
+            out.add_tensor(std::string(t.name), t.type, ne, std::vector<uint8_t>(t.data, t.data + t.n_bytes));
+            continue;
+        }
+        const int64_t cols = static_cast<int64_t>(t.ne[0]), rows = static_cast<int64_t>(t.ne[1]);
+        const DType dst = storage_type_for(target, cols);
+        fallbacks += dst != target;
+        const gguf::TensorInfo* src = &t;
+        out.add_tensor(std::string(t.name), dst, ne, [src, cols, rows, dst, &pool](uint8_t* bytes, size_t) {
+            const auto dequantize = kernels::kernels(src->type)->dequantize;
+            const size_t src_stride = row_bytes(src->type, cols);
+            convert_rows(pool, dst, rows, cols, [&](int64_t r, float* row) { dequantize(src->data + static_cast<size_t>(r) * src_stride, row, cols); }, bytes);
+        });
+    }
+    auto written = out.write(o.output);
+    if (!written) return fail(written.error().message);
+    std::cerr << "clawbot: wrote " << o.output << " (" << in.tensors().size() << " tensors, type " << dtype_name(target);
+    if (fallbacks) std::cerr << "; " << fallbacks << " tensors with rows too short for it kept in a wider type";
+    std::cerr << ")\n";
+    return 0;
+}
+
+}  // namespace clawbot::cli

@@ -1,0 +1,69 @@
+#pragma once
+// Options and entry points of the `clawbot` subcommands. main.cpp parses the
+// command line into these structs; each command lives in its own file and
+// returns the process exit code.
+#include <cstdint>
+#include <string>
+
+namespace clawbot::cli {
+
+struct GenerateOptions {
+    std::string model;
+    std::string prompt;
+    int max_tokens = 128;
+    float temperature = 0.8f;
+    int top_k = 40;
+    float top_p = 0.95f;
+    float min_p = 0.05f;
+    float repeat_penalty = 1.0f;
+    float frequency_penalty = 0.0f;
+    float presence_penalty = 0.0f;
+    uint64_t seed = 0;
+    int threads = 0;  // 0 = physical cores
+    int ctx_size = 2048;
+    bool json = false;
+};
+int run_generate(const GenerateOptions& o);
+
+struct TokenizeOptions {
+    std::string model;
+    std::string text;
+    bool no_bos = false;
+    bool parse_special = false;
+};
+int run_tokenize(const TokenizeOptions& o);
+
+struct BenchOptions {
+    std::string model;
+    int prompt_tokens = 128;
+    int gen_tokens = 32;
+    int threads = 0;
+    int repetitions = 3;
+    bool json = false;
+};
+int run_bench(const BenchOptions& o);
+
+struct QuantizeOptions {
+    std::string input;
+    std::string output;
+    std::string type;
+    int threads = 0;
+};
+int run_quantize(const QuantizeOptions& o);
+
+struct MakeModelOptions {
+    std::string shape;
+    std::string type = "f32";
+    std::string output;
+    std::string vocab_from;  // copy tokenizer.* metadata from this GGUF
+    uint64_t seed = 1;
+    int threads = 0;
+};
+int run_make_model(const MakeModelOptions& o);
+
+// Prints "clawbot: error: MESSAGE" on one line of stderr; returns 1.
+int fail(const std::string& message);
+// Thread count to use: the option if positive, else the physical cores.
+int resolve_threads(int requested);
+
+}  // namespace clawbot::cli

@@ -1,0 +1,82 @@
+// `clawbot` command line: parses arguments and hands each subcommand its
+// options struct.
+#include <CLI/CLI.hpp>
+
+#include "cli/commands.h"
+
+namespace {
+
+using namespace clawbot::cli;
+
+void add_sampling_options(CLI::App* cmd, GenerateOptions& o) {
+    cmd->add_option("--temperature", o.temperature, "Sampling temperature; 0 is greedy")->capture_default_str();
+    cmd->add_option("--top-k", o.top_k, "Keep the k most likely tokens (0 = off)")->capture_default_str();
+    cmd->add_option("--top-p", o.top_p, "Nucleus sampling threshold (1 = off)")->capture_default_str();
+    cmd->add_option("--min-p", o.min_p, "Drop tokens below this fraction of the best (0 = off)")->capture_default_str();
+    cmd->add_option("--repeat-penalty", o.repeat_penalty, "Penalty for recently seen tokens (1 = off)")->capture_default_str();
+    cmd->add_option("--frequency-penalty", o.frequency_penalty, "Subtracted per occurrence")->capture_default_str();
+    cmd->add_option("--presence-penalty", o.presence_penalty, "Subtracted once per seen token")->capture_default_str();
+    cmd->add_option("--seed", o.seed, "Random seed: the same seed gives the same output")->capture_default_str();
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"clawbot: a self-hosted AI chat service with its own GGUF inference engine"};
+    app.require_subcommand(1);
+    app.set_version_flag("--version", "clawbot 0.1.0");
+
+    GenerateOptions gen;
+    auto* generate = app.add_subcommand("generate", "Continue a prompt with a local GGUF model");
+    generate->add_option("--model,-m", gen.model, "Path to a GGUF model")->required();
+    generate->add_option("--prompt,-p", gen.prompt, "Prompt text")->required();
+    generate->add_option("--max-tokens,-n", gen.max_tokens, "Stop after this many tokens")->capture_default_str()->check(CLI::NonNegativeNumber);
+    add_sampling_options(generate, gen);
+    generate->add_option("--threads,-t", gen.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
+    generate->add_option("--ctx-size", gen.ctx_size, "Context size in tokens")->capture_default_str()->check(CLI::Range(16, 1 << 20));
+    generate->add_flag("--json", gen.json, "Print one JSON object: prompt_tokens, tokens, text");
+
+    TokenizeOptions tok;
+    auto* tokenize = app.add_subcommand("tokenize", "Print the token ids of a text as a JSON array");
+    tokenize->add_option("--model,-m", tok.model, "GGUF model or vocabulary-only file")->required();
+    tokenize->add_flag("--no-bos", tok.no_bos, "Do not add BOS/EOS");
+    tokenize->add_flag("--parse-special", tok.parse_special, "Turn special-token text into special tokens");
+    tokenize->add_option("text", tok.text, "Text to tokenize")->required();
+
+    BenchOptions bench;
+    auto* bench_cmd = app.add_subcommand("bench", "Measure prefill and decode speed (median of several runs)");
+    bench_cmd->add_option("--model,-m", bench.model, "Path to a GGUF model")->required();
+    bench_cmd->add_option("--prompt-tokens", bench.prompt_tokens, "Prompt length")->capture_default_str()->check(CLI::Range(1, 65536));
+    bench_cmd->add_option("--gen-tokens", bench.gen_tokens, "Tokens to decode")->capture_default_str()->check(CLI::Range(1, 65536));
+    bench_cmd->add_option("--threads,-t", bench.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
+    bench_cmd->add_option("--repetitions,-r", bench.repetitions, "Runs to take the median of")->capture_default_str()->check(CLI::Range(1, 100));
+    bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
+
+    QuantizeOptions quant;
+    auto* quantize = app.add_subcommand("quantize", "Convert an F32/F16 GGUF model to a quantized type");
+    quantize->add_option("input", quant.input, "Source GGUF (F32 or F16 weights)")->required();
+    quantize->add_option("output", quant.output, "Destination GGUF")->required();
+    quantize->add_option("--type", quant.type, "q8_0, q4_0, q4_k, q6_k, f16 or bf16")->required();
+    quantize->add_option("--threads,-t", quant.threads, "Worker threads")->check(CLI::NonNegativeNumber);
+
+    MakeModelOptions mk;
+    auto* make_model = app.add_subcommand("make-model", "Write a random-weight GGUF model of a named shape (benchmarks, tests)");
+    make_model->add_option("--shape", mk.shape, "tinyllama-1.1b, llama-7b, bench-125m, test-tiny, test-small")->required();
+    make_model->add_option("--type", mk.type, "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k")->capture_default_str();
+    make_model->add_option("--out,-o", mk.output, "Destination GGUF")->required();
+    make_model->add_option("--vocab-from", mk.vocab_from, "Copy the tokenizer from this GGUF (its vocabulary size wins)");
+    make_model->add_option("--seed", mk.seed, "Random seed")->capture_default_str();
+    make_model->add_option("--threads,-t", mk.threads, "Worker threads")->check(CLI::NonNegativeNumber);
+
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    }
+    if (*generate) return run_generate(gen);
+    if (*tokenize) return run_tokenize(tok);
+    if (*bench_cmd) return run_bench(bench);
+    if (*quantize) return run_quantize(quant);
+    if (*make_model) return run_make_model(mk);
+    return 1;
+}

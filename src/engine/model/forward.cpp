@@ -1,0 +1,229 @@
+#include "engine/model/forward.h"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include "engine/model/ops.h"
+#include "engine/tensor/f16_vector.h"
+#include "engine/tensor/kernels.h"
+
+namespace clawbot {
+
+// Activations for up to max_tokens tokens, row-major, one row per token.
+struct ForwardPass::Scratch {
+    std::vector<float> x;       // residual stream      [T][dim]
+    std::vector<float> xn;      // normalized input     [T][max(dim, q_dim)]
+    std::vector<float> q;       // queries              [T][q_dim]
+    std::vector<float> k;       // keys                 [T][kv_dim]
+    std::vector<float> v;       // values               [T][kv_dim]
+    std::vector<float> att;     // attention output     [T][q_dim]
+    std::vector<float> proj;    // attn/ffn projection  [T][dim]
+    std::vector<float> gate;    // ffn gate             [T][ffn]
+    std::vector<float> up;      // ffn up               [T][ffn]
+    std::vector<float> rope;    // cos/sin per token    [T][rope_dims]
+    std::vector<uint16_t> acc;  // per thread           [threads][head_dim]
+    std::vector<int32_t> logit_rows;  // batch indexes of tokens that want logits
+};
+
+ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context)
+    : model_(model),
+      cfg_(model.config()),
+      kv_(kv),
+      pool_(pool),
+      max_tokens_(max_tokens),
+      max_context_(max_context),
+      matmul_(pool, max_tokens, std::max({cfg_.dim, cfg_.q_dim(), cfg_.ffn_dim})),
+      s_(std::make_unique<Scratch>()) {
+    const size_t T = static_cast<size_t>(max_tokens);
+    s_->x.resize(T * cfg_.dim);
+    s_->xn.resize(T * std::max(cfg_.dim, cfg_.q_dim()));
+    s_->q.resize(T * cfg_.q_dim());
+    s_->k.resize(T * cfg_.kv_dim());
+    s_->v.resize(T * cfg_.kv_dim());
+    s_->att.resize(T * cfg_.q_dim());
+    s_->proj.resize(T * cfg_.dim);
+    s_->gate.resize(T * cfg_.ffn_dim);
+    s_->up.resize(T * cfg_.ffn_dim);
+    s_->rope.resize(T * cfg_.rope_dims);
+    s_->acc.resize(static_cast<size_t>(pool.size()) * cfg_.head_dim);
+    s_->logit_rows.reserve(T);
+}
+
+ForwardPass::~ForwardPass() = default;
+
+Result<bool> ForwardPass::validate(const Batch& batch, size_t logits_size) const {
+    const int n = static_cast<int>(batch.tokens.size());
+    if (n == 0 || n > max_tokens_) return make_error("batch of " + std::to_string(n) + " tokens (limit " + std::to_string(max_tokens_) + ")");
+    const int bs = kv_.layout().block_size;
+    size_t n_logits = 0;
+    for (const BatchToken& t : batch.tokens) {
+        if (t.token < 0 || t.token >= cfg_.n_vocab) return make_error("token id " + std::to_string(t.token) + " out of range");
+        if (t.seq < 0 || static_cast<size_t>(t.seq) >= batch.tables.size()) return make_error("batch token names an unknown sequence");
+        if (t.pos < 0 || t.pos >= max_context_) return make_error("position " + std::to_string(t.pos) + " beyond the context size");
+        const BlockTable& table = *batch.tables[static_cast<size_t>(t.seq)];
+        if (static_cast<size_t>(t.pos / bs) >= table.blocks.size()) return make_error("position " + std::to_string(t.pos) + " has no KV block");
+        n_logits += t.logits ? 1 : 0;
+    }
+    if (logits_size < n_logits * static_cast<size_t>(cfg_.n_vocab)) return make_error("logits buffer too small");
+    return true;
+}
+
+Result<bool> ForwardPass::forward(const Batch& batch, std::span<float> logits) {
+    auto ok = validate(batch, logits.size());
+    if (!ok) return ok;
+    const int n = static_cast<int>(batch.tokens.size());
+    embed(batch);
+    for (int t = 0; t < n; ++t) {
+        ops::rope_angles(batch.tokens[t].pos, cfg_.rope_dims, cfg_.rope_base, s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims);
+    }
+    for (int l = 0; l < cfg_.n_layers; ++l) {
+        attention_block(batch, l);
+        ffn_block(n, l);
+    }
+    output_logits(batch, logits.data());
+    return true;
+}
+
+void ForwardPass::embed(const Batch& batch) {
+    const Matrix& e = model_.weights().token_embedding;
+    const auto dequantize = kernels::kernels(e.type)->dequantize;
+    for (size_t t = 0; t < batch.tokens.size(); ++t) {
+        dequantize(e.data + static_cast<size_t>(batch.tokens[t].token) * e.row_stride, s_->x.data() + t * cfg_.dim, cfg_.dim);
+    }
+}
+
+void ForwardPass::attention_block(const Batch& batch, int layer) {
+    const LayerWeights& L = model_.weights().layers[static_cast<size_t>(layer)];
+    const int n = static_cast<int>(batch.tokens.size());
+    const int dim = cfg_.dim, q_dim = cfg_.q_dim(), kv_dim = cfg_.kv_dim();
+    for (int t = 0; t < n; ++t) {
+        ops::rms_norm(s_->x.data() + static_cast<size_t>(t) * dim, L.attn_norm, s_->xn.data() + static_cast<size_t>(t) * dim, dim, cfg_.rms_eps);
+    }
+    const MatmulTarget qkv[] = {{&L.wq, s_->q.data(), static_cast<size_t>(q_dim)},
+                                {&L.wk, s_->k.data(), static_cast<size_t>(kv_dim)},
+                                {&L.wv, s_->v.data(), static_cast<size_t>(kv_dim)}};
+    matmul_.run(qkv, s_->xn.data(), static_cast<size_t>(dim), n);
+
+    const int bs = kv_.layout().block_size;
+    for (int t = 0; t < n; ++t) {
+        float* q = s_->q.data() + static_cast<size_t>(t) * q_dim;
+        float* k = s_->k.data() + static_cast<size_t>(t) * kv_dim;
+        float* v = s_->v.data() + static_cast<size_t>(t) * kv_dim;
+        if (L.bq) {
+            ops::add(q, L.bq, q_dim);
+            ops::add(k, L.bk, kv_dim);
+            ops::add(v, L.bv, kv_dim);
+        }
+        const float* cs = s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims;
+        ops::apply_rope(q, cfg_.n_heads, cfg_.head_dim, cfg_.rope_dims, cfg_.rope_style, cs);
+        ops::apply_rope(k, cfg_.n_kv_heads, cfg_.head_dim, cfg_.rope_dims, cfg_.rope_style, cs);
+        // Store this token's K/V first: later tokens of the same sequence in
+        // this batch attend to it.
+        const BatchToken& bt = batch.tokens[static_cast<size_t>(t)];
+        const BlockTable& table = *batch.tables[static_cast<size_t>(bt.seq)];
+        const BlockId block = table.blocks[static_cast<size_t>(bt.pos / bs)];
+        kernels::f32_to_f16_row(k, kv_.key(layer, block, bt.pos % bs), kv_dim);
+        kernels::f32_to_f16_row(v, kv_.value(layer, block, bt.pos % bs), kv_dim);
+    }
+    attend(batch, layer);
+    const MatmulTarget out[] = {{&L.wo, s_->proj.data(), static_cast<size_t>(dim)}};
+    matmul_.run(out, s_->att.data(), static_cast<size_t>(q_dim), n);
+    for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);
+}
+
+namespace {
+
+struct AttendJob {
+    const Batch* batch;
+    const KvStorage* kv;
+    const ModelConfig* cfg;
+    int layer;
+    const float* q;
+    float* out;
+    uint16_t* acc;  // head_dim F16 accumulators per thread
+    int head_dim;
+};
+
+// Causal attention of one query head of one token over its sequence's
+// cache. It follows the reference's CPU flash-attention arithmetic: the
+// query is rounded to F16 like the cache, the softmax is computed online,
+// and the weighted sum of values is accumulated in F16. Matching that
+// rounding makes our logits agree with the reference to the last digit on
+// the conformance models, instead of drifting by float noise.
+void attend_head(const AttendJob& job, int t, int h, uint16_t* acc) {
+    const ModelConfig& c = *job.cfg;
+    const BatchToken& bt = job.batch->tokens[static_cast<size_t>(t)];
+    const BlockTable& table = *job.batch->tables[static_cast<size_t>(bt.seq)];
+    const int bs = job.kv->layout().block_size;
+    const int kv_head = h / (c.n_heads / c.n_kv_heads);
+    const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    float* out = job.out + static_cast<size_t>(t) * c.q_dim() + static_cast<size_t>(h) * c.head_dim;
+    // The F16-rounded query goes in `out`, which is only written at the end.
+    const float* q = job.q + static_cast<size_t>(t) * c.q_dim() + static_cast<size_t>(h) * c.head_dim;
+    kernels::round_to_f16(q, out, c.head_dim);
+    std::fill(acc, acc + c.head_dim, uint16_t{0});
+    float max_score = -INFINITY, sum = 0.0f;
+    for (int p = 0; p <= bt.pos; ++p) {
+        const BlockId block = table.blocks[static_cast<size_t>(p / bs)];
+        const size_t offset = static_cast<size_t>(kv_head) * c.head_dim;
+        const float s = kernels::dot_f32_f16(out, job.kv->key(job.layer, block, p % bs) + offset, c.head_dim) * scale;
+        float old_scale = 1.0f, weight = 1.0f;
+        if (s > max_score) {
+            old_scale = std::exp(max_score - s);
+            max_score = s;
+            kernels::scale_f16(acc, old_scale, c.head_dim);
+        } else {
+            weight = std::exp(s - max_score);
+        }
+        kernels::mad_f16(acc, job.kv->value(job.layer, block, p % bs) + offset, weight, c.head_dim);
+        sum = sum * old_scale + weight;
+    }
+    kernels::f16_to_f32_scaled(acc, 1.0f / sum, out, c.head_dim);
+}
+
+}  // namespace
+
+void ForwardPass::attend(const Batch& batch, int layer) {
+    AttendJob job{&batch, &kv_, &cfg_, layer, s_->q.data(), s_->att.data(), s_->acc.data(), cfg_.head_dim};
+    const AttendJob* job_ptr = &job;
+    const int units = static_cast<int>(batch.tokens.size()) * cfg_.n_heads;
+    pool_.run([job_ptr, units](int thread, int n_threads) {
+        uint16_t* acc = job_ptr->acc + static_cast<size_t>(thread) * job_ptr->head_dim;
+        const int n_heads = job_ptr->cfg->n_heads;
+        for (int u = units * thread / n_threads; u < units * (thread + 1) / n_threads; ++u) {
+            attend_head(*job_ptr, u / n_heads, u % n_heads, acc);
+        }
+    });
+}
+
+void ForwardPass::ffn_block(int n, int layer) {
+    const LayerWeights& L = model_.weights().layers[static_cast<size_t>(layer)];
+    const int dim = cfg_.dim, ffn = cfg_.ffn_dim;
+    for (int t = 0; t < n; ++t) {
+        ops::rms_norm(s_->x.data() + static_cast<size_t>(t) * dim, L.ffn_norm, s_->xn.data() + static_cast<size_t>(t) * dim, dim, cfg_.rms_eps);
+    }
+    const MatmulTarget gate_up[] = {{&L.w_gate, s_->gate.data(), static_cast<size_t>(ffn)},
+                                    {&L.w_up, s_->up.data(), static_cast<size_t>(ffn)}};
+    matmul_.run(gate_up, s_->xn.data(), static_cast<size_t>(dim), n);
+    for (int t = 0; t < n; ++t) ops::swiglu(s_->gate.data() + static_cast<size_t>(t) * ffn, s_->up.data() + static_cast<size_t>(t) * ffn, ffn);
+    const MatmulTarget down[] = {{&L.w_down, s_->proj.data(), static_cast<size_t>(dim)}};
+    matmul_.run(down, s_->gate.data(), static_cast<size_t>(ffn), n);
+    for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);
+}
+
+void ForwardPass::output_logits(const Batch& batch, float* logits) {
+    // Only rows that asked for logits pay for the vocabulary projection.
+    const int dim = cfg_.dim;
+    int rows = 0;
+    for (size_t t = 0; t < batch.tokens.size(); ++t) {
+        if (!batch.tokens[t].logits) continue;
+        ops::rms_norm(s_->x.data() + t * dim, model_.weights().output_norm, s_->xn.data() + static_cast<size_t>(rows) * dim, dim, cfg_.rms_eps);
+        ++rows;
+    }
+    if (rows == 0) return;
+    const MatmulTarget out[] = {{&model_.weights().output, logits, static_cast<size_t>(cfg_.n_vocab)}};
+    matmul_.run(out, s_->xn.data(), static_cast<size_t>(dim), rows);
+}
+
+}  // namespace clawbot

@@ -1,0 +1,70 @@
+#pragma once
+// forward(batch): one transformer pass over tokens of several sequences,
+// each with its position and block table in the paged KV cache. A single
+// sequence is a batch of one; there is no other path.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/kv/block_pool.h"
+#include "engine/kv/kv_storage.h"
+#include "engine/model/matmul.h"
+#include "engine/model/model.h"
+#include "engine/tensor/thread_pool.h"
+
+namespace clawbot {
+
+struct BatchToken {
+    TokenId token = 0;
+    int32_t pos = 0;      // position within its sequence
+    int32_t seq = 0;      // index into Batch::tables
+    bool logits = false;  // return logits for this token
+};
+
+struct Batch {
+    std::vector<BatchToken> tokens;
+    // Block table of each sequence; must cover every position in the batch.
+    std::vector<const BlockTable*> tables;
+
+    void clear() {
+        tokens.clear();
+        tables.clear();
+    }
+};
+
+class ForwardPass {
+public:
+    // Scratch for up to max_tokens tokens per batch and attention over up to
+    // max_context positions, allocated here once.
+    ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context);
+    ~ForwardPass();
+
+    // Writes K/V of every batch token into its sequence's blocks and returns
+    // n_vocab logits per token marked `logits`, in batch order, into `logits`
+    // (which must hold that many rows).
+    Result<bool> forward(const Batch& batch, std::span<float> logits);
+
+    int max_tokens() const { return max_tokens_; }
+
+private:
+    struct Scratch;
+    Result<bool> validate(const Batch& batch, size_t logits_size) const;
+    void embed(const Batch& batch);
+    void attention_block(const Batch& batch, int layer);
+    void attend(const Batch& batch, int layer);
+    void ffn_block(int n_tokens, int layer);
+    void output_logits(const Batch& batch, float* logits);
+
+    const Model& model_;
+    const ModelConfig& cfg_;
+    KvStorage& kv_;
+    ThreadPool& pool_;
+    int max_tokens_;
+    int max_context_;
+    MatmulRunner matmul_;
+    std::unique_ptr<Scratch> s_;
+};
+
+}  // namespace clawbot

@@ -1,0 +1,35 @@
+#pragma once
+// Multiplies activation rows by weight matrices on the thread pool. The
+// activations are quantized once per call (per activation type) and shared
+// by all matrices that read the same input, e.g. Q, K and V.
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "engine/model/weights.h"
+#include "engine/tensor/thread_pool.h"
+
+namespace clawbot {
+
+struct MatmulTarget {
+    const Matrix* weight;
+    float* out;         // n_tokens rows of weight->rows floats
+    size_t out_stride;  // floats between output rows
+};
+
+class MatmulRunner {
+public:
+    // Scratch for up to max_tokens rows of max_cols elements; allocated once.
+    MatmulRunner(ThreadPool& pool, int max_tokens, int64_t max_cols);
+
+    // out_t[j][i] = dot(weight_t row i, x row j) for every target t.
+    void run(std::span<const MatmulTarget> targets, const float* x, size_t x_stride, int n_tokens);
+
+private:
+    ThreadPool& pool_;
+    std::vector<uint8_t> q8_0_;  // activations quantized for Q8_0-type dots
+    std::vector<uint8_t> q8_k_;  // ... for K-quant dots
+};
+
+}  // namespace clawbot

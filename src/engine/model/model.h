@@ -1,0 +1,32 @@
+#pragma once
+// A loaded model: the mapped GGUF file, its hyper-parameters, views of its
+// weights and its tokenizer. Immutable after load, shared by all requests.
+#include <memory>
+#include <string>
+
+#include "engine/common/result.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+#include "engine/model/weights.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace clawbot {
+
+class Model {
+public:
+    static Result<std::unique_ptr<Model>> load(const std::string& path);
+
+    const ModelConfig& config() const { return config_; }
+    const ModelWeights& weights() const { return weights_; }
+    const Tokenizer& tokenizer() const { return *tokenizer_; }
+    const gguf::GgufFile& file() const { return *file_; }
+
+private:
+    Model() = default;
+    std::unique_ptr<gguf::GgufFile> file_;
+    ModelConfig config_;
+    ModelWeights weights_;
+    std::unique_ptr<Tokenizer> tokenizer_;
+};
+
+}  // namespace clawbot

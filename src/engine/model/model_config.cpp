@@ -1,0 +1,79 @@
+#include "engine/model/model_config.h"
+
+#include <string>
+
+namespace clawbot {
+namespace {
+
+// A positive integer no larger than `limit`, from key "<arch>.<name>".
+Result<int> read_dim(const gguf::GgufFile& file, const std::string& key, int limit) {
+    auto v = file.get_int(key);
+    if (!v) return make_error("missing model parameter '" + key + "'");
+    if (*v <= 0 || *v > limit) return make_error("model parameter '" + key + "' out of range: " + std::to_string(*v));
+    return static_cast<int>(*v);
+}
+
+}  // namespace
+
+Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
+    ModelConfig c;
+    auto arch = file.get_string("general.architecture");
+    if (!arch) return make_error("missing 'general.architecture'");
+    c.arch_name = std::string(*arch);
+    if (c.arch_name == "llama") {
+        c.arch = Architecture::Llama;
+        c.rope_style = RopeStyle::Adjacent;
+    } else if (c.arch_name == "qwen2") {
+        c.arch = Architecture::Qwen2;
+        c.rope_style = RopeStyle::NeoX;
+        c.qkv_bias = true;
+    } else {
+        return make_error("unsupported architecture '" + c.arch_name + "' (supported: llama, qwen2)");
+    }
+    const std::string p = c.arch_name + ".";
+    constexpr int kMaxDim = 1 << 16;
+    auto dim = read_dim(file, p + "embedding_length", kMaxDim);
+    if (!dim) return dim.error();
+    auto layers = read_dim(file, p + "block_count", 1024);
+    if (!layers) return layers.error();
+    auto ffn = read_dim(file, p + "feed_forward_length", 1 << 18);
+    if (!ffn) return ffn.error();
+    auto heads = read_dim(file, p + "attention.head_count", 1024);
+    if (!heads) return heads.error();
+    c.dim = *dim;
+    c.n_layers = *layers;
+    c.ffn_dim = *ffn;
+    c.n_heads = *heads;
+    c.n_kv_heads = c.n_heads;
+    if (file.find(p + "attention.head_count_kv")) {
+        auto kv = read_dim(file, p + "attention.head_count_kv", 1024);
+        if (!kv) return kv.error();
+        c.n_kv_heads = *kv;
+    }
+    if (c.n_heads % c.n_kv_heads != 0) return make_error("head_count is not a multiple of head_count_kv");
+    c.head_dim = c.dim / c.n_heads;
+    if (file.find(p + "attention.key_length")) {
+        auto kl = read_dim(file, p + "attention.key_length", 4096);
+        if (!kl) return kl.error();
+        c.head_dim = *kl;
+    }
+    if (c.head_dim <= 0 || c.head_dim % 2 != 0) return make_error("head dimension must be even and positive");
+    c.rope_dims = c.head_dim;
+    if (file.find(p + "rope.dimension_count")) {
+        auto rd = read_dim(file, p + "rope.dimension_count", c.head_dim);
+        if (!rd) return rd.error();
+        c.rope_dims = *rd;
+    }
+    c.context_length = 4096;
+    if (file.find(p + "context_length")) {
+        auto ctx = read_dim(file, p + "context_length", 1 << 24);
+        if (!ctx) return ctx.error();
+        c.context_length = *ctx;
+    }
+    if (auto base = file.get_float(p + "rope.freq_base")) c.rope_base = static_cast<float>(*base);
+    if (auto eps = file.get_float(p + "attention.layer_norm_rms_epsilon")) c.rms_eps = static_cast<float>(*eps);
+    if (!(c.rope_base > 0) || !(c.rms_eps > 0)) return make_error("rope base and rms epsilon must be positive");
+    return c;
+}
+
+}  // namespace clawbot

@@ -1,0 +1,42 @@
+#pragma once
+// Hyper-parameters of a llama-family model, read from GGUF metadata.
+#include <cstdint>
+#include <string>
+
+#include "engine/common/result.h"
+#include "engine/gguf/gguf_file.h"
+
+namespace clawbot {
+
+enum class Architecture { Llama, Qwen2 };
+
+// Llama rotates adjacent pairs (the converter permutes Q/K to make that
+// right); Qwen2 rotates element i with i + head_dim/2 ("NeoX" style).
+enum class RopeStyle { Adjacent, NeoX };
+
+struct ModelConfig {
+    Architecture arch = Architecture::Llama;
+    std::string arch_name;
+    int n_vocab = 0;
+    int dim = 0;
+    int n_layers = 0;
+    int n_heads = 0;
+    int n_kv_heads = 0;
+    int head_dim = 0;
+    int ffn_dim = 0;
+    int context_length = 0;   // trained context
+    int rope_dims = 0;        // leading dims of each head that rotate
+    float rope_base = 10000.0f;
+    float rms_eps = 1e-5f;
+    RopeStyle rope_style = RopeStyle::Adjacent;
+    bool qkv_bias = false;
+
+    int q_dim() const { return n_heads * head_dim; }
+    int kv_dim() const { return n_kv_heads * head_dim; }
+};
+
+// Refuses an unsupported architecture by name and any missing or
+// inconsistent hyper-parameter (so no later shape check can overflow).
+Result<ModelConfig> read_model_config(const gguf::GgufFile& file);
+
+}  // namespace clawbot

@@ -1,0 +1,64 @@
+#include "engine/model/ops.h"
+
+#include <algorithm>
+#include <cmath>
+
+namespace clawbot::ops {
+
+void rms_norm(const float* x, const float* weight, float* out, int n, float eps) {
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) sum += static_cast<double>(x[i]) * x[i];
+    const float scale = 1.0f / std::sqrt(static_cast<float>(sum / n) + eps);
+    for (int i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
+}
+
+void rope_angles(int pos, int rope_dims, float base, float* cs) {
+    // Angles advance by a constant factor per pair, computed in float the
+    // way the reference does, so positions agree to the last bit.
+    const float theta_scale = std::pow(base, -2.0f / static_cast<float>(rope_dims));
+    float theta = static_cast<float>(pos);
+    for (int i = 0; i < rope_dims / 2; ++i) {
+        cs[2 * i] = std::cos(theta);
+        cs[2 * i + 1] = std::sin(theta);
+        theta *= theta_scale;
+    }
+}
+
+void apply_rope(float* x, int n_heads, int head_dim, int rope_dims, RopeStyle style, const float* cs) {
+    const int half = rope_dims / 2;
+    for (int h = 0; h < n_heads; ++h) {
+        float* v = x + static_cast<int64_t>(h) * head_dim;
+        for (int i = 0; i < half; ++i) {
+            const float c = cs[2 * i], s = cs[2 * i + 1];
+            const int a = style == RopeStyle::Adjacent ? 2 * i : i;
+            const int b = style == RopeStyle::Adjacent ? 2 * i + 1 : i + half;
+            const float x0 = v[a], x1 = v[b];
+            v[a] = x0 * c - x1 * s;
+            v[b] = x0 * s + x1 * c;
+        }
+    }
+}
+
+void swiglu(float* gate, const float* up, int n) {
+    for (int i = 0; i < n; ++i) {
+        const float g = gate[i];
+        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
+    }
+}
+
+void softmax(float* x, int n) {
+    const float max = *std::max_element(x, x + n);
+    double sum = 0.0;
+    for (int i = 0; i < n; ++i) {
+        x[i] = std::exp(x[i] - max);
+        sum += x[i];
+    }
+    const float inv = static_cast<float>(1.0 / sum);
+    for (int i = 0; i < n; ++i) x[i] *= inv;
+}
+
+void add(float* x, const float* y, int n) {
+    for (int i = 0; i < n; ++i) x[i] += y[i];
+}
+
+}  // namespace clawbot::ops

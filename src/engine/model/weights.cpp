@@ -1,0 +1,120 @@
+#include "engine/model/weights.h"
+
+#include <string>
+
+#include "engine/tensor/kernels.h"
+
+namespace clawbot {
+namespace {
+
+std::string shape_text(const gguf::TensorInfo& t) {
+    std::string s = "[";
+    for (uint32_t d = 0; d < t.n_dims; ++d) s += (d ? ", " : "") + std::to_string(t.ne[d]);
+    return s + "]";
+}
+
+Result<const gguf::TensorInfo*> find_tensor(const gguf::GgufFile& file, const std::string& name) {
+    const gguf::TensorInfo* t = file.tensor(name);
+    if (!t) return make_error("missing tensor '" + name + "'");
+    return t;
+}
+
+Result<Matrix> bind_matrix(const gguf::GgufFile& file, const std::string& name, int64_t cols, int64_t rows) {
+    auto t = find_tensor(file, name);
+    if (!t) return t.error();
+    const gguf::TensorInfo& info = **t;
+    if (info.n_dims != 2 || static_cast<int64_t>(info.ne[0]) != cols || (rows > 0 && static_cast<int64_t>(info.ne[1]) != rows)) {
+        return make_error("tensor '" + name + "' has shape " + shape_text(info) + ", expected [" +
+                          std::to_string(cols) + ", " + std::to_string(rows) + "]");
+    }
+    if (!kernels::is_supported_weight(info.type)) {
+        return make_error("tensor '" + name + "' has unsupported type " + std::string(dtype_name(info.type)));
+    }
+    Matrix m;
+    m.type = info.type;
+    m.data = info.data;
+    m.rows = static_cast<int64_t>(info.ne[1]);
+    m.cols = cols;
+    m.row_stride = row_bytes(info.type, cols);
+    return m;
+}
+
+Result<const float*> bind_vector(const gguf::GgufFile& file, const std::string& name, int64_t n) {
+    auto t = find_tensor(file, name);
+    if (!t) return t.error();
+    const gguf::TensorInfo& info = **t;
+    if (info.n_elements() != static_cast<uint64_t>(n)) {
+        return make_error("tensor '" + name + "' has shape " + shape_text(info) + ", expected [" + std::to_string(n) + "]");
+    }
+    if (info.type != DType::F32) {
+        return make_error("tensor '" + name + "' must be f32, found " + std::string(dtype_name(info.type)));
+    }
+    if (reinterpret_cast<uintptr_t>(info.data) % alignof(float) != 0) {
+        return make_error("tensor '" + name + "' is not aligned");
+    }
+    return reinterpret_cast<const float*>(info.data);
+}
+
+}  // namespace
+
+Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
+    ModelWeights w;
+    auto embd = bind_matrix(file, "token_embd.weight", c.dim, 0);
+    if (!embd) return embd.error();
+    w.token_embedding = *embd;
+    if (w.token_embedding.rows <= 0 || w.token_embedding.rows > (1 << 22)) return make_error("vocabulary size out of range");
+    c.n_vocab = static_cast<int>(w.token_embedding.rows);
+
+    auto out_norm = bind_vector(file, "output_norm.weight", c.dim);
+    if (!out_norm) return out_norm.error();
+    w.output_norm = *out_norm;
+    if (file.tensor("output.weight")) {
+        auto out = bind_matrix(file, "output.weight", c.dim, c.n_vocab);
+        if (!out) return out.error();
+        w.output = *out;
+    } else {
+        w.output = w.token_embedding;  // tied embeddings
+    }
+
+    for (int l = 0; l < c.n_layers; ++l) {
+        const std::string p = "blk." + std::to_string(l) + ".";
+        LayerWeights L;
+        struct MatrixSpec {
+            Matrix* dst;
+            const char* name;
+            int64_t cols, rows;
+        };
+        const MatrixSpec specs[] = {
+            {&L.wq, "attn_q.weight", c.dim, c.q_dim()},       {&L.wk, "attn_k.weight", c.dim, c.kv_dim()},
+            {&L.wv, "attn_v.weight", c.dim, c.kv_dim()},      {&L.wo, "attn_output.weight", c.q_dim(), c.dim},
+            {&L.w_gate, "ffn_gate.weight", c.dim, c.ffn_dim}, {&L.w_up, "ffn_up.weight", c.dim, c.ffn_dim},
+            {&L.w_down, "ffn_down.weight", c.ffn_dim, c.dim},
+        };
+        for (const MatrixSpec& s : specs) {
+            auto m = bind_matrix(file, p + s.name, s.cols, s.rows);
+            if (!m) return m.error();
+            *s.dst = *m;
+        }
+        auto an = bind_vector(file, p + "attn_norm.weight", c.dim);
+        if (!an) return an.error();
+        L.attn_norm = *an;
+        auto fn = bind_vector(file, p + "ffn_norm.weight", c.dim);
+        if (!fn) return fn.error();
+        L.ffn_norm = *fn;
+        if (c.qkv_bias) {
+            auto bq = bind_vector(file, p + "attn_q.bias", c.q_dim());
+            if (!bq) return bq.error();
+            auto bk = bind_vector(file, p + "attn_k.bias", c.kv_dim());
+            if (!bk) return bk.error();
+            auto bv = bind_vector(file, p + "attn_v.bias", c.kv_dim());
+            if (!bv) return bv.error();
+            L.bq = *bq;
+            L.bk = *bk;
+            L.bv = *bv;
+        }
+        w.layers.push_back(L);
+    }
+    return w;
+}
+
+}  // namespace clawbot

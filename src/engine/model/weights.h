@@ -1,0 +1,44 @@
+#pragma once
+// Views of a model's weights inside the mapped GGUF file: nothing is copied.
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+#include "engine/tensor/dtype.h"
+
+namespace clawbot {
+
+// A 2-D weight: `rows` rows of `cols` elements, row r at data + r * row_stride.
+struct Matrix {
+    DType type = DType::F32;
+    const uint8_t* data = nullptr;
+    int64_t rows = 0;
+    int64_t cols = 0;
+    size_t row_stride = 0;
+};
+
+struct LayerWeights {
+    const float* attn_norm = nullptr;
+    Matrix wq, wk, wv, wo;
+    const float* bq = nullptr;  // Q/K/V biases (qwen2), else null
+    const float* bk = nullptr;
+    const float* bv = nullptr;
+    const float* ffn_norm = nullptr;
+    Matrix w_gate, w_up, w_down;
+};
+
+struct ModelWeights {
+    Matrix token_embedding;  // n_vocab rows of dim
+    const float* output_norm = nullptr;
+    Matrix output;           // the embedding itself when tied
+    std::vector<LayerWeights> layers;
+};
+
+// Binds every tensor by name, checking shape and type; sets config.n_vocab.
+// Refuses a tensor type the kernels cannot run, naming tensor and type.
+Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& config);
+
+}  // namespace clawbot

@@ -1,0 +1,53 @@
+#pragma once
+// Picks the next token from logits. Candidate buffers are allocated once per
+// sampler, never per token.
+#include <cstdint>
+#include <random>
+#include <span>
+#include <vector>
+
+#include "engine/tokenizer/tokenizer.h"
+
+namespace clawbot {
+
+struct SamplerParams {
+    float temperature = 0.8f;     // 0 = greedy
+    int top_k = 40;               // 0 = off
+    float top_p = 0.95f;          // 1 = off
+    float min_p = 0.05f;          // 0 = off
+    float repeat_penalty = 1.0f;  // 1 = off; divides positive logits, multiplies negative
+    int repeat_last_n = 64;       // window of recent tokens the penalties look at
+    float frequency_penalty = 0.0f;
+    float presence_penalty = 0.0f;
+    uint64_t seed = 0;
+};
+
+class Sampler {
+public:
+    Sampler(const SamplerParams& params, int n_vocab);
+
+    // `logits` is modified (penalties, temperature). `recent` is the history
+    // the penalties consider (the sampler takes its last repeat_last_n).
+    TokenId sample(std::span<float> logits, std::span<const TokenId> recent);
+
+    const SamplerParams& params() const { return params_; }
+
+private:
+    struct Candidate {
+        TokenId id;
+        float logit;
+        float p;
+    };
+    void apply_penalties(std::span<float> logits, std::span<const TokenId> recent);
+    void truncate_top_k();
+    void softmax_candidates();
+    void truncate_top_p();
+    void truncate_min_p();
+
+    SamplerParams params_;
+    std::mt19937_64 rng_;
+    std::vector<Candidate> candidates_;
+    std::vector<int32_t> counts_;  // per-token occurrences in the window
+};
+
+}  // namespace clawbot

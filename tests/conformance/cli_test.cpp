@@ -1,0 +1,156 @@
+// The command-line contract other tools rely on, tested on the real binary.
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/gguf/gguf_writer.h"
+#include "engine/model/model.h"
+#include "support/model_runner.h"
+#include "support/process.h"
+#include "support/test_support.h"
+
+namespace clawbot {
+namespace {
+
+using test::run_clawbot;
+using test::shell_quote;
+
+std::string model_path(const std::string& stem) { return test::shared_path("models/" + stem + ".gguf"); }
+
+int count_lines(const std::string& s) { return static_cast<int>(std::count(s.begin(), s.end(), '\n')); }
+
+TEST(Cli, GenerateJsonGreedyMatchesReference) {
+    const auto ref = test::read_json(test::shared_path("reference/logits/stories260K.once.json"));
+    const auto prompt_ids = ref["prompt"].get<std::vector<TokenId>>();
+    auto model = Model::load(model_path("stories260K"));
+    ASSERT_TRUE(model.ok());
+    std::string prompt_text;  // the reference's prompt as text (after BOS)
+    for (size_t i = 1; i < prompt_ids.size(); ++i) prompt_text += (*model)->tokenizer().token_to_piece(prompt_ids[i]);
+    if (!prompt_text.empty() && prompt_text[0] == ' ') prompt_text.erase(0, 1);  // SPM adds the leading space back
+
+    const auto r = run_clawbot("generate --model " + shell_quote(model_path("stories260K")) + " --prompt " +
+                               shell_quote(prompt_text) + " --temperature 0 --max-tokens 64 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto out = nlohmann::json::parse(r.out);
+    EXPECT_EQ(out["prompt_tokens"].get<std::vector<TokenId>>(), prompt_ids);
+    EXPECT_EQ(out["tokens"].get<std::vector<TokenId>>(), ref["greedy"].get<std::vector<TokenId>>());
+    EXPECT_EQ(out["text"].get<std::string>(), ref["greedy_text"].get<std::string>());
+}
+
+TEST(Cli, GenerateStopsAfterMaxTokensAndSeedIsReproducible) {
+    const std::string args = "generate --model " + shell_quote(model_path("stories260K")) +
+                             " --prompt 'Once upon a time' --temperature 1.0 --max-tokens 20 --json --seed ";
+    const auto a = run_clawbot(args + "7"), b = run_clawbot(args + "7"), c = run_clawbot(args + "8");
+    ASSERT_EQ(a.exit_code, 0) << a.err;
+    const auto ta = nlohmann::json::parse(a.out)["tokens"], tb = nlohmann::json::parse(b.out)["tokens"],
+               tc = nlohmann::json::parse(c.out)["tokens"];
+    EXPECT_LE(ta.size(), 20u);
+    EXPECT_EQ(ta, tb);
+    EXPECT_NE(ta, tc);
+}
+
+TEST(Cli, TokenizeVocabularyOnlyFileMatchesReference) {
+    // Every llama-bpe reference case through the real binary.
+    std::ifstream in(test::shared_path("reference/tokenize/llama-bpe.jsonl"));
+    std::string line;
+    int n = 0;
+    while (std::getline(in, line) && n < 12) {
+        const auto c = nlohmann::json::parse(line);
+        std::string args = "tokenize --model " + shell_quote(test::shared_path("vocab/ggml-vocab-llama-bpe.gguf"));
+        if (!c["add_special"].get<bool>()) args += " --no-bos";
+        if (c["parse_special"].get<bool>()) args += " --parse-special";
+        args += " -- " + shell_quote(c["text"].get<std::string>());
+        const auto r = run_clawbot(args);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        EXPECT_EQ(nlohmann::json::parse(r.out), c["tokens"]) << c["text"];
+        ++n;
+    }
+    EXPECT_EQ(n, 12);
+}
+
+void expect_one_line_error(const test::ProcessResult& r, const std::string& phrase) {
+    EXPECT_NE(r.exit_code, 0);
+    EXPECT_EQ(count_lines(r.err), 1) << r.err;
+    EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
+}
+
+TEST(Cli, MissingModelIsOneLineError) {
+    expect_one_line_error(run_clawbot("generate --model /nonexistent/model.gguf --prompt hi"), "/nonexistent/model.gguf");
+}
+
+TEST(Cli, MalformedModelIsOneLineError) {
+    const std::string dir = test::make_temp_dir();
+    std::ofstream(dir + "/bad.gguf") << "GGUF\x03garbage";
+    expect_one_line_error(run_clawbot("generate --model " + dir + "/bad.gguf --prompt hi"), "bad.gguf");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, UnsupportedArchitectureIsRefusedByName) {
+    const std::string dir = test::make_temp_dir();
+    gguf::GgufWriter w;
+    w.set_string("general.architecture", "gpt9000");
+    ASSERT_TRUE(w.write(dir + "/arch.gguf").ok());
+    expect_one_line_error(run_clawbot("generate --model " + dir + "/arch.gguf --prompt hi"), "gpt9000");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, UnsupportedTensorTypeIsRefusedByName) {
+    // A real model's metadata with an embedding stored as Q5_K, a type this
+    // build cannot run.
+    const std::string dir = test::make_temp_dir();
+    auto src = gguf::GgufFile::open(model_path("synth-spm-q8_0"));
+    ASSERT_TRUE(src.ok());
+    gguf::GgufWriter w;
+    for (const auto& [key, value] : (*src)->metadata()) w.copy_value(std::string(key), value);
+    for (const auto& t : (*src)->tensors()) {
+        std::vector<uint64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
+        if (t.name == "token_embd.weight") {
+            w.add_tensor(std::string(t.name), DType::Q5_K, ne, std::vector<uint8_t>(row_bytes(DType::Q5_K, static_cast<int64_t>(t.ne[0])) * t.ne[1]));
+        } else {
+            w.add_tensor(std::string(t.name), t.type, ne, std::vector<uint8_t>(t.data, t.data + t.n_bytes));
+        }
+    }
+    ASSERT_TRUE(w.write(dir + "/q5k.gguf").ok());
+    expect_one_line_error(run_clawbot("generate --model " + dir + "/q5k.gguf --prompt hi"), "q5_K");
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, BenchJsonReportsRates) {
+    const auto r = run_clawbot("bench --model " + shell_quote(model_path("stories260K")) +
+                               " --prompt-tokens 16 --gen-tokens 4 --repetitions 1 --threads 1 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto out = nlohmann::json::parse(r.out);
+    EXPECT_GT(out["prefill_tok_s"].get<double>(), 0.0);
+    EXPECT_GT(out["decode_tok_s"].get<double>(), 0.0);
+}
+
+TEST(Cli, MakeModelThenQuantizeKeepsTheLogits) {
+    // A random F32 model, quantized to each type: the quantized model's
+    // logits stay close to the F32 model's.
+    const std::string dir = test::make_temp_dir();
+    const auto made = run_clawbot("make-model --shape test-small --type f32 --out " + dir + "/f32.gguf");
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    auto f32 = Model::load(dir + "/f32.gguf");
+    ASSERT_TRUE(f32.ok()) << f32.error().message;
+    ThreadPool pool(2);
+    const std::vector<TokenId> prompt = {1, 300, 301, 302, 900, 1000, 40, 7};
+    const auto base = test::logits_at_every_position(**f32, pool, prompt);
+    for (const auto& [type, min_cos] : std::vector<std::pair<std::string, double>>{
+             {"f16", 0.9999}, {"q8_0", 0.999}, {"q6_k", 0.995}, {"q4_k", 0.98}, {"q4_0", 0.97}}) {
+        const auto q = run_clawbot("quantize " + dir + "/f32.gguf " + dir + "/" + type + ".gguf --type " + type);
+        ASSERT_EQ(q.exit_code, 0) << q.err;
+        auto model = Model::load(dir + "/" + type + ".gguf");
+        ASSERT_TRUE(model.ok()) << model.error().message;
+        EXPECT_EQ((*model)->weights().layers[0].wq.type, *dtype_from_name(type)) << type;
+        const auto logits = test::logits_at_every_position(**model, pool, prompt);
+        EXPECT_GE(test::cosine_similarity(base.back(), logits.back()), min_cos) << type;
+    }
+    std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace clawbot

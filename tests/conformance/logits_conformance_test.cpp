@@ -1,0 +1,116 @@
+// Our logits against llama.cpp's (../shared/reference/logits): last-position
+// cosine similarity, top-1 agreement where the reference is decisive, and on
+// the real stories260K model the exact greedy continuation.
+#include <algorithm>
+#include <cctype>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "engine/model/generator.h"
+#include "support/model_runner.h"
+#include "support/test_support.h"
+
+namespace clawbot {
+namespace {
+
+struct Case {
+    std::string model;  // file stem in ../shared/models
+    std::string name;   // case name in the reference file
+    double min_cosine;
+};
+
+void PrintTo(const Case& c, std::ostream* os) { *os << c.model << "." << c.name; }
+
+std::string case_label(const testing::TestParamInfo<Case>& info) {
+    std::string s = info.param.model + "_" + info.param.name;
+    std::replace_if(s.begin(), s.end(), [](char c) { return !std::isalnum(static_cast<unsigned char>(c)); }, '_');
+    return s;
+}
+
+class LogitsConformance : public testing::TestWithParam<Case> {
+protected:
+    void SetUp() override {
+        const Case& c = GetParam();
+        ref_ = test::read_json(test::shared_path("reference/logits/" + c.model + "." + c.name + ".json"));
+        auto model = Model::load(test::shared_path("models/" + c.model + ".gguf"));
+        ASSERT_TRUE(model.ok()) << model.error().message;
+        model_ = std::move(*model);
+        prompt_ = ref_["prompt"].get<std::vector<TokenId>>();
+    }
+
+    nlohmann::json ref_;
+    std::unique_ptr<Model> model_;
+    std::vector<TokenId> prompt_;
+    ThreadPool pool_{2};
+};
+
+TEST_P(LogitsConformance, LastPositionLogitsMatchByCosine) {
+    ASSERT_EQ(ref_["n_vocab"].get<int>(), model_->config().n_vocab);
+    const auto logits = test::logits_at_every_position(*model_, pool_, prompt_);
+    const auto expected = ref_["last_logits"].get<std::vector<float>>();
+    const double cos = test::cosine_similarity(logits.back(), expected);
+    EXPECT_GE(cos, GetParam().min_cosine);
+}
+
+TEST_P(LogitsConformance, TopTokenMatchesWhereReferenceIsDecisive) {
+    const auto logits = test::logits_at_every_position(*model_, pool_, prompt_);
+    const auto& positions = ref_["positions"];
+    ASSERT_EQ(positions.size(), prompt_.size());
+    int checked = 0;
+    for (size_t i = 0; i < positions.size(); ++i) {
+        const auto& top = positions[i]["top"];
+        const float first = top[0][1].get<float>(), second = top[1][1].get<float>();
+        const float spread = first - top[top.size() - 1][1].get<float>();
+        if (first - second <= 0.02f * spread) continue;  // too close to call
+        const auto& row = logits[i];
+        const TokenId ours = static_cast<TokenId>(std::max_element(row.begin(), row.end()) - row.begin());
+        EXPECT_EQ(ours, top[0][0].get<TokenId>()) << "position " << i;
+        ++checked;
+    }
+    EXPECT_GT(checked, 0) << "no decisive position to check";
+}
+
+TEST_P(LogitsConformance, SlicedPrefillGivesTheSameLogits) {
+    // Feeding the prompt in slices of 3 (as the scheduler does) must not
+    // change the result beyond float noise.
+    const auto whole = test::logits_at_every_position(*model_, pool_, prompt_);
+    const auto sliced = test::logits_at_every_position(*model_, pool_, prompt_, 3);
+    ASSERT_EQ(whole.size(), sliced.size());
+    for (size_t i = 0; i < whole.size(); ++i) EXPECT_GE(test::cosine_similarity(whole[i], sliced[i]), 0.99999) << i;
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, LogitsConformance,
+                         testing::Values(Case{"stories260K", "once", 0.999}, Case{"stories260K", "park", 0.999},
+                                         Case{"synth-llama3-q8_0", "mixed", 0.999},
+                                         Case{"synth-qwen2-f16", "mixed", 0.999},
+                                         Case{"synth-spm-q8_0", "mixed", 0.999},
+                                         Case{"synth-spm-q6_k", "mixed", 0.999},
+                                         Case{"synth-spm-q4_0", "mixed", 0.99},
+                                         Case{"synth-spm-q4_k_m", "mixed", 0.99}),
+                         case_label);
+
+class GreedyConformance : public testing::TestWithParam<std::string> {};
+
+TEST_P(GreedyConformance, Stories260KGreedyContinuationMatchesExactly) {
+    const auto ref = test::read_json(test::shared_path("reference/logits/stories260K." + GetParam() + ".json"));
+    auto model = Model::load(test::shared_path("models/stories260K.gguf"));
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const auto prompt = ref["prompt"].get<std::vector<TokenId>>();
+    const auto expected = ref["greedy"].get<std::vector<TokenId>>();
+    ThreadPool pool(2);
+    Generator gen(**model, pool, 512);
+    SamplerParams greedy;
+    greedy.temperature = 0.0f;
+    auto result = generate(gen, **model, prompt, static_cast<int>(expected.size()), greedy);
+    ASSERT_TRUE(result.ok()) << result.error().message;
+    EXPECT_EQ(result->tokens, expected);
+    EXPECT_EQ(result->text, ref["greedy_text"].get<std::string>());
+}
+
+INSTANTIATE_TEST_SUITE_P(Reference, GreedyConformance, testing::Values("once", "park"));
+
+}  // namespace
+}  // namespace clawbot
