@@ -1,0 +1,28 @@
+#pragma once
+// Turns a presented token into the record it belongs to. There is no cache:
+// every request asks the store, so a revocation applies to the very next
+// request.
+#include <optional>
+#include <string_view>
+
+#include "engine/common/result.h"
+#include "service/auth/token_record.h"
+
+namespace clawbot::service {
+
+// The one thing verification needs from a store. ConversationStore provides
+// it; auth does not depend on the store.
+class TokenLookup {
+public:
+    virtual ~TokenLookup() = default;
+    // The token with this digest, revoked ones included (marked revoked).
+    virtual Result<std::optional<StoredToken>> find_token(const TokenDigest& digest) = 0;
+};
+
+// nullopt: unknown or revoked (answer 401). An error means the store could
+// not be asked (answer 503, never 401, so an outage does not look like a bad
+// token).
+Result<std::optional<TokenRecord>> verify_access_token(TokenLookup& lookup,
+                                                       std::string_view presented);
+
+}  // namespace clawbot::service

@@ -1,0 +1,31 @@
+#pragma once
+// Every knob of the service, with its documented default. The settings table
+// (settings_table.h) reads these defaults back for --help, so a default is
+// written down in exactly one place.
+#include <cstddef>
+#include <string>
+
+namespace clawbot::service {
+
+struct Settings {
+    std::string model_path;                     // empty: no model (token commands need none)
+    std::string host = "127.0.0.1";
+    int port = 18789;
+    std::string data_dir = "/var/lib/clawbot";
+    std::string log_file;                       // empty: stderr
+    int threads = 0;                            // 0: the engine picks (physical cores)
+    int ctx_size = 4096;
+    int max_batch_size = 16;
+    int max_concurrent_requests = 64;
+    int max_queue = 64;
+    std::string api_key;                        // secret; upstream key for cloud mode
+    bool metrics_public = false;
+    std::size_t max_body_bytes = 1024 * 1024;
+    std::size_t max_header_bytes = 16 * 1024;
+    int header_timeout_s = 10;
+    int max_connections = 4096;
+    int drain_timeout_s = 30;
+    std::string provider = "local";
+};
+
+}  // namespace clawbot::service

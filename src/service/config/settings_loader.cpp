@@ -1,0 +1,61 @@
+#include "service/config/settings_loader.h"
+
+#include <cstdlib>
+
+#include <sys/stat.h>
+
+#include "service/config/config_file.h"
+#include "service/config/settings_table.h"
+
+namespace clawbot::service {
+
+EnvLookup process_environment() {
+    return [](const std::string& name) -> std::optional<std::string> {
+        const char* value = std::getenv(name.c_str());
+        if (value == nullptr) return std::nullopt;
+        return std::string(value);
+    };
+}
+
+std::optional<std::string> resolve_config_path(const std::optional<std::string>& explicit_path,
+                                               std::string_view default_path) {
+    if (explicit_path) return explicit_path;
+    const std::string path(default_path);
+    struct stat info {};
+    // "Exists" includes an unreadable file: reading it then fails with a
+    // clear message instead of silently running on defaults.
+    if (::stat(path.c_str(), &info) == 0) return path;
+    return std::nullopt;
+}
+
+Result<Settings> load_settings(const std::map<std::string, std::string>& flags,
+                               const EnvLookup& env, std::optional<std::string> config_path) {
+    for (const auto& [name, value] : flags) {
+        if (find_setting(name) == nullptr) return make_error("unknown setting " + name);
+    }
+    ConfigEntries file_entries;
+    const std::optional<std::string> path = resolve_config_path(config_path);
+    if (path) {
+        Result<ConfigEntries> read = read_config_file(*path);
+        if (!read) return read.error();
+        file_entries = std::move(read).value();
+    }
+
+    Settings settings;
+    for (const SettingSpec& spec : settings_table()) {
+        const std::string name(spec.name);
+        Result<bool> applied = true;
+        if (const auto flag = flags.find(name); flag != flags.end()) {
+            applied = apply_setting(settings, spec, flag->second, "flag " + flag_name(spec));
+        } else if (const std::optional<std::string> value = env ? env(name) : std::nullopt) {
+            applied = apply_setting(settings, spec, *value, "environment");
+        } else if (const auto entry = file_entries.find(name); entry != file_entries.end()) {
+            applied = apply_setting(settings, spec, entry->second.value,
+                                    *path + " line " + std::to_string(entry->second.line));
+        }
+        if (!applied) return applied.error();
+    }
+    return settings;
+}
+
+}  // namespace clawbot::service

@@ -1,0 +1,176 @@
+#include "service/config/settings_table.h"
+
+#include <array>
+#include <climits>
+#include <cstdint>
+#include <limits>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <variant>
+
+#include "service/config/setting_values.h"
+
+namespace clawbot::service {
+
+namespace {
+
+// Only the local engine exists today; cloud mode adds its provider here.
+constexpr std::array<std::string_view, 1> kProviders = {"local"};
+
+using K = SettingKind;
+using S = Settings;
+
+constexpr std::array<SettingSpec, 18> kTable = {{
+    {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
+    {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
+    {"PORT", "TCP port to listen on", K::Port, &S::port},
+    {"DATA_DIR", "directory of the SQLite store (clawbot.db)", K::Text, &S::data_dir},
+    {"LOG_FILE", "file for the JSON request log; empty logs to stderr", K::Text, &S::log_file, false,
+     true},
+    {"THREADS", "inference threads; 0 picks one per physical core", K::NonNegativeInt, &S::threads},
+    {"CTX_SIZE", "context length in tokens per conversation", K::PositiveInt, &S::ctx_size},
+    {"MAX_BATCH_SIZE", "most sequences decoded together in one step", K::PositiveInt,
+     &S::max_batch_size},
+    {"MAX_CONCURRENT_REQUESTS", "most requests generating at once", K::PositiveInt,
+     &S::max_concurrent_requests},
+    {"MAX_QUEUE", "most requests waiting for a slot before 429", K::PositiveInt, &S::max_queue},
+    {"API_KEY", "upstream API key for cloud mode (secret; prefer the config file)", K::Text,
+     &S::api_key, true, true},
+    {"METRICS_PUBLIC", "serve /metrics without an access token", K::Bool, &S::metrics_public},
+    {"MAX_BODY_BYTES", "largest request body accepted", K::ByteSize, &S::max_body_bytes},
+    {"MAX_HEADER_BYTES", "largest request header block accepted", K::ByteSize,
+     &S::max_header_bytes},
+    {"HEADER_TIMEOUT_S", "seconds a client has to send the request headers", K::PositiveInt,
+     &S::header_timeout_s},
+    {"MAX_CONNECTIONS", "most open client connections", K::PositiveInt, &S::max_connections},
+    {"DRAIN_TIMEOUT_S", "seconds SIGTERM waits for running replies to finish", K::PositiveInt,
+     &S::drain_timeout_s},
+    {"PROVIDER", "where answers come from", K::Choice, &S::provider, false, false, kProviders},
+}};
+
+struct Range {
+    std::uint64_t min;
+    std::uint64_t max;
+    std::string_view what;
+};
+
+Range range_of(SettingKind kind) {
+    switch (kind) {
+        case K::Port: return {1, 65535, "a port number 1..65535"};
+        case K::NonNegativeInt: return {0, INT_MAX, "a whole number >= 0"};
+        case K::ByteSize:
+            return {1, std::numeric_limits<std::size_t>::max(), "a positive number of bytes"};
+        default: return {1, INT_MAX, "a whole number >= 1"};
+    }
+}
+
+std::string choices_text(const SettingSpec& spec) {
+    std::string out;
+    for (std::string_view choice : spec.choices) {
+        if (!out.empty()) out += "|";
+        out += choice;
+    }
+    return out;
+}
+
+Error bad_value(const SettingSpec& spec, std::string_view text, std::string_view expected,
+                std::string_view origin) {
+    std::string message(spec.name);
+    message.append(" (").append(origin).append("): expected ").append(expected).append(", got ");
+    // A mistyped secret is still a secret: never echo it into logs.
+    if (spec.secret) {
+        message.append("(hidden)");
+    } else {
+        message.append("\"").append(text).append("\"");
+    }
+    return make_error(std::move(message));
+}
+
+Result<bool> apply_text(Settings& settings, const SettingSpec& spec, std::string_view text,
+                        std::string_view origin) {
+    if (spec.kind == K::Choice) {
+        bool known = false;
+        for (std::string_view choice : spec.choices) known = known || choice == text;
+        if (!known) return bad_value(spec, text, "one of " + choices_text(spec), origin);
+    } else if (text.empty() && !spec.may_be_empty) {
+        return bad_value(spec, text, "a non-empty value", origin);
+    }
+    settings.*std::get<std::string Settings::*>(spec.field) = std::string(text);
+    return true;
+}
+
+}  // namespace
+
+std::span<const SettingSpec> settings_table() { return kTable; }
+
+const SettingSpec* find_setting(std::string_view name) {
+    for (const SettingSpec& spec : kTable) {
+        if (spec.name == name) return &spec;
+    }
+    return nullptr;
+}
+
+std::string flag_name(const SettingSpec& spec) {
+    std::string flag = "--";
+    for (char c : spec.name) {
+        flag += c == '_' ? '-' : static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    return flag;
+}
+
+std::string default_text(const SettingSpec& spec) {
+    const Settings defaults;
+    return std::visit(
+        [&](auto member) -> std::string {
+            const auto& value = defaults.*member;
+            using V = std::decay_t<decltype(value)>;
+            if constexpr (std::is_same_v<V, std::string>) {
+                return value;
+            } else if constexpr (std::is_same_v<V, bool>) {
+                return value ? "1" : "0";
+            } else {
+                return std::to_string(value);
+            }
+        },
+        spec.field);
+}
+
+std::string value_placeholder(const SettingSpec& spec) {
+    switch (spec.kind) {
+        case K::Text: return "TEXT";
+        case K::Choice: return choices_text(spec);
+        case K::Port: return "PORT";
+        case K::PositiveInt:
+        case K::NonNegativeInt: return "N";
+        case K::ByteSize: return "BYTES";
+        case K::Bool: return "BOOL";
+    }
+    return "TEXT";
+}
+
+Result<bool> apply_setting(Settings& settings, const SettingSpec& spec, std::string_view text,
+                           std::string_view origin) {
+    if (spec.kind == K::Text || spec.kind == K::Choice) {
+        return apply_text(settings, spec, text, origin);
+    }
+    if (spec.kind == K::Bool) {
+        const std::optional<bool> value = parse_bool_text(text);
+        if (!value) return bad_value(spec, text, "1/0/true/false/yes/no", origin);
+        settings.*std::get<bool Settings::*>(spec.field) = *value;
+        return true;
+    }
+    const Range range = range_of(spec.kind);
+    const std::optional<std::uint64_t> value = parse_unsigned_text(text);
+    if (!value || *value < range.min || *value > range.max) {
+        return bad_value(spec, text, range.what, origin);
+    }
+    if (spec.kind == K::ByteSize) {
+        settings.*std::get<std::size_t Settings::*>(spec.field) = static_cast<std::size_t>(*value);
+    } else {
+        settings.*std::get<int Settings::*>(spec.field) = static_cast<int>(*value);
+    }
+    return true;
+}
+
+}  // namespace clawbot::service

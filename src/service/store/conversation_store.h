@@ -1,0 +1,74 @@
+#pragma once
+// Where tokens, conversations and messages live. An interface because a Redis
+// implementation follows the SQLite one (sqlite_store.h).
+//
+// Contract for every implementation:
+// - Every method is thread-safe and returns errors as values.
+// - A method that succeeds has made its change durable before it returns.
+// - Ownership: a conversation belongs to the token that created it. A
+//   conversation id of another owner behaves exactly like a missing one
+//   (nullopt / false), so an id never reveals that it exists.
+// - `Result<std::optional<T>>`: nullopt is "not found" (HTTP 404); an error
+//   is a storage failure (HTTP 500/503).
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "service/auth/token_verifier.h"
+#include "service/store/page_cursor.h"
+#include "service/store/store_records.h"
+
+namespace clawbot::service {
+
+inline constexpr int kMaxConversationPageSize = 100;
+
+class ConversationStore : public TokenLookup {
+public:
+    // --- access tokens ---
+    virtual Result<CreatedToken> create_token(std::string_view name, bool admin) = 0;
+    // Oldest first, revoked ones included (marked revoked).
+    virtual Result<std::vector<TokenRecord>> list_tokens() = 0;
+    // true when the id exists (revoking twice is fine and keeps the first time).
+    virtual Result<bool> revoke_token(std::string_view token_id) = 0;
+    // Tokens not revoked; `serve` refuses a public address while this is 0.
+    virtual Result<std::int64_t> count_active_tokens() = 0;
+    // find_token(digest), from TokenLookup: revoked tokens come back with
+    // `revoked` set; verify_access_token() rejects them.
+
+    // --- conversations ---
+    virtual Result<ConversationRecord> create_conversation(std::string_view owner_token_id,
+                                                           std::string_view title,
+                                                           std::string_view system_prompt) = 0;
+    virtual Result<std::optional<ConversationRecord>> get_conversation(
+        std::string_view owner_token_id, std::string_view conversation_id) = 0;
+    // Newest first by (updated_at, id). `limit` is clamped to
+    // 1..kMaxConversationPageSize; `after` is the previous page's `next`.
+    virtual Result<ConversationPage> list_conversations(std::string_view owner_token_id, int limit,
+                                                        const std::optional<PageCursor>& after) = 0;
+    // Deletes the conversation and its messages; false when not found.
+    virtual Result<bool> delete_conversation(std::string_view owner_token_id,
+                                             std::string_view conversation_id) = 0;
+
+    // --- messages ---
+    // Appends with the next seq and moves the conversation's updated_at.
+    virtual Result<std::optional<MessageRecord>> append_message(
+        std::string_view owner_token_id, std::string_view conversation_id, MessageRole role,
+        std::string_view content, const TokenUsage& usage) = 0;
+    // The user message (zero usage) and the assistant answer (`usage`) in one
+    // transaction: either both are stored or neither is.
+    virtual Result<std::optional<Exchange>> append_exchange(
+        std::string_view owner_token_id, std::string_view conversation_id,
+        std::string_view user_content, std::string_view assistant_content,
+        const TokenUsage& usage) = 0;
+    // In seq order.
+    virtual Result<std::optional<std::vector<MessageRecord>>> list_messages(
+        std::string_view owner_token_id, std::string_view conversation_id) = 0;
+
+    // --- health ---
+    // true when the store answers a query (for /readyz).
+    virtual Result<bool> ping() = 0;
+};
+
+}  // namespace clawbot::service

@@ -1,0 +1,525 @@
+// SqliteStore against real database files: schema and file setup, tokens,
+// ownership isolation, keyset paging, byte-exact content, concurrency, and
+// durability across a close and across SIGKILL.
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+#include <set>
+#include <string>
+#include <thread>
+#include <tuple>
+#include <vector>
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "service/auth/token_verifier.h"
+#include "service/store/sqlite_schema.h"
+#include "service/store/sqlite_store.h"
+#include "support/test_support.h"
+
+namespace clawbot::service {
+namespace {
+
+template <class T>
+T unwrap(Result<T> result) {
+    if (!result.ok()) throw std::runtime_error(result.error().message);
+    return std::move(result).value();
+}
+
+// A second, raw connection, to look at what the store really wrote.
+class RawDatabase {
+public:
+    explicit RawDatabase(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE, nullptr) != SQLITE_OK) {
+            throw std::runtime_error("cannot open " + path);
+        }
+    }
+    ~RawDatabase() { sqlite3_close(db_); }
+    std::string text(const char* sql) {
+        sqlite3_stmt* stmt = nullptr;
+        if (sqlite3_prepare_v2(db_, sql, -1, &stmt, nullptr) != SQLITE_OK) {
+            throw std::runtime_error(sqlite3_errmsg(db_));
+        }
+        std::string value;
+        if (sqlite3_step(stmt) == SQLITE_ROW) {
+            value.assign(reinterpret_cast<const char*>(sqlite3_column_text(stmt, 0)),
+                         static_cast<std::size_t>(sqlite3_column_bytes(stmt, 0)));
+        }
+        sqlite3_finalize(stmt);
+        return value;
+    }
+    std::int64_t integer(const char* sql) { return std::stoll(text(sql)); }
+    void execute(const char* sql) {
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, nullptr) != SQLITE_OK) {
+            throw std::runtime_error(sqlite3_errmsg(db_));
+        }
+    }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+mode_t mode_of(const std::string& path) {
+    struct stat info {};
+    EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+    return info.st_mode & 07777;
+}
+
+class StoreTest : public ::testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = test::make_temp_dir() + "/data";  // not created yet: open() makes it
+        reopen();
+        alice_ = unwrap(store_->create_token("alice", false)).record.id;
+        bob_ = unwrap(store_->create_token("bob", false)).record.id;
+    }
+    void TearDown() override {
+        store_.reset();
+        std::filesystem::remove_all(std::filesystem::path(dir_).parent_path());
+    }
+
+    void reopen() {
+        store_.reset();
+        Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(dir_);
+        ASSERT_TRUE(opened.ok()) << opened.error().message;
+        store_ = std::move(opened).value();
+    }
+
+    std::string db_path() const { return SqliteStore::database_path(dir_); }
+
+    ConversationRecord new_conversation(const std::string& owner, const std::string& title = "t") {
+        return unwrap(store_->create_conversation(owner, title, "be brief"));
+    }
+
+    MessageRecord append(const std::string& owner, const std::string& conversation,
+                         std::string_view content, MessageRole role = MessageRole::User) {
+        std::optional<MessageRecord> message =
+            unwrap(store_->append_message(owner, conversation, role, content, TokenUsage{}));
+        if (!message) throw std::runtime_error("append: conversation not found");
+        return *message;
+    }
+
+    std::vector<MessageRecord> messages(const std::string& owner, const std::string& conversation) {
+        auto listed = unwrap(store_->list_messages(owner, conversation));
+        if (!listed) throw std::runtime_error("list_messages: conversation not found");
+        return *listed;
+    }
+
+    std::string dir_;
+    std::unique_ptr<SqliteStore> store_;
+    std::string alice_;
+    std::string bob_;
+};
+
+// --- files, pragmas, schema -----------------------------------------------------------
+
+TEST_F(StoreTest, CreatesAPrivateDirectoryAndDatabaseInWalMode) {
+    EXPECT_EQ(mode_of(dir_), 0700u);
+    EXPECT_EQ(mode_of(db_path()), 0600u);
+    RawDatabase raw(db_path());
+    EXPECT_EQ(raw.text("PRAGMA journal_mode"), "wal");  // persistent in the file
+    EXPECT_EQ(raw.integer("PRAGMA user_version"), latest_schema_version());
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name IN "
+                          "('tokens', 'conversations', 'messages')"),
+              3);
+}
+
+TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
+    const ConversationRecord conversation = new_conversation(alice_, "kept");
+    reopen();
+    reopen();
+    const auto found = unwrap(store_->get_conversation(alice_, conversation.id));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->title, "kept");
+}
+
+TEST_F(StoreTest, RefusesADatabaseFromANewerClawbot) {
+    store_.reset();
+    RawDatabase(db_path()).execute("PRAGMA user_version = 99");
+    Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(dir_);
+    ASSERT_FALSE(opened.ok());
+    EXPECT_NE(opened.error().message.find("newer"), std::string::npos) << opened.error().message;
+}
+
+TEST_F(StoreTest, RefusesADataDirThatIsAFile) {
+    const std::string file = std::filesystem::path(dir_).parent_path().string() + "/plain-file";
+    std::ofstream(file) << "x";
+    Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(file);
+    ASSERT_FALSE(opened.ok());
+    EXPECT_NE(opened.error().message.find("not a directory"), std::string::npos);
+}
+
+TEST_F(StoreTest, PingAnswers) {
+    Result<bool> ping = store_->ping();
+    ASSERT_TRUE(ping.ok()) << ping.error().message;
+    EXPECT_TRUE(*ping);
+}
+
+// --- tokens -----------------------------------------------------------------------
+
+TEST_F(StoreTest, TokensListRevokeAndCount) {
+    const CreatedToken admin = unwrap(store_->create_token("root", true));
+    EXPECT_EQ(unwrap(store_->count_active_tokens()), 3);
+
+    const std::vector<TokenRecord> listed = unwrap(store_->list_tokens());
+    ASSERT_EQ(listed.size(), 3u);
+    std::set<std::string> names;
+    for (const TokenRecord& token : listed) names.insert(token.name);
+    EXPECT_EQ(names, (std::set<std::string>{"alice", "bob", "root"}));
+    const auto root = std::find_if(listed.begin(), listed.end(),
+                                   [](const TokenRecord& t) { return t.name == "root"; });
+    EXPECT_TRUE(root->admin);
+    EXPECT_EQ(root->id, admin.record.id);
+    EXPECT_GT(root->created_at_ms, 0);
+
+    EXPECT_TRUE(unwrap(store_->revoke_token(admin.record.id)));
+    EXPECT_TRUE(unwrap(store_->revoke_token(admin.record.id)));  // idempotent, still "found"
+    EXPECT_FALSE(unwrap(store_->revoke_token("tok_doesnotexist")));
+    EXPECT_EQ(unwrap(store_->count_active_tokens()), 2);
+
+    const auto stored = unwrap(store_->find_token(unwrap(digest_access_token(admin.plaintext))));
+    ASSERT_TRUE(stored.has_value());
+    EXPECT_TRUE(stored->record.revoked);  // revoked tokens are found, marked revoked
+    EXPECT_EQ(unwrap(store_->find_token(unwrap(digest_access_token("cb_unknown")))), std::nullopt);
+}
+
+// --- conversations and ownership --------------------------------------------------------
+
+TEST_F(StoreTest, ConversationRoundTrip) {
+    const ConversationRecord created = unwrap(store_->create_conversation(alice_, "标题", "你是助手"));
+    EXPECT_EQ(created.id.rfind("conv_", 0), 0u);
+    EXPECT_EQ(created.id.size(), 21u);
+    const auto found = unwrap(store_->get_conversation(alice_, created.id));
+    ASSERT_TRUE(found.has_value());
+    EXPECT_EQ(found->owner_token_id, alice_);
+    EXPECT_EQ(found->title, "标题");
+    EXPECT_EQ(found->system_prompt, "你是助手");
+    EXPECT_EQ(found->created_at_ms, created.created_at_ms);
+    EXPECT_EQ(found->updated_at_ms, created.updated_at_ms);
+}
+
+TEST_F(StoreTest, ConversationNeedsAnExistingOwnerToken) {
+    EXPECT_FALSE(store_->create_conversation("tok_nobody", "t", "").ok());
+}
+
+TEST_F(StoreTest, AnotherOwnersConversationIsIndistinguishableFromAMissingOne) {
+    const ConversationRecord mine = new_conversation(alice_);
+    append(alice_, mine.id, "alice's secret");
+
+    for (const std::string& id : {mine.id, std::string("conv_0000000000000000")}) {
+        EXPECT_EQ(unwrap(store_->get_conversation(bob_, id)), std::nullopt);
+        EXPECT_EQ(unwrap(store_->list_messages(bob_, id)), std::nullopt);
+        EXPECT_EQ(unwrap(store_->append_message(bob_, id, MessageRole::User, "intrusion", {})),
+                  std::nullopt);
+        EXPECT_EQ(unwrap(store_->append_exchange(bob_, id, "q", "a", {})), std::nullopt);
+        EXPECT_FALSE(unwrap(store_->delete_conversation(bob_, id)));
+    }
+    EXPECT_TRUE(unwrap(store_->list_conversations(bob_, 10, std::nullopt)).items.empty());
+
+    // Alice's conversation is untouched by all of it.
+    const std::vector<MessageRecord> kept = messages(alice_, mine.id);
+    ASSERT_EQ(kept.size(), 1u);
+    EXPECT_EQ(kept[0].content, "alice's secret");
+    EXPECT_EQ(unwrap(store_->list_conversations(alice_, 10, std::nullopt)).items.size(), 1u);
+}
+
+TEST_F(StoreTest, DeleteRemovesTheConversationAndItsMessages) {
+    const ConversationRecord doomed = new_conversation(alice_);
+    const ConversationRecord other = new_conversation(alice_);
+    append(alice_, doomed.id, "one");
+    append(alice_, doomed.id, "two");
+    append(alice_, other.id, "stays");
+
+    EXPECT_TRUE(unwrap(store_->delete_conversation(alice_, doomed.id)));
+    EXPECT_FALSE(unwrap(store_->delete_conversation(alice_, doomed.id)));
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, doomed.id)), std::nullopt);
+    EXPECT_EQ(unwrap(store_->list_messages(alice_, doomed.id)), std::nullopt);
+    EXPECT_EQ(messages(alice_, other.id).size(), 1u);
+
+    store_.reset();
+    RawDatabase raw(db_path());
+    EXPECT_EQ(raw.integer("SELECT count(*) FROM messages"), 1);  // only "stays" is left
+}
+
+// --- paging ------------------------------------------------------------------------
+
+bool newer_first(const ConversationRecord& a, const ConversationRecord& b) {
+    return std::tie(a.updated_at_ms, a.id) > std::tie(b.updated_at_ms, b.id);
+}
+
+TEST_F(StoreTest, PagesCoverEveryConversationOnceNewestFirst) {
+    std::set<std::string> created;
+    for (int i = 0; i < 23; ++i) {
+        created.insert(new_conversation(alice_, std::to_string(i)).id);
+        if (i % 5 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));  // mix ties and gaps
+    }
+    for (int i = 0; i < 4; ++i) new_conversation(bob_);
+
+    std::vector<ConversationRecord> seen;
+    std::optional<PageCursor> cursor;
+    int pages = 0;
+    do {
+        const ConversationPage page = unwrap(store_->list_conversations(alice_, 5, cursor));
+        EXPECT_LE(page.items.size(), 5u);
+        seen.insert(seen.end(), page.items.begin(), page.items.end());
+        // The cursor survives the trip through a client as text.
+        cursor = page.next ? parse_page_cursor(format_page_cursor(*page.next)) : std::nullopt;
+        ASSERT_EQ(cursor.has_value(), page.next.has_value());
+        ASSERT_LT(++pages, 10);
+    } while (cursor);
+
+    EXPECT_EQ(pages, 5);  // 5 + 5 + 5 + 5 + 3
+    ASSERT_EQ(seen.size(), 23u);
+    std::set<std::string> seen_ids;
+    for (const ConversationRecord& c : seen) {
+        seen_ids.insert(c.id);
+        EXPECT_EQ(c.owner_token_id, alice_);
+    }
+    EXPECT_EQ(seen_ids, created);  // each exactly once (sizes match, sets match)
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(), newer_first));
+}
+
+TEST_F(StoreTest, AnExactMultipleOfThePageSizeEndsWithoutAnEmptyPage) {
+    for (int i = 0; i < 4; ++i) new_conversation(alice_);
+    const ConversationPage first = unwrap(store_->list_conversations(alice_, 2, std::nullopt));
+    ASSERT_TRUE(first.next.has_value());
+    const ConversationPage second = unwrap(store_->list_conversations(alice_, 2, first.next));
+    EXPECT_EQ(second.items.size(), 2u);
+    EXPECT_FALSE(second.next.has_value());
+}
+
+TEST_F(StoreTest, NewMessageMovesAConversationToTheFront) {
+    const ConversationRecord oldest = new_conversation(alice_, "oldest");
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    new_conversation(alice_, "newer");
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    ASSERT_EQ(unwrap(store_->list_conversations(alice_, 1, std::nullopt)).items[0].title, "newer");
+
+    const MessageRecord message = append(alice_, oldest.id, "bump");
+    const ConversationPage page = unwrap(store_->list_conversations(alice_, 10, std::nullopt));
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, oldest.id);
+    EXPECT_EQ(page.items[0].updated_at_ms, message.created_at_ms);
+}
+
+TEST_F(StoreTest, LimitIsClampedToOneThroughTheMaximum) {
+    for (int i = 0; i < 3; ++i) new_conversation(alice_);
+    EXPECT_EQ(unwrap(store_->list_conversations(alice_, 0, std::nullopt)).items.size(), 1u);
+    EXPECT_EQ(unwrap(store_->list_conversations(alice_, -7, std::nullopt)).items.size(), 1u);
+    EXPECT_EQ(unwrap(store_->list_conversations(alice_, 1'000'000, std::nullopt)).items.size(), 3u);
+}
+
+TEST(PageCursor, RoundTripsAndRefusesForeignText) {
+    const PageCursor cursor{1712345678901, "conv_0123456789abcdef"};
+    const std::optional<PageCursor> parsed = parse_page_cursor(format_page_cursor(cursor));
+    ASSERT_TRUE(parsed.has_value());
+    EXPECT_EQ(parsed->updated_at_ms, cursor.updated_at_ms);
+    EXPECT_EQ(parsed->conversation_id, cursor.conversation_id);
+    for (const char* bad : {"", "-", "12", "12-", "-conv_1", "x1-conv_1", "1x-conv_1",
+                            "12-conv'1", "12-conv 1", "99999999999999999999-conv_1", "+1-conv"}) {
+        EXPECT_EQ(parse_page_cursor(bad), std::nullopt) << bad;
+    }
+}
+
+// --- messages -------------------------------------------------------------------------
+
+TEST_F(StoreTest, MessagesKeepOrderRolesAndUsage) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    const MessageRecord system = append(alice_, conversation.id, "rules", MessageRole::System);
+    const MessageRecord user = append(alice_, conversation.id, "hi");
+    const std::optional<MessageRecord> answer = unwrap(store_->append_message(
+        alice_, conversation.id, MessageRole::Assistant, "hello", TokenUsage{12, 3, 8}));
+    ASSERT_TRUE(answer.has_value());
+    EXPECT_EQ(answer->id.rfind("msg_", 0), 0u);
+
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 3u);
+    EXPECT_EQ(listed[0].id, system.id);
+    EXPECT_EQ(listed[1].id, user.id);
+    EXPECT_EQ(listed[2].id, answer->id);
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        EXPECT_EQ(listed[i].seq, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(listed[i].conversation_id, conversation.id);
+    }
+    EXPECT_EQ(listed[0].role, MessageRole::System);
+    EXPECT_EQ(listed[1].role, MessageRole::User);
+    EXPECT_EQ(listed[2].role, MessageRole::Assistant);
+    EXPECT_EQ(listed[2].usage.prompt_tokens, 12);
+    EXPECT_EQ(listed[2].usage.completion_tokens, 3);
+    EXPECT_EQ(listed[2].usage.cached_tokens, 8);
+    EXPECT_EQ(listed[2].content, "hello");
+}
+
+TEST_F(StoreTest, AppendExchangeStoresBothTurnsTogether) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    append(alice_, conversation.id, "earlier");
+    const std::optional<Exchange> exchange = unwrap(store_->append_exchange(
+        alice_, conversation.id, "question?", "answer.", TokenUsage{20, 5, 4}));
+    ASSERT_TRUE(exchange.has_value());
+    EXPECT_EQ(exchange->user.seq, 2);
+    EXPECT_EQ(exchange->assistant.seq, 3);
+
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 3u);
+    EXPECT_EQ(listed[1].role, MessageRole::User);
+    EXPECT_EQ(listed[1].content, "question?");
+    EXPECT_EQ(listed[1].usage.prompt_tokens, 0);
+    EXPECT_EQ(listed[2].role, MessageRole::Assistant);
+    EXPECT_EQ(listed[2].content, "answer.");
+    EXPECT_EQ(listed[2].usage.completion_tokens, 5);
+}
+
+TEST_F(StoreTest, ContentRoundTripsByteForByte) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    std::string every_byte;  // 0x01..0xFF: ASCII controls, UTF-8 and invalid UTF-8 alike
+    for (int b = 1; b < 256; ++b) every_byte += static_cast<char>(b);
+    std::string one_mib;
+    const std::string pattern = "长文本 🧪 long text\n";
+    while (one_mib.size() < 1024 * 1024) one_mib += pattern;
+    one_mib.resize(1024 * 1024);  // may cut a character in half: bytes, not characters
+
+    const std::vector<std::string> contents = {
+        "你好，世界！今天天气怎么样？",
+        "emoji: 😀👍🏽👨‍👩‍👧‍👦🏳️‍🌈 and a flag 🇨🇳",
+        "combining: e\u0301 a\u030a, RTL: \u05e9\u05dc\u05d5\u05dd \u0645\u0631\u062d\u0628\u0627",
+        "zero width:\u200b\u200d\ufeff| 4-byte: \U0001d11e \U00020000",
+        "  leading and trailing whitespace\t\r\n  ",
+        "quotes ' \" ; -- DROP TABLE messages; /* */",
+        "",
+        every_byte,
+        std::string("embedded\0nul", 12),
+        one_mib,
+    };
+    for (const std::string& content : contents) append(alice_, conversation.id, content);
+
+    reopen();  // read back from the file, not from anything in memory
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), contents.size());
+    for (std::size_t i = 0; i < contents.size(); ++i) {
+        EXPECT_EQ(listed[i].content.size(), contents[i].size()) << i;
+        EXPECT_TRUE(listed[i].content == contents[i]) << "content " << i << " changed";
+    }
+}
+
+// --- durability and concurrency --------------------------------------------------------------
+
+TEST_F(StoreTest, EverythingSurvivesClosingAndReopening) {
+    const ConversationRecord conversation = new_conversation(alice_, "durable");
+    const std::optional<Exchange> exchange =
+        unwrap(store_->append_exchange(alice_, conversation.id, "q", "a", TokenUsage{1, 2, 3}));
+    ASSERT_TRUE(exchange.has_value());
+    reopen();
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].id, exchange->user.id);
+    EXPECT_EQ(listed[1].id, exchange->assistant.id);
+    EXPECT_EQ(listed[1].usage.cached_tokens, 3);
+    EXPECT_EQ(unwrap(store_->list_tokens()).size(), 2u);
+}
+
+TEST_F(StoreTest, AcknowledgedMessageSurvivesSigkillOfTheWriter) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    const std::string content = "持久化 durable ✅ " + std::string(5000, 'x') + " 🔒";
+    store_.reset();  // no SQLite connection may cross fork()
+
+    int pipe_fds[2];
+    ASSERT_EQ(::pipe(pipe_fds), 0);
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+        ::close(pipe_fds[0]);
+        Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(dir_);
+        std::string reply = "ERR";
+        if (opened.ok()) {
+            auto appended = (*opened)->append_message(alice_, conversation.id,
+                                                      MessageRole::Assistant, content, TokenUsage{});
+            if (appended.ok() && appended->has_value()) reply = (*appended)->id;
+        }
+        // Acknowledge, then wait to be killed: the store is never closed, so
+        // no checkpoint or clean shutdown can help the data along.
+        (void)!::write(pipe_fds[1], reply.data(), reply.size());
+        for (;;) ::pause();
+    }
+    ::close(pipe_fds[1]);
+    char buffer[64] = {};
+    const ssize_t n = ::read(pipe_fds[0], buffer, sizeof buffer);
+    ::close(pipe_fds[0]);
+    ASSERT_GT(n, 0);
+    ASSERT_EQ(::kill(child, SIGKILL), 0);
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL);
+    const std::string message_id(buffer, static_cast<std::size_t>(n));
+    ASSERT_NE(message_id, "ERR");
+
+    EXPECT_TRUE(std::filesystem::exists(db_path() + "-wal"));  // the child never checkpointed
+    reopen();
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].id, message_id);
+    EXPECT_TRUE(listed[0].content == content);
+    EXPECT_EQ(listed[0].role, MessageRole::Assistant);
+}
+
+TEST_F(StoreTest, ConcurrentAppendsAreAllStoredWithUniqueSequenceNumbers) {
+    const ConversationRecord shared = new_conversation(alice_);
+    const ConversationRecord bobs = new_conversation(bob_);
+    constexpr int kThreads = 8;
+    constexpr int kPerThread = 25;
+    std::vector<std::thread> threads;
+    std::atomic<int> failures{0};
+    for (int t = 0; t < kThreads; ++t) {
+        threads.emplace_back([&, t] {
+            for (int i = 0; i < kPerThread; ++i) {
+                const std::string text = "thread " + std::to_string(t) + " message " + std::to_string(i);
+                // Odd threads also create work on another conversation and read in between.
+                const bool odd = t % 2 == 1;
+                auto appended = store_->append_message(odd ? bob_ : alice_, odd ? bobs.id : shared.id,
+                                                       MessageRole::User, text, TokenUsage{});
+                if (!appended.ok() || !appended->has_value()) ++failures;
+                if (!store_->list_conversations(alice_, 3, std::nullopt).ok()) ++failures;
+            }
+        });
+    }
+    for (std::thread& thread : threads) thread.join();
+    EXPECT_EQ(failures.load(), 0);
+
+    for (const auto& [owner, id] : {std::pair{alice_, shared.id}, std::pair{bob_, bobs.id}}) {
+        const std::vector<MessageRecord> listed = messages(owner, id);
+        ASSERT_EQ(listed.size(), static_cast<std::size_t>(kThreads / 2 * kPerThread));
+        std::set<std::string> texts;
+        for (std::size_t i = 0; i < listed.size(); ++i) {
+            EXPECT_EQ(listed[i].seq, static_cast<std::int64_t>(i + 1));
+            texts.insert(listed[i].content);
+        }
+        EXPECT_EQ(texts.size(), listed.size());
+    }
+}
+
+TEST_F(StoreTest, TwoStoresOnOneDirectoryShareWrites) {
+    // The server and a CLI command each open the same database.
+    Result<std::unique_ptr<SqliteStore>> second = SqliteStore::open(dir_);
+    ASSERT_TRUE(second.ok()) << second.error().message;
+    const ConversationRecord conversation = new_conversation(alice_);
+    std::vector<std::thread> writers;
+    for (SqliteStore* store : {store_.get(), second->get()}) {
+        writers.emplace_back([&, store] {
+            for (int i = 0; i < 20; ++i) {
+                (void)store->append_message(alice_, conversation.id, MessageRole::User, "x", {});
+            }
+        });
+    }
+    for (std::thread& writer : writers) writer.join();
+    EXPECT_EQ(messages(alice_, conversation.id).size(), 40u);
+}
+
+}  // namespace
+}  // namespace clawbot::service
