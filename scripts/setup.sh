@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake ninja-build pkg-config git
-  libutf8proc-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libssl-dev
+  libutf8proc-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libssl-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer for the GGUF reader fuzz test
 )

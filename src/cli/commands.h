@@ -3,6 +3,8 @@
 // command line into these structs; each command lives in its own file and
 // returns the process exit code.
 #include <cstdint>
+#include <map>
+#include <optional>
 #include <string>
 
 namespace clawbot::cli {
@@ -60,6 +62,18 @@ struct MakeModelOptions {
     int threads = 0;
 };
 int run_make_model(const MakeModelOptions& o);
+
+// Settings given on the command line (keyed by setting NAME) and --config.
+struct ServiceOptions {
+    std::map<std::string, std::string> flags;
+    std::optional<std::string> config;
+};
+int run_serve(const ServiceOptions& o);
+// Writes the config file (0600) and data directory, prints a first admin token.
+int run_init(const ServiceOptions& o);
+int run_token_create(const ServiceOptions& o, const std::string& name, bool admin);
+int run_token_list(const ServiceOptions& o);
+int run_token_revoke(const ServiceOptions& o, const std::string& id);
 
 // Prints "clawbot: error: MESSAGE" on one line of stderr; returns 1.
 int fail(const std::string& message);

@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "service/config/settings_table.h"
 
 namespace {
 
@@ -17,6 +18,23 @@ void add_sampling_options(CLI::App* cmd, GenerateOptions& o) {
     cmd->add_option("--frequency-penalty", o.frequency_penalty, "Subtracted per occurrence")->capture_default_str();
     cmd->add_option("--presence-penalty", o.presence_penalty, "Subtracted once per seen token")->capture_default_str();
     cmd->add_option("--seed", o.seed, "Random seed: the same seed gives the same output")->capture_default_str();
+}
+
+// One flag per setting (--model-path for MODEL_PATH, ...), collected by
+// setting name so the loader can apply flags > environment > file.
+void add_setting_flags(CLI::App* cmd, ServiceOptions& o) {
+    for (const auto& spec : clawbot::service::settings_table()) {
+        const std::string name(spec.name);
+        std::string help = std::string(spec.description) + " [env " + name;
+        if (!spec.secret) help += ", default " + clawbot::service::default_text(spec);
+        help += "]";
+        cmd->add_option_function<std::string>(
+               clawbot::service::flag_name(spec), [&o, name](const std::string& v) { o.flags[name] = v; }, help)
+            ->type_name(clawbot::service::value_placeholder(spec));
+    }
+    cmd->add_option_function<std::string>(
+        "--config", [&o](const std::string& v) { o.config = v; },
+        "Config file of KEY=VALUE lines (default /etc/clawbot/config.env when it exists)");
 }
 
 }  // namespace
@@ -68,6 +86,27 @@ int main(int argc, char** argv) {
     make_model->add_option("--seed", mk.seed, "Random seed")->capture_default_str();
     make_model->add_option("--threads,-t", mk.threads, "Worker threads")->check(CLI::NonNegativeNumber);
 
+    ServiceOptions service;
+    auto* serve = app.add_subcommand("serve", "Serve the chat page and the HTTP API (default 127.0.0.1:18789)");
+    add_setting_flags(serve, service);
+
+    auto* init = app.add_subcommand("init", "Create the config file (mode 0600) and data directory, print a first admin token");
+    add_setting_flags(init, service);
+
+    auto* token = app.add_subcommand("token", "Manage access tokens");
+    token->require_subcommand(1);
+    std::string token_name = "token", token_id;
+    bool token_admin = false;
+    auto* token_create = token->add_subcommand("create", "Create a token and print it once");
+    token_create->add_option("--name", token_name, "A name to recognise it by")->capture_default_str();
+    token_create->add_flag("--admin", token_admin, "May manage tokens");
+    add_setting_flags(token_create, service);
+    auto* token_list = token->add_subcommand("list", "List tokens (never their secrets)");
+    add_setting_flags(token_list, service);
+    auto* token_revoke = token->add_subcommand("revoke", "Revoke a token; refused from its next request on");
+    token_revoke->add_option("id", token_id, "Token id (tok_...)")->required();
+    add_setting_flags(token_revoke, service);
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -78,5 +117,10 @@ int main(int argc, char** argv) {
     if (*bench_cmd) return run_bench(bench);
     if (*quantize) return run_quantize(quant);
     if (*make_model) return run_make_model(mk);
+    if (*serve) return run_serve(service);
+    if (*init) return run_init(service);
+    if (*token_create) return run_token_create(service, token_name, token_admin);
+    if (*token_list) return run_token_list(service);
+    if (*token_revoke) return run_token_revoke(service, token_id);
     return 1;
 }

@@ -220,9 +220,15 @@ TEST_F(ConfigTest, DuplicateKeyNamesTheFirstLine) {
         << settings.error().message;
 }
 
+TEST_F(ConfigTest, PortZeroAsksForAnyFreePort) {
+    Result<Settings> settings = load({{"PORT", "0"}}, {}, "");
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings->port, 0);
+}
+
 TEST_F(ConfigTest, BadTypedValuesNameTheKeyFromEverySource) {
     const std::vector<std::pair<std::string, std::string>> bad = {
-        {"PORT", "0"},           {"PORT", "65536"},         {"PORT", "80a"},
+        {"PORT", "65536"},       {"PORT", "80a"},
         {"PORT", ""},            {"PORT", "-1"},            {"PORT", "+80"},
         {"CTX_SIZE", "0"},       {"CTX_SIZE", "4k"},        {"CTX_SIZE", "99999999999"},
         {"THREADS", "-1"},       {"MAX_QUEUE", "1.5"},      {"MAX_BODY_BYTES", "0"},
@@ -372,7 +378,7 @@ TEST_F(ConfigTest, ReplacingNeverLoosensTheMode) {
 TEST_F(ConfigTest, WriterRefusesWhatTheLoaderWouldRefuse) {
     const std::string path = dir_ + "/config.env";
     EXPECT_FALSE(write_config_file(path, {{"NOT_A_SETTING", "1"}}).ok());
-    EXPECT_FALSE(write_config_file(path, {{"PORT", "0"}}).ok());
+    EXPECT_FALSE(write_config_file(path, {{"PORT", "70000"}}).ok());
     EXPECT_FALSE(write_config_file(path, {{"HOST", "a\nAPI_KEY=injected"}}).ok());
     EXPECT_FALSE(std::filesystem::exists(path));
 }

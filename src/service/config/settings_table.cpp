@@ -57,7 +57,7 @@ struct Range {
 
 Range range_of(SettingKind kind) {
     switch (kind) {
-        case K::Port: return {1, 65535, "a port number 1..65535"};
+        case K::Port: return {0, 65535, "a port number 0..65535 (0: any free port)"};
         case K::NonNegativeInt: return {0, INT_MAX, "a whole number >= 0"};
         case K::ByteSize:
             return {1, std::numeric_limits<std::size_t>::max(), "a positive number of bytes"};

@@ -17,7 +17,7 @@ namespace clawbot::service {
 enum class SettingKind {
     Text,            // any string (may_be_empty says whether "" is allowed)
     Choice,          // one of SettingSpec::choices
-    Port,            // 1..65535
+    Port,            // 0..65535; 0 asks the OS for a free port
     PositiveInt,     // 1..INT_MAX
     NonNegativeInt,  // 0..INT_MAX, 0 meaning "automatic"
     ByteSize,        // positive byte count

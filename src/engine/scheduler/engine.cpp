@@ -1,0 +1,238 @@
+#include "engine/scheduler/engine.h"
+
+#include <algorithm>
+#include <string>
+
+namespace clawbot {
+namespace {
+
+// KV capacity when not configured: every running sequence at full context,
+// capped at 1 GiB of cache so a large context does not eat a small server.
+int derived_kv_tokens(const ModelConfig& c, const EngineOptions& o) {
+    const int64_t bytes_per_token = int64_t{2} * c.n_layers * c.kv_dim() * 2;
+    const int64_t cap = (int64_t{1} << 30) / std::max<int64_t>(bytes_per_token, 1);
+    const int64_t want = int64_t{o.max_batch_size} * o.context_size;
+    return static_cast<int>(std::max<int64_t>(std::min(want, cap), o.context_size));
+}
+
+EngineOptions normalized(const Model& model, EngineOptions o) {
+    o.threads = o.threads > 0 ? o.threads : physical_core_count();
+    o.max_batch_size = std::max(o.max_batch_size, 1);
+    o.max_queue = std::max(o.max_queue, 0);
+    o.context_size = std::clamp(o.context_size, 16, model.config().context_length);
+    // Every running sequence decodes one token per step, and prompts need room on top.
+    o.step_token_budget = std::max(o.step_token_budget, o.max_batch_size + 16);
+    if (o.kv_cache_tokens <= 0) o.kv_cache_tokens = derived_kv_tokens(model.config(), o);
+    o.kv_cache_tokens = std::max(o.kv_cache_tokens, o.context_size);
+    return o;
+}
+
+}  // namespace
+
+InferenceEngine::InferenceEngine(const Model& model, const EngineOptions& options)
+    : model_(model),
+      options_(normalized(model, options)),
+      pool_(options_.threads),
+      kv_storage_(KvLayout{model.config().n_layers, model.config().kv_dim(), options_.block_size,
+                           (options_.kv_cache_tokens + options_.block_size - 1) / options_.block_size}),
+      kv_(kv_storage_.layout().n_blocks, options_.block_size),
+      forward_(model, kv_storage_, pool_, options_.step_token_budget, options_.context_size),
+      scheduler_(SchedulerLimits{options_.max_batch_size, options_.step_token_budget}),
+      logits_(static_cast<size_t>(options_.max_batch_size) * model.config().n_vocab) {
+    batch_.tokens.reserve(static_cast<size_t>(options_.step_token_budget));
+    batch_.tables.reserve(static_cast<size_t>(options_.max_batch_size));
+    running_.reserve(static_cast<size_t>(options_.max_batch_size));
+    to_sample_.reserve(static_cast<size_t>(options_.max_batch_size));
+    stat_kv_free_ = kv_.free_blocks();
+    thread_ = std::thread([this] { run(); });
+}
+
+InferenceEngine::~InferenceEngine() {
+    {
+        std::lock_guard lock(mutex_);
+        stopping_ = true;
+    }
+    wake_.notify_all();
+    thread_.join();
+}
+
+std::variant<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::submit(GenerationRequest request) {
+    const int n_prompt = static_cast<int>(request.prompt.size());
+    if (n_prompt == 0 || request.max_tokens <= 0 || !request.sink) {
+        return SubmitFailure{SubmitError::InvalidRequest, "empty prompt, no sink or max_tokens <= 0"};
+    }
+    for (TokenId t : request.prompt) {
+        if (t < 0 || t >= model_.config().n_vocab) return SubmitFailure{SubmitError::InvalidRequest, "token id out of range"};
+    }
+    if (int64_t{n_prompt} + request.max_tokens > options_.context_size) {
+        return SubmitFailure{SubmitError::ContextLengthExceeded,
+                             "the prompt (" + std::to_string(n_prompt) + " tokens) plus max_tokens (" +
+                                 std::to_string(request.max_tokens) + ") exceeds the context size of " +
+                                 std::to_string(options_.context_size) + " tokens"};
+    }
+    auto seq = std::make_unique<Sequence>();
+    seq->control = request.control ? request.control : std::make_shared<RequestControl>();
+    seq->enqueued_at = std::chrono::steady_clock::now();
+    seq->n_prompt = n_prompt;
+    seq->tokens = request.prompt;
+    seq->tokens.reserve(static_cast<size_t>(n_prompt + request.max_tokens));
+    seq->sampler = std::make_unique<Sampler>(request.sampling, model_.config().n_vocab);
+    seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer());
+    seq->usage.prompt_tokens = n_prompt;
+    seq->request = std::move(request);
+    auto control = seq->control;
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_) return SubmitFailure{SubmitError::ShuttingDown, "the engine is shutting down"};
+        const int free_slots = options_.max_batch_size - stat_running_.load();
+        if (queued_ >= options_.max_queue + std::max(free_slots, 0)) {
+            return SubmitFailure{SubmitError::QueueFull, "too many requests waiting"};
+        }
+        seq->id = next_id_++;
+        ++queued_;
+        inbox_.push_back(std::move(seq));
+    }
+    wake_.notify_one();
+    return control;
+}
+
+EngineStats InferenceEngine::stats() const {
+    EngineStats s;
+    s.running = stat_running_.load();
+    s.waiting = stat_waiting_.load();
+    s.kv_blocks_total = kv_.total_blocks();
+    s.kv_blocks_free = stat_kv_free_.load();
+    s.steps = stat_steps_.load();
+    s.tokens_generated = stat_generated_.load();
+    s.prompt_tokens_computed = stat_prompt_.load();
+    return s;
+}
+
+void InferenceEngine::take_inbox(std::unique_lock<std::mutex>&) {
+    for (auto& seq : inbox_) {
+        waiting_.push_back(seq.get());
+        owned_.push_back(std::move(seq));
+    }
+    inbox_.clear();
+}
+
+void InferenceEngine::run() {
+    for (;;) {
+        {
+            std::unique_lock lock(mutex_);
+            wake_.wait(lock, [this] { return stopping_ || !inbox_.empty() || !running_.empty() || !waiting_.empty(); });
+            if (stopping_) break;
+            take_inbox(lock);
+        }
+        drop_cancelled();
+        const size_t before = running_.size();
+        scheduler_.admit(waiting_, running_, kv_);
+        if (running_.size() != before) {
+            std::lock_guard lock(mutex_);
+            queued_ -= static_cast<int>(running_.size() - before);
+        }
+        publish_stats();
+        if (running_.empty()) {
+            // Queued requests that cannot fit yet wait for a finish; with
+            // nothing running that cannot happen, so they never will fit.
+            while (!waiting_.empty()) retire(waiting_.front(), FinishReason::Error, "the request does not fit the KV cache");
+            continue;
+        }
+        execute(scheduler_.plan(running_));
+    }
+    // Shutting down: everyone still here is told so.
+    std::unique_lock lock(mutex_);
+    take_inbox(lock);
+    lock.unlock();
+    while (!running_.empty()) retire(running_.back(), FinishReason::Cancelled, "shutting down");
+    while (!waiting_.empty()) retire(waiting_.front(), FinishReason::Cancelled, "shutting down");
+}
+
+void InferenceEngine::drop_cancelled() {
+    for (size_t i = 0; i < running_.size();) {
+        if (running_[i]->control->cancelled()) {
+            retire(running_[i], FinishReason::Cancelled);
+        } else {
+            ++i;
+        }
+    }
+    for (size_t i = 0; i < waiting_.size();) {
+        if (waiting_[i]->control->cancelled()) {
+            retire(waiting_[i], FinishReason::Cancelled);
+        } else {
+            ++i;
+        }
+    }
+}
+
+void InferenceEngine::execute(const StepPlan& plan) {
+    batch_.clear();
+    to_sample_.clear();
+    for (const StepEntry& e : plan.entries) {
+        const int32_t seq_index = static_cast<int32_t>(batch_.tables.size());
+        batch_.tables.push_back(&e.seq->table);
+        for (int i = 0; i < e.count; ++i) {
+            const int pos = e.first + i;
+            const bool last = e.sample && i + 1 == e.count;
+            batch_.tokens.push_back({e.seq->tokens[static_cast<size_t>(pos)], pos, seq_index, last});
+        }
+        if (e.sample) to_sample_.push_back(e.seq);
+    }
+    auto ok = forward_.forward(batch_, logits_);
+    ++stat_steps_;
+    if (!ok) {
+        for (const StepEntry& e : plan.entries) retire(e.seq, FinishReason::Error, ok.error().message);
+        return;
+    }
+    for (const StepEntry& e : plan.entries) {
+        e.seq->n_computed += e.count;
+        if (e.seq->n_computed <= e.seq->n_prompt) stat_prompt_ += static_cast<uint64_t>(e.count);
+    }
+    const size_t vocab = static_cast<size_t>(model_.config().n_vocab);
+    for (size_t i = 0; i < to_sample_.size(); ++i) {
+        sample_and_emit(*to_sample_[i], std::span<float>(logits_.data() + i * vocab, vocab));
+    }
+}
+
+void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
+    const TokenId next = seq.sampler->sample(logits, seq.tokens);
+    if (model_.tokenizer().is_eog(next)) {
+        retire(&seq, FinishReason::Stop);
+        return;
+    }
+    seq.tokens.push_back(next);
+    ++seq.n_generated;
+    ++seq.usage.completion_tokens;
+    ++stat_generated_;
+    const std::string text = seq.detokenizer->push(next);
+    seq.request.sink->on_token(next, text);
+    if (seq.n_generated >= seq.request.max_tokens) retire(&seq, FinishReason::Length);
+}
+
+void InferenceEngine::retire(Sequence* seq, FinishReason reason, std::string_view error) {
+    const std::string rest = seq->detokenizer->flush();
+    if (!rest.empty() && reason != FinishReason::Cancelled) seq->request.sink->on_token(-1, rest);
+    seq->request.sink->on_finish(reason, seq->usage, error);
+    kv_.release(seq->table);
+    if (auto it = std::find(running_.begin(), running_.end(), seq); it != running_.end()) {
+        running_.erase(it);
+    } else if (auto wt = std::find(waiting_.begin(), waiting_.end(), seq); wt != waiting_.end()) {
+        waiting_.erase(wt);
+        std::lock_guard lock(mutex_);
+        --queued_;
+    }
+    auto owner = std::find_if(owned_.begin(), owned_.end(), [seq](const auto& p) { return p.get() == seq; });
+    if (owner != owned_.end()) {
+        std::swap(*owner, owned_.back());
+        owned_.pop_back();
+    }
+    publish_stats();
+}
+
+void InferenceEngine::publish_stats() {
+    stat_running_ = static_cast<int>(running_.size());
+    stat_waiting_ = static_cast<int>(waiting_.size());
+    stat_kv_free_ = kv_.free_blocks();
+}
+
+}  // namespace clawbot

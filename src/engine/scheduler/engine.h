@@ -1,0 +1,110 @@
+#pragma once
+// The inference engine: one thread that runs steps of continuous batching
+// over a shared paged KV cache. Callers submit requests from any thread and
+// get tokens pushed to their TokenSink; the loop is
+//   admit() -> plan() -> forward(batch) -> sample and emit -> retire.
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <variant>
+#include <vector>
+
+#include "engine/common/result.h"
+#include "engine/kv/kv_manager.h"
+#include "engine/kv/kv_storage.h"
+#include "engine/model/forward.h"
+#include "engine/model/model.h"
+#include "engine/scheduler/request.h"
+#include "engine/scheduler/scheduler.h"
+#include "engine/scheduler/sequence.h"
+#include "engine/tensor/thread_pool.h"
+
+namespace clawbot {
+
+struct EngineOptions {
+    int threads = 0;             // 0 = physical cores
+    int context_size = 4096;     // most tokens (prompt + reply) one request may hold
+    int max_batch_size = 16;     // sequences running at once
+    int max_queue = 64;          // requests waiting beyond those
+    int step_token_budget = 256; // tokens per step (decode + prefill slices)
+    int kv_cache_tokens = 0;     // KV capacity over all sequences; 0 = derived
+    int block_size = 16;
+};
+
+// Counters for metrics, readable from any thread.
+struct EngineStats {
+    int running = 0;
+    int waiting = 0;
+    int kv_blocks_total = 0;
+    int kv_blocks_free = 0;
+    uint64_t steps = 0;
+    uint64_t tokens_generated = 0;
+    uint64_t prompt_tokens_computed = 0;
+};
+
+enum class SubmitError { QueueFull, ContextLengthExceeded, InvalidRequest, ShuttingDown };
+
+struct SubmitFailure {
+    SubmitError code;
+    std::string message;
+};
+
+class InferenceEngine {
+public:
+    InferenceEngine(const Model& model, const EngineOptions& options);
+    ~InferenceEngine();  // cancels what is left and joins the engine thread
+    InferenceEngine(const InferenceEngine&) = delete;
+    InferenceEngine& operator=(const InferenceEngine&) = delete;
+
+    // Queues a request; its sink receives tokens and one on_finish. Fails
+    // at once (and the sink hears nothing) when the queue is full, the
+    // request can never fit the context, or the engine is stopping.
+    std::variant<std::shared_ptr<RequestControl>, SubmitFailure> submit(GenerationRequest request);
+
+    EngineStats stats() const;
+    const EngineOptions& options() const { return options_; }
+    const Model& model() const { return model_; }
+
+private:
+    void run();
+    void take_inbox(std::unique_lock<std::mutex>& lock);
+    void drop_cancelled();
+    void execute(const StepPlan& plan);
+    void sample_and_emit(Sequence& seq, std::span<float> logits);
+    void retire(Sequence* seq, FinishReason reason, std::string_view error = {});
+    void publish_stats();
+
+    const Model& model_;
+    EngineOptions options_;
+    ThreadPool pool_;
+    KvStorage kv_storage_;
+    KvManager kv_;
+    ForwardPass forward_;
+    Scheduler scheduler_;
+
+    // Engine-thread state.
+    std::deque<Sequence*> waiting_;
+    std::vector<Sequence*> running_;
+    Batch batch_;
+    std::vector<float> logits_;
+    std::vector<Sequence*> to_sample_;
+
+    // Shared with submitters.
+    mutable std::mutex mutex_;
+    std::condition_variable wake_;
+    std::vector<std::unique_ptr<Sequence>> inbox_;
+    int queued_ = 0;  // inbox + waiting, for the queue limit
+    bool stopping_ = false;
+    uint64_t next_id_ = 1;
+    std::vector<std::unique_ptr<Sequence>> owned_;  // engine-thread owned sequences
+
+    std::atomic<int> stat_running_{0}, stat_waiting_{0}, stat_kv_free_{0};
+    std::atomic<uint64_t> stat_steps_{0}, stat_generated_{0}, stat_prompt_{0};
+    std::thread thread_;
+};
+
+}  // namespace clawbot

@@ -1,0 +1,57 @@
+#pragma once
+// What a caller hands the inference engine, and how tokens come back: by
+// push, through a TokenSink called on the engine thread between steps.
+#include <atomic>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "engine/sample/sampler.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace clawbot {
+
+struct Usage {
+    int prompt_tokens = 0;
+    int completion_tokens = 0;
+    int cached_tokens = 0;  // prompt tokens whose KV was reused, not recomputed
+};
+
+enum class FinishReason { Stop, Length, Cancelled, Error };
+const char* finish_reason_name(FinishReason r);
+
+// Receives one request's output. Called on the engine thread, so it must
+// not block: implementations hand the event to their own executor.
+class TokenSink {
+public:
+    virtual ~TokenSink() = default;
+    // Text completed by this token; empty while a UTF-8 character is incomplete.
+    virtual void on_token(TokenId token, std::string_view text) = 0;
+    // Exactly once, last. `error` is set for FinishReason::Error.
+    virtual void on_finish(FinishReason reason, const Usage& usage, std::string_view error) = 0;
+};
+
+// Shared between the caller and the engine: the caller may cancel at any
+// time (client gone, stop string seen); the engine drops the request and
+// frees its blocks at the next step.
+class RequestControl {
+public:
+    void cancel() { cancelled_.store(true, std::memory_order_relaxed); }
+    bool cancelled() const { return cancelled_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<bool> cancelled_{false};
+};
+
+struct GenerationRequest {
+    std::vector<TokenId> prompt;
+    SamplerParams sampling;
+    int max_tokens = 256;
+    std::shared_ptr<TokenSink> sink;
+    // Optional: a control the caller made first, so its sink can cancel
+    // even before submit() returns. The engine makes one when null.
+    std::shared_ptr<RequestControl> control;
+};
+
+}  // namespace clawbot

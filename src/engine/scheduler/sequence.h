@@ -1,0 +1,36 @@
+#pragma once
+// One request while the engine holds it: its tokens, how many of them have
+// KV in the cache, its blocks, sampler and detokenizer.
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <vector>
+
+#include "engine/kv/block_pool.h"
+#include "engine/sample/sampler.h"
+#include "engine/scheduler/request.h"
+#include "engine/tokenizer/tokenizer.h"
+
+namespace clawbot {
+
+struct Sequence {
+    uint64_t id = 0;
+    GenerationRequest request;
+    std::shared_ptr<RequestControl> control;
+    std::chrono::steady_clock::time_point enqueued_at;
+
+    std::vector<TokenId> tokens;  // prompt, then generated tokens
+    int n_prompt = 0;
+    int n_computed = 0;           // leading tokens whose K/V are in the cache
+    int n_generated = 0;
+    BlockTable table;
+    std::unique_ptr<Sampler> sampler;
+    std::unique_ptr<IncrementalDetokenizer> detokenizer;
+    Usage usage;
+
+    bool prefilling() const { return n_computed < n_prompt; }
+    // Tokens whose K/V must be computed before the next token can be sampled.
+    int pending() const { return static_cast<int>(tokens.size()) - n_computed; }
+};
+
+}  // namespace clawbot

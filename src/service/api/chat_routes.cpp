@@ -1,0 +1,189 @@
+// POST /api/v1/chat: the native API. A conversation's history is the
+// context; the exchange is stored (durably) before it is acknowledged.
+#include <algorithm>
+
+#include "service/api/json_body.h"
+#include "service/api/routes.h"
+#include "service/api/sse.h"
+#include "service/api/stream_relay.h"
+
+namespace clawbot::service {
+namespace {
+
+struct ChatParams {
+    std::string query;
+    std::optional<std::string> conversation_id;
+    std::optional<std::string> system;
+    bool stream = false;
+    CompletionRequest completion;
+};
+
+std::variant<ChatParams, BadRequest> parse_chat(const HttpRequest& req, int context_size) {
+    auto parsed = parse_json_object(req.body);
+    if (auto* bad = std::get_if<BadRequest>(&parsed)) return *bad;
+    const nlohmann::json& body = std::get<nlohmann::json>(parsed);
+    FieldReader f(body);
+    ChatParams p;
+    auto query = f.string("query");
+    p.conversation_id = f.string("conversation_id");
+    p.system = f.string("system");
+    p.stream = f.boolean("stream").value_or(false);
+    auto max_tokens = f.integer("max_tokens", 1, context_size);
+    auto temperature = f.number("temperature", 0.0, 2.0);
+    auto top_p = f.number("top_p", 0.0, 1.0);
+    auto seed = f.integer("seed", 0, INT64_MAX);
+    if (!f.ok()) return f.error();
+    if (!query || query->empty()) return BadRequest{"invalid_request", "'query' is required and must be a non-empty string"};
+    p.query = std::move(*query);
+    p.completion.max_tokens = static_cast<int>(max_tokens.value_or(0));
+    p.completion.temperature = static_cast<float>(temperature.value_or(0.8));
+    p.completion.top_p = static_cast<float>(top_p.value_or(0.95));
+    if (top_p && *top_p <= 0.0) return BadRequest{"invalid_request", "'top_p' must be greater than 0"};
+    if (seed) p.completion.seed = static_cast<uint64_t>(*seed);
+    return p;
+}
+
+// Title of a new conversation: the start of its first question.
+std::string title_from(const std::string& query) {
+    constexpr size_t kMax = 60;
+    if (query.size() <= kMax) return query;
+    size_t cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(query[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    return query.substr(0, cut) + "…";
+}
+
+class NativeChatHandler final : public CompletionHandler, public std::enable_shared_from_this<NativeChatHandler> {
+public:
+    NativeChatHandler(Scope scope, TokenRecord token, ChatParams params, std::optional<ConversationRecord> conversation,
+                      std::string model)
+        : scope_(std::move(scope)), token_(std::move(token)), params_(std::move(params)),
+          conversation_(std::move(conversation)), model_(std::move(model)) {}
+
+    StreamRelay& relay() { return relay_; }
+
+    void on_delta(std::string_view text) override {
+        scope_->first_token();
+        std::lock_guard lock(mutex_);
+        answer_ += text;
+        if (params_.stream) relay_.send(sse_event("delta", dump_json({{"text", text}})));
+    }
+
+    void on_error(std::string_view message) override {
+        fail(500, "generation_failed", std::string(message));
+    }
+
+    void on_done(FinishKind finish, const CompletionUsage& usage) override {
+        scope_->set_usage(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens);
+        if (finish == FinishKind::Cancelled) {  // the client is gone: nothing to acknowledge
+            relay_.finish();
+            return;
+        }
+        // Storing waits for fsync: not on the engine thread.
+        auto self = shared_from_this();
+        scope_->ctx().blocking.post([self, usage] { self->store_and_acknowledge(usage); });
+    }
+
+private:
+    void store_and_acknowledge(const CompletionUsage& usage) {
+        ConversationStore& store = scope_->ctx().store;
+        if (!conversation_) {
+            auto created = store.create_conversation(token_.id, title_from(params_.query), params_.system.value_or(""));
+            if (!created) return fail(503, "store_unavailable", "could not store the conversation");
+            conversation_ = std::move(*created);
+        }
+        const TokenUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
+        std::string answer;
+        {
+            std::lock_guard lock(mutex_);
+            answer = answer_;
+        }
+        auto exchange = store.append_exchange(token_.id, conversation_->id, params_.query, answer, u);
+        if (!exchange || !*exchange) return fail(503, "store_unavailable", "could not store the reply");
+        const nlohmann::json response{
+            {"conversation_id", conversation_->id},
+            {"message_id", (*exchange)->assistant.id},
+            {"answer", answer},
+            {"model", model_},
+            {"usage", {{"prompt_tokens", usage.prompt_tokens}, {"completion_tokens", usage.completion_tokens}, {"cached_tokens", usage.cached_tokens}}}};
+        if (params_.stream) {
+            relay_.send(sse_event("done", dump_json(response)));
+            relay_.finish();
+        } else {
+            scope_->respond(json_response(200, response));
+        }
+    }
+
+    void fail(int status, const std::string& code, const std::string& message) {
+        scope_->ctx().log.event("error", "chat: " + message);
+        if (params_.stream) {
+            relay_.send(sse_event("error", dump_json({{"error", {{"code", code}, {"message", message}}}})));
+            relay_.finish();
+        } else {
+            scope_->respond(error_response(status, code, message));
+        }
+    }
+
+    Scope scope_;
+    TokenRecord token_;
+    ChatParams params_;
+    std::optional<ConversationRecord> conversation_;
+    std::string model_;
+    std::mutex mutex_;
+    std::string answer_;
+    StreamRelay relay_;
+};
+
+}  // namespace
+
+void respond_start_error(const Scope& scope, const StartError& error) {
+    switch (error.code) {
+        case StartErrorCode::Overloaded: {
+            HttpResponse r = error_response(429, "overloaded", error.message);
+            r.headers.emplace_back("Retry-After", std::to_string(std::max(error.retry_after_s, 1)));
+            return scope->respond(std::move(r));
+        }
+        case StartErrorCode::ContextLengthExceeded:
+            return scope->respond(error_response(400, "context_length_exceeded", error.message));
+        case StartErrorCode::InvalidRequest: return scope->respond(error_response(400, "invalid_request", error.message));
+        case StartErrorCode::Unavailable: return scope->respond(error_response(503, "unavailable", error.message));
+    }
+}
+
+void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
+    ApiContext& ctx = scope->ctx();
+    if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
+    auto parsed = parse_chat(req, ctx.provider->context_size());
+    if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(error_response(400, bad->code, bad->message));
+    ChatParams params = std::move(std::get<ChatParams>(parsed));
+
+    std::optional<ConversationRecord> conversation;
+    std::vector<ChatTurn>& messages = params.completion.messages;
+    if (params.conversation_id) {
+        auto found = ctx.store.get_conversation(token.id, *params.conversation_id);
+        if (!found) return scope->respond(error_response(503, "store_unavailable", "the conversation store is unavailable"));
+        if (!*found) return scope->respond(error_response(404, "not_found", "no such conversation"));
+        conversation = std::move(**found);
+        auto history = ctx.store.list_messages(token.id, conversation->id);
+        if (!history || !*history) return scope->respond(error_response(503, "store_unavailable", "could not read the conversation"));
+        const std::string system = params.system.value_or(conversation->system_prompt);
+        if (!system.empty()) messages.push_back({"system", system});
+        for (const MessageRecord& m : **history) {
+            if (m.role != MessageRole::System) messages.push_back({std::string(role_name(m.role)), m.content});
+        }
+    } else if (params.system && !params.system->empty()) {
+        messages.push_back({"system", *params.system});
+    }
+    messages.push_back({"user", params.query});
+
+    const bool stream = params.stream;
+    const CompletionRequest completion = params.completion;
+    auto handler = std::make_shared<NativeChatHandler>(scope, token, std::move(params), std::move(conversation),
+                                                       ctx.provider->model_name());
+    StartResult started = ctx.provider->start(completion, handler);
+    if (started.error) return respond_start_error(scope, *started.error);
+    if (stream) {
+        handler->relay().attach(scope->start_stream(), started.control);
+    }
+}
+
+}  // namespace clawbot::service

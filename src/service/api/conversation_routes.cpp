@@ -1,0 +1,85 @@
+// GET /api/v1/conversations[/{id}] and DELETE /api/v1/conversations/{id}.
+#include <charconv>
+
+#include "service/api/json_body.h"
+#include "service/api/routes.h"
+#include "service/store/page_cursor.h"
+
+namespace clawbot::service {
+namespace {
+
+// Value of `key` in a query string (no percent-decoding: our values are
+// plain ids, numbers and cursors).
+std::optional<std::string> query_param(const std::string& query, std::string_view key) {
+    size_t start = 0;
+    while (start <= query.size()) {
+        const size_t end = std::min(query.find('&', start), query.size());
+        const std::string_view pair(query.data() + start, end - start);
+        const size_t eq = pair.find('=');
+        if (pair.substr(0, eq) == key) return std::string(eq == std::string_view::npos ? "" : pair.substr(eq + 1));
+        start = end + 1;
+    }
+    return std::nullopt;
+}
+
+nlohmann::json conversation_json(const ConversationRecord& c) {
+    return {{"id", c.id}, {"title", c.title}, {"created_at_ms", c.created_at_ms}, {"updated_at_ms", c.updated_at_ms}};
+}
+
+void store_failure(const Scope& scope, const Error& e) {
+    scope->ctx().log.event("error", "store: " + e.message);
+    scope->respond(error_response(503, "store_unavailable", "the conversation store is unavailable"));
+}
+
+}  // namespace
+
+void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
+    int limit = 20;
+    if (auto text = query_param(req.query, "limit")) {
+        int value = 0;
+        auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
+        if (ec != std::errc() || ptr != text->data() + text->size() || value < 1 || value > 100) {
+            return scope->respond(error_response(400, "invalid_request", "'limit' must be an integer from 1 to 100"));
+        }
+        limit = value;
+    }
+    std::optional<PageCursor> cursor;
+    if (auto text = query_param(req.query, "cursor")) {
+        cursor = parse_page_cursor(*text);
+        if (!cursor) return scope->respond(error_response(400, "invalid_request", "'cursor' is not a cursor this server gave out"));
+    }
+    auto page = scope->ctx().store.list_conversations(token.id, limit, cursor);
+    if (!page) return store_failure(scope, page.error());
+    nlohmann::json items = nlohmann::json::array();
+    for (const ConversationRecord& c : page->items) items.push_back(conversation_json(c));
+    nlohmann::json body{{"conversations", items}, {"next_cursor", nullptr}};
+    if (page->next) body["next_cursor"] = format_page_cursor(*page->next);
+    scope->respond(json_response(200, body));
+}
+
+void handle_get_conversation(const HttpRequest&, const Scope& scope, const TokenRecord& token, const std::string& id) {
+    auto conversation = scope->ctx().store.get_conversation(token.id, id);
+    if (!conversation) return store_failure(scope, conversation.error());
+    if (!*conversation) return scope->respond(error_response(404, "not_found", "no such conversation"));
+    auto messages = scope->ctx().store.list_messages(token.id, id);
+    if (!messages) return store_failure(scope, messages.error());
+    nlohmann::json list = nlohmann::json::array();
+    for (const MessageRecord& m : messages->value_or(std::vector<MessageRecord>{})) {
+        list.push_back({{"id", m.id}, {"role", role_name(m.role)}, {"content", m.content}, {"created_at_ms", m.created_at_ms}});
+    }
+    nlohmann::json body = conversation_json(**conversation);
+    body["system"] = (*conversation)->system_prompt;
+    body["messages"] = list;
+    scope->respond(json_response(200, body));
+}
+
+void handle_delete_conversation(const HttpRequest&, const Scope& scope, const TokenRecord& token, const std::string& id) {
+    auto deleted = scope->ctx().store.delete_conversation(token.id, id);
+    if (!deleted) return store_failure(scope, deleted.error());
+    if (!*deleted) return scope->respond(error_response(404, "not_found", "no such conversation"));
+    HttpResponse r;
+    r.status = 204;
+    scope->respond(std::move(r));
+}
+
+}  // namespace clawbot::service

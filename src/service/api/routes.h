@@ -1,0 +1,29 @@
+#pragma once
+// Route handlers. Each takes the request, its scope (which answers and
+// records it) and, for authenticated routes, the caller's token.
+#include <memory>
+
+#include "service/api/request_scope.h"
+#include "service/auth/token_record.h"
+#include "service/http/http_handler.h"
+
+namespace clawbot::service {
+
+using Scope = std::shared_ptr<RequestScope>;
+
+void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
+void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
+void handle_models(const HttpRequest& req, const Scope& scope);
+void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
+void handle_get_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
+void handle_delete_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
+void handle_healthz(const HttpRequest& req, const Scope& scope);
+void handle_readyz(const HttpRequest& req, const Scope& scope);
+void handle_metrics(const HttpRequest& req, const Scope& scope);
+// Returns false when no embedded asset has that path.
+bool handle_static(const HttpRequest& req, const Scope& scope);
+
+// Answers a provider start failure with its status (429/400/503).
+void respond_start_error(const Scope& scope, const StartError& error);
+
+}  // namespace clawbot::service

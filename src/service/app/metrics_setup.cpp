@@ -1,0 +1,22 @@
+#include "service/app/metrics_setup.h"
+
+#include "service/obs/process_stats.h"
+
+namespace clawbot::service {
+
+void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, const Provider* provider) {
+    r.callback("clawbot_open_connections", "Open HTTP connections", [&server] { return static_cast<double>(server.open_connections()); });
+    r.callback("clawbot_http_connections_rejected_total", "Connections refused over the connection cap",
+               [&server] { return static_cast<double>(server.stats().connections_rejected); }, "counter");
+    r.callback("clawbot_requests_running", "Requests generating now",
+               [provider] { return provider ? static_cast<double>(provider->load().running) : 0.0; });
+    r.callback("clawbot_requests_queued", "Requests waiting for a batch slot",
+               [provider] { return provider ? static_cast<double>(provider->load().queued) : 0.0; });
+    r.callback("process_cpu_seconds_total", "User and system CPU time of the process",
+               [] { return read_process_stats().cpu_seconds; }, "counter");
+    r.callback("process_resident_memory_bytes", "Resident memory of the process",
+               [] { return static_cast<double>(read_process_stats().resident_bytes); });
+    r.callback("process_open_fds", "Open file descriptors", [] { return static_cast<double>(read_process_stats().open_fds); });
+}
+
+}  // namespace clawbot::service

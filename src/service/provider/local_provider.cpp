@@ -1,0 +1,131 @@
+#include "service/provider/local_provider.h"
+
+#include <filesystem>
+
+#include "service/provider/stop_matcher.h"
+
+namespace clawbot::service {
+namespace {
+
+// Adapts engine events to a CompletionHandler, cutting the text at stop
+// strings (and then cancelling the engine request).
+class HandlerSink final : public TokenSink {
+public:
+    HandlerSink(std::shared_ptr<CompletionHandler> handler, std::vector<std::string> stops,
+                std::shared_ptr<RequestControl> control)
+        : handler_(std::move(handler)), stops_(std::move(stops)), control_(std::move(control)) {}
+
+    void on_token(TokenId, std::string_view text) override {
+        if (stops_.stopped()) return;
+        const std::string out = stops_.push(text);
+        if (!out.empty()) handler_->on_delta(out);
+        if (stops_.stopped()) {
+            control_->cancel();
+        }
+    }
+
+    void on_finish(FinishReason reason, const Usage& usage, std::string_view error) override {
+        if (reason == FinishReason::Error) {
+            handler_->on_error(error);
+            return;
+        }
+        const std::string rest = stops_.flush();
+        if (!rest.empty()) handler_->on_delta(rest);
+        const CompletionUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
+        FinishKind kind = FinishKind::Stop;
+        if (stops_.stopped()) {
+            kind = FinishKind::Stop;
+        } else if (reason == FinishReason::Length) {
+            kind = FinishKind::Length;
+        } else if (reason == FinishReason::Cancelled) {
+            kind = FinishKind::Cancelled;
+        }
+        handler_->on_done(kind, u);
+    }
+
+private:
+    std::shared_ptr<CompletionHandler> handler_;
+    StopMatcher stops_;
+    std::shared_ptr<RequestControl> control_;
+};
+
+class EngineControl final : public CompletionControl {
+public:
+    explicit EngineControl(std::shared_ptr<RequestControl> control) : control_(std::move(control)) {}
+    void cancel() override { control_->cancel(); }
+
+private:
+    std::shared_ptr<RequestControl> control_;
+};
+
+}  // namespace
+
+Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& model_path, const EngineOptions& options) {
+    auto model = Model::load(model_path);
+    if (!model) return model.error();
+    std::unique_ptr<LocalProvider> p(new LocalProvider());
+    p->model_ = std::move(*model);
+    const Tokenizer& tok = p->model_->tokenizer();
+    const std::string bos = tok.bos() >= 0 ? tok.token_to_piece(tok.bos(), true) : "";
+    const std::string eos = tok.eos() >= 0 ? tok.token_to_piece(tok.eos(), true) : "";
+    p->template_ = std::make_unique<chat::ChatTemplate>(
+        chat::ChatTemplate::from_model(p->model_->file().get_string("tokenizer.chat_template"), bos, eos));
+    p->bos_text_ = bos;
+    p->engine_ = std::make_unique<InferenceEngine>(*p->model_, options);
+    p->name_ = std::filesystem::path(model_path).stem().string();
+    return p;
+}
+
+Result<std::vector<TokenId>> LocalProvider::prompt_tokens(const CompletionRequest& request) const {
+    std::vector<chat::ChatMessage> messages;
+    messages.reserve(request.messages.size());
+    for (const ChatTurn& t : request.messages) messages.push_back({t.role, t.content});
+    auto text = template_->render(messages, true);
+    if (!text) return text.error();
+    // Control tokens in the template (<|im_start|>, ...) must become those
+    // tokens. BOS is added as the vocabulary says, unless the template
+    // already printed it (many Jinja templates start with bos_token).
+    const bool template_has_bos = !bos_text_.empty() && text->rfind(bos_text_, 0) == 0;
+    return model_->tokenizer().encode(*text, !template_has_bos, true);
+}
+
+StartResult LocalProvider::start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) {
+    auto tokens = prompt_tokens(request);
+    if (!tokens) return {nullptr, StartError{StartErrorCode::InvalidRequest, tokens.error().message}};
+    GenerationRequest g;
+    g.prompt = std::move(*tokens);
+    const int room = engine_->options().context_size - static_cast<int>(g.prompt.size());
+    if (room < 1) {
+        return {nullptr, StartError{StartErrorCode::ContextLengthExceeded,
+                                    "the prompt is " + std::to_string(g.prompt.size()) + " tokens; the context holds " +
+                                        std::to_string(engine_->options().context_size)}};
+    }
+    // Without a limit a reply may use the rest of the context, up to a cap
+    // that keeps one request from holding the KV cache for minutes.
+    constexpr int kDefaultMaxTokens = 1024;
+    g.max_tokens = request.max_tokens > 0 ? request.max_tokens : std::min(room, kDefaultMaxTokens);
+    g.sampling.temperature = request.temperature;
+    g.sampling.top_p = request.top_p;
+    g.sampling.seed = request.seed.value_or(std::random_device{}());
+    auto control = std::make_shared<RequestControl>();
+    g.control = control;
+    g.sink = std::make_shared<HandlerSink>(std::move(handler), request.stop, control);
+    auto submitted = engine_->submit(std::move(g));
+    if (auto* failure = std::get_if<SubmitFailure>(&submitted)) {
+        switch (failure->code) {
+            case SubmitError::QueueFull: return {nullptr, StartError{StartErrorCode::Overloaded, failure->message, 1}};
+            case SubmitError::ContextLengthExceeded:
+                return {nullptr, StartError{StartErrorCode::ContextLengthExceeded, failure->message}};
+            case SubmitError::InvalidRequest: return {nullptr, StartError{StartErrorCode::InvalidRequest, failure->message}};
+            case SubmitError::ShuttingDown: return {nullptr, StartError{StartErrorCode::Unavailable, failure->message}};
+        }
+    }
+    return {std::make_shared<EngineControl>(control), std::nullopt};
+}
+
+Provider::Load LocalProvider::load() const {
+    const EngineStats s = engine_->stats();
+    return {s.running, s.waiting};
+}
+
+}  // namespace clawbot::service

@@ -1,0 +1,39 @@
+#pragma once
+// Provider backed by the in-process inference engine: renders the chat
+// template, tokenizes, and streams the engine's tokens back as text.
+#include <memory>
+#include <string>
+
+#include "engine/chat/chat_template.h"
+#include "engine/common/result.h"
+#include "engine/model/model.h"
+#include "engine/scheduler/engine.h"
+#include "service/provider/provider.h"
+
+namespace clawbot::service {
+
+class LocalProvider final : public Provider {
+public:
+    // Loads the model and starts the engine thread.
+    static Result<std::unique_ptr<LocalProvider>> create(const std::string& model_path, const EngineOptions& options);
+
+    std::string model_name() const override { return name_; }
+    std::optional<std::string> not_ready_reason() const override { return std::nullopt; }
+    int context_size() const override { return engine_->options().context_size; }
+    StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) override;
+    Load load() const override;
+
+    const InferenceEngine& engine() const { return *engine_; }
+
+private:
+    LocalProvider() = default;
+    Result<std::vector<TokenId>> prompt_tokens(const CompletionRequest& request) const;
+
+    std::unique_ptr<Model> model_;
+    std::unique_ptr<chat::ChatTemplate> template_;
+    std::string bos_text_;
+    std::unique_ptr<InferenceEngine> engine_;
+    std::string name_;
+};
+
+}  // namespace clawbot::service

@@ -1,0 +1,83 @@
+#pragma once
+// Where answers come from: the local engine, or (cloud mode) an upstream
+// OpenAI-compatible API. The service talks only to this interface and
+// knows nothing of tensors or tokens.
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace clawbot::service {
+
+struct ChatTurn {
+    std::string role;  // "system", "user" or "assistant"
+    std::string content;
+};
+
+struct CompletionRequest {
+    std::vector<ChatTurn> messages;
+    int max_tokens = 0;  // 0 = provider default
+    float temperature = 0.8f;
+    float top_p = 0.95f;
+    std::optional<uint64_t> seed;
+    std::vector<std::string> stop;  // generation ends before any of these
+};
+
+struct CompletionUsage {
+    int prompt_tokens = 0;
+    int completion_tokens = 0;
+    int cached_tokens = 0;
+};
+
+enum class FinishKind { Stop, Length, Cancelled };
+
+// Receives one completion, possibly on another thread; must not block.
+class CompletionHandler {
+public:
+    virtual ~CompletionHandler() = default;
+    virtual void on_delta(std::string_view text) = 0;
+    virtual void on_done(FinishKind finish, const CompletionUsage& usage) = 0;
+    // Failure after start() succeeded (on_done is not called then).
+    virtual void on_error(std::string_view message) = 0;
+};
+
+// Lets the caller stop a completion (client gone).
+class CompletionControl {
+public:
+    virtual ~CompletionControl() = default;
+    virtual void cancel() = 0;
+};
+
+// Why a completion could not start; maps onto an HTTP status.
+enum class StartErrorCode { Overloaded, ContextLengthExceeded, InvalidRequest, Unavailable };
+
+struct StartError {
+    StartErrorCode code;
+    std::string message;
+    int retry_after_s = 1;  // for Overloaded
+};
+
+struct StartResult {
+    std::shared_ptr<CompletionControl> control;  // set on success
+    std::optional<StartError> error;
+};
+
+class Provider {
+public:
+    virtual ~Provider() = default;
+    virtual std::string model_name() const = 0;
+    // Null when ready, else why not (for /readyz).
+    virtual std::optional<std::string> not_ready_reason() const = 0;
+    virtual int context_size() const = 0;
+    virtual StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) = 0;
+    // Load figures for /metrics.
+    struct Load {
+        int running = 0;
+        int queued = 0;
+    };
+    virtual Load load() const = 0;
+};
+
+}  // namespace clawbot::service

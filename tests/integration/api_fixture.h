@@ -1,0 +1,75 @@
+#pragma once
+// A fresh clawbot installation per test: `clawbot init` into a temp dir,
+// a second token, and the real server on an ephemeral port with the
+// stories260K model.
+#include <filesystem>
+#include <memory>
+#include <regex>
+#include <string>
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "support/http_client.h"
+#include "support/process.h"
+#include "support/server_process.h"
+#include "support/test_support.h"
+
+namespace clawbot::test {
+
+inline std::string first_token(const std::string& text) {
+    std::smatch m;
+    static const std::regex token("cb_[A-Za-z0-9_-]{20,}");
+    return std::regex_search(text, m, token) ? m.str() : "";
+}
+
+class ApiFixture : public testing::Test {
+protected:
+    void SetUp() override {
+        dir_ = make_temp_dir();
+        config_ = dir_ + "/config.env";
+        auto [rc, out] = run_clawbot_command("init --config " + config_ + " --data-dir " + dir_ + "/data");
+        ASSERT_EQ(rc, 0) << out;
+        admin_ = first_token(out);
+        ASSERT_FALSE(admin_.empty()) << out;
+        auto [rc2, out2] = run_clawbot_command("token create --name other --config " + config_);
+        ASSERT_EQ(rc2, 0) << out2;
+        other_ = first_token(out2);
+        ASSERT_FALSE(other_.empty()) << out2;
+    }
+
+    void TearDown() override {
+        server_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    void start(std::vector<std::string> extra = {}, std::map<std::string, std::string> env = {}, bool with_model = true) {
+        std::vector<std::string> args = {"--config", config_};
+        if (with_model) args.insert(args.end(), {"--model-path", shared_path("models/stories260K.gguf"), "--ctx-size", "256"});
+        args.insert(args.end(), extra.begin(), extra.end());
+        server_ = std::make_unique<ServerProcess>(args, env);
+        ASSERT_TRUE(server_->started()) << server_->log();
+    }
+
+    HttpResult call(const std::string& method, const std::string& path, const std::string& body = "",
+                    std::optional<std::string> token = std::nullopt) {
+        HttpCall c;
+        c.method = method;
+        c.path = path;
+        c.body = body;
+        c.bearer = std::move(token);
+        if (!body.empty()) c.headers.emplace_back("Content-Type", "application/json");
+        return http_request(server_->port(), c);
+    }
+
+    HttpResult post_json(const std::string& path, const nlohmann::json& body, const std::string& token) {
+        return call("POST", path, body.dump(), token);
+    }
+
+    static nlohmann::json json_of(const HttpResult& r) { return nlohmann::json::parse(r.body, nullptr, false); }
+
+    std::string dir_, config_, admin_, other_;
+    std::unique_ptr<ServerProcess> server_;
+};
+
+}  // namespace clawbot::test

@@ -1,0 +1,173 @@
+// The continuous-batching engine on the real stories260K model.
+#include "engine/scheduler/engine.h"
+
+#include <condition_variable>
+#include <mutex>
+
+#include <gtest/gtest.h>
+
+#include "support/test_support.h"
+
+namespace clawbot {
+namespace {
+
+class CollectingSink : public TokenSink {
+public:
+    explicit CollectingSink(const InferenceEngine* engine = nullptr) : engine_(engine) {}
+
+    void on_token(TokenId token, std::string_view text) override {
+        std::lock_guard lock(mutex_);
+        if (token >= 0) tokens.push_back(token);
+        this->text += text;
+        if (engine_) steps.push_back(engine_->stats().steps);
+    }
+    void on_finish(FinishReason r, const Usage& u, std::string_view e) override {
+        std::lock_guard lock(mutex_);
+        reason = r;
+        usage = u;
+        error = e;
+        done = true;
+        cv_.notify_all();
+    }
+    size_t token_count() {
+        std::lock_guard lock(mutex_);
+        return tokens.size();
+    }
+    bool wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
+        std::unique_lock lock(mutex_);
+        return cv_.wait_for(lock, timeout, [this] { return done; });
+    }
+
+    std::vector<TokenId> tokens;
+    std::vector<uint64_t> steps;  // engine step count when each token arrived
+    std::string text;
+    FinishReason reason = FinishReason::Error;
+    Usage usage;
+    std::string error;
+    bool done = false;
+
+private:
+    const InferenceEngine* engine_;
+    std::mutex mutex_;
+    std::condition_variable cv_;
+};
+
+class EngineTest : public testing::Test {
+protected:
+    void SetUp() override {
+        auto model = Model::load(test::shared_path("models/stories260K.gguf"));
+        ASSERT_TRUE(model.ok()) << model.error().message;
+        model_ = std::move(*model);
+    }
+
+    GenerationRequest greedy(std::vector<TokenId> prompt, int max_tokens, std::shared_ptr<TokenSink> sink) {
+        GenerationRequest r;
+        r.prompt = std::move(prompt);
+        r.sampling.temperature = 0.0f;
+        r.max_tokens = max_tokens;
+        r.sink = std::move(sink);
+        return r;
+    }
+
+    std::unique_ptr<Model> model_;
+};
+
+std::shared_ptr<RequestControl> submitted(std::variant<std::shared_ptr<RequestControl>, SubmitFailure> v) {
+    if (auto* f = std::get_if<SubmitFailure>(&v)) ADD_FAILURE() << f->message;
+    auto* c = std::get_if<std::shared_ptr<RequestControl>>(&v);
+    return c ? *c : nullptr;
+}
+
+TEST_F(EngineTest, SingleRequestMatchesReferenceGreedy) {
+    const auto ref = test::read_json(test::shared_path("reference/logits/stories260K.once.json"));
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256});
+    auto sink = std::make_shared<CollectingSink>();
+    const auto expected = ref["greedy"].get<std::vector<TokenId>>();
+    submitted(engine.submit(greedy(ref["prompt"].get<std::vector<TokenId>>(), static_cast<int>(expected.size()), sink)));
+    ASSERT_TRUE(sink->wait());
+    EXPECT_EQ(sink->tokens, expected);
+    EXPECT_EQ(sink->text, ref["greedy_text"].get<std::string>());
+    EXPECT_EQ(sink->reason, FinishReason::Length);
+    EXPECT_EQ(sink->usage.prompt_tokens, 5);
+    EXPECT_EQ(sink->usage.completion_tokens, static_cast<int>(expected.size()));
+}
+
+TEST_F(EngineTest, ConcurrentRequestsEachGetTheirOwnContinuation) {
+    // Greedy output of a request must not depend on who shares its batch.
+    const auto once = test::read_json(test::shared_path("reference/logits/stories260K.once.json"));
+    const auto park = test::read_json(test::shared_path("reference/logits/stories260K.park.json"));
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 4, .step_token_budget = 24});
+    std::vector<std::shared_ptr<CollectingSink>> sinks;
+    for (int i = 0; i < 6; ++i) {
+        const auto& ref = i % 2 ? park : once;
+        sinks.push_back(std::make_shared<CollectingSink>());
+        submitted(engine.submit(greedy(ref["prompt"].get<std::vector<TokenId>>(), 64, sinks.back())));
+    }
+    for (int i = 0; i < 6; ++i) {
+        ASSERT_TRUE(sinks[i]->wait());
+        const auto& ref = i % 2 ? park : once;
+        EXPECT_EQ(sinks[i]->tokens, ref["greedy"].get<std::vector<TokenId>>()) << i;
+    }
+    EXPECT_EQ(engine.stats().kv_blocks_free, engine.stats().kv_blocks_total);
+}
+
+TEST_F(EngineTest, LongPromptDoesNotStallStreamingRequests) {
+    // With a step budget of 20 tokens, a 300-token prompt takes many steps
+    // to prefill; the stream already running must get a token every step.
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 512, .max_batch_size = 4, .step_token_budget = 20});
+    auto streaming = std::make_shared<CollectingSink>(&engine);
+    submitted(engine.submit(greedy({1, 403, 407, 261, 378}, 120, streaming)));
+    while (streaming->token_count() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    std::vector<TokenId> long_prompt(300);
+    for (size_t i = 0; i < long_prompt.size(); ++i) long_prompt[i] = static_cast<TokenId>(3 + i % 500);
+    auto late = std::make_shared<CollectingSink>(&engine);
+    submitted(engine.submit(greedy(long_prompt, 8, late)));
+    ASSERT_TRUE(streaming->wait());
+    ASSERT_TRUE(late->wait());
+    ASSERT_GE(streaming->steps.size(), 2u);
+    for (size_t i = 1; i < streaming->steps.size(); ++i) {
+        EXPECT_EQ(streaming->steps[i] - streaming->steps[i - 1], 1u) << "token " << i << " waited more than one step";
+    }
+    // And the long prompt really was spread over many steps.
+    EXPECT_GE(late->steps.front() - streaming->steps.front(), 300u / 20u);
+}
+
+TEST_F(EngineTest, CancelledRequestFinishesAndFreesItsBlocks) {
+    InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256});
+    auto sink = std::make_shared<CollectingSink>();
+    auto control = submitted(engine.submit(greedy({1, 403, 407}, 200, sink)));
+    ASSERT_TRUE(control);
+    control->cancel();
+    ASSERT_TRUE(sink->wait());
+    EXPECT_EQ(sink->reason, FinishReason::Cancelled);
+    EXPECT_LT(sink->tokens.size(), 200u);
+    for (int i = 0; i < 100 && engine.stats().kv_blocks_free != engine.stats().kv_blocks_total; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
+    EXPECT_EQ(engine.stats().kv_blocks_free, engine.stats().kv_blocks_total);
+}
+
+TEST_F(EngineTest, RefusesWhatCanNeverFitAndWhenTheQueueIsFull) {
+    InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 64, .max_batch_size = 1, .max_queue = 1});
+    auto too_long = engine.submit(greedy(std::vector<TokenId>(60, 5), 10, std::make_shared<CollectingSink>()));
+    ASSERT_TRUE(std::holds_alternative<SubmitFailure>(too_long));
+    EXPECT_EQ(std::get<SubmitFailure>(too_long).code, SubmitError::ContextLengthExceeded);
+
+    // One running + one waiting fill the engine; the next is refused.
+    std::vector<std::shared_ptr<CollectingSink>> sinks;
+    int refused = 0;
+    for (int i = 0; i < 4; ++i) {
+        sinks.push_back(std::make_shared<CollectingSink>());
+        auto r = engine.submit(greedy({1, 403, 407}, 50, sinks.back()));
+        if (auto* f = std::get_if<SubmitFailure>(&r)) {
+            EXPECT_EQ(f->code, SubmitError::QueueFull);
+            ++refused;
+            sinks.pop_back();
+        }
+    }
+    EXPECT_GE(refused, 2);
+    for (auto& s : sinks) ASSERT_TRUE(s->wait());
+}
+
+}  // namespace
+}  // namespace clawbot
