@@ -9,7 +9,10 @@ PACKAGES=(
   libutf8proc-dev nlohmann-json3-dev libcli11-dev libsqlite3-dev libssl-dev libboost-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer for the GGUF reader fuzz test
+  chromium fonts-wqy-microhei   # the browser test of the chat page
 )
+# Node.js 20 for the JavaScript tests; Debian's own is used only when none is there.
+command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -8,6 +8,9 @@ scripts/setup.sh
 JOBS=$(nproc)
 
 cmake --build --preset release -j "$JOBS"
+for dir in tests/node tests/browser; do
+  (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
+done
 ctest --preset release -j "$JOBS"
 
 cmake --preset asan >/dev/null

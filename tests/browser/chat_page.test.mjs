@@ -8,12 +8,12 @@
 // both relative to the repository root; CHROMIUM_PATH to /usr/bin/chromium.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
+import { run, startServer, stopServer } from '../js/clawbot_server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -27,61 +27,10 @@ const CHROMIUM_ARGS = [
   '--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
   '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-quic',
 ];
-const START_TIMEOUT_MS = 60_000;
 const REPLY_TIMEOUT_MS = 90_000;
 
 const CHINESE_QUERY = '你好，讲一个故事';
 const HTML_QUERY = '<img src=x onerror=alert(1)>';
-
-// ---- server process --------------------------------------------------------
-
-function run(file, args, timeoutMs) {
-  return new Promise((resolve, reject) => {
-    execFile(file, args, { timeout: timeoutMs }, (err, stdout, stderr) => {
-      if (err) {
-        reject(new Error(`${path.basename(file)} ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
-      } else {
-        resolve(`${stdout}\n${stderr}`);
-      }
-    });
-  });
-}
-
-// Starts `clawbot serve --port 0` and resolves with its base URL once it
-// prints "listening on http://127.0.0.1:PORT".
-function startServer(args, log) {
-  const child = spawn(CLAWBOT_BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  const url = new Promise((resolve, reject) => {
-    let seen = '';
-    const timer = setTimeout(
-      () => reject(new Error(`server did not print its address in ${START_TIMEOUT_MS} ms:\n${seen}`)),
-      START_TIMEOUT_MS);
-    const onData = (chunk) => {
-      const text = chunk.toString('utf8');
-      log.push(text);
-      seen += text;
-      const match = /listening on (http:\/\/127\.0\.0\.1:(\d+))/.exec(seen);
-      if (match) { clearTimeout(timer); resolve(match[1]); }
-    };
-    child.stdout.on('data', onData);
-    child.stderr.on('data', onData);
-    child.on('error', (err) => { clearTimeout(timer); reject(err); });
-    child.on('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`server exited early (code ${code}, signal ${signal}):\n${seen}`));
-    });
-  });
-  return { child, url };
-}
-
-async function stopServer(child) {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise((resolve) => child.once('exit', resolve));
-  child.kill('SIGTERM');
-  const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-  await exited;
-  clearTimeout(timer);
-}
 
 // ---- the test ---------------------------------------------------------------
 
@@ -112,7 +61,7 @@ describe('chat page against the real server', () => {
     assert.ok(token, `no admin token in the output of clawbot init:\n${initOutput}`);
     adminToken = token[0];
 
-    server = startServer(['serve', '--config', config, '--model-path', MODEL,
+    server = startServer(CLAWBOT_BIN, ['serve', '--config', config, '--model-path', MODEL,
       '--port', '0', '--data-dir', dataDir], serverLog);
     base = await server.url;
 
