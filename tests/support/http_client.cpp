@@ -125,7 +125,8 @@ std::vector<std::pair<std::string, std::string>> parse_sse(const std::string& bo
             event = line.substr(7);
             any = true;
         } else if (line.rfind("data: ", 0) == 0) {
-            data += (data.empty() ? "" : "\n") + line.substr(6);
+            if (!data.empty()) data += '\n';
+            data.append(line, 6, std::string::npos);
             any = true;
         }
     }

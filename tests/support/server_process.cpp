@@ -5,7 +5,6 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <regex>
 #include <sstream>
 #include <thread>
 
@@ -17,6 +16,21 @@
 #include "support/test_support.h"
 
 namespace clawbot::test {
+
+namespace {
+
+// The port in "listening on http://HOST:PORT", or 0.
+int listening_port(const std::string& text) {
+    const std::string marker = "listening on http://";
+    const size_t at = text.find(marker);
+    if (at == std::string::npos) return 0;
+    const size_t colon = text.find(':', at + marker.size());
+    const size_t end = text.find_first_not_of("0123456789", colon + 1);
+    if (colon == std::string::npos || end == std::string::npos || end == colon + 1) return 0;
+    return std::stoi(text.substr(colon + 1, end - colon - 1));
+}
+
+}  // namespace
 
 ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string, std::string> env) {
     dir_ = make_temp_dir();
@@ -35,12 +49,9 @@ ServerProcess::ServerProcess(std::vector<std::string> args, std::map<std::string
         execv(argv[0], argv.data());
         _exit(127);
     }
-    const std::regex listening("listening on http://[^:]+:([0-9]+)");
     for (int i = 0; i < 600; ++i) {  // up to 30 s for the model to load
-        std::smatch m;
-        const std::string text = log();
-        if (std::regex_search(text, m, listening)) {
-            port_ = std::stoi(m[1]);
+        if (const int port = listening_port(log())) {
+            port_ = port;
             return;
         }
         int status = 0;

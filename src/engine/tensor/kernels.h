@@ -20,6 +20,8 @@ Isa detected_isa();
 // for i < n_rows, j < n_cols. Weight row i starts at w + i * w_stride bytes,
 // activation row j at a + j * a_stride bytes; rows hold k elements (k a
 // multiple of the block size). Activations are in activation_type(weight).
+// Rows must be aligned as their type's fields are (4 bytes for F32 and Q8_K,
+// 2 for the others), as GGUF data and row_bytes() strides always are.
 // Implementations tile so that each weight block is read once for a group of
 // activation rows: n_cols = 16 costs little more memory traffic than 1.
 using GemmFn = void (*)(int64_t k, const void* w, size_t w_stride, int64_t n_rows,

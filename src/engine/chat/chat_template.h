@@ -1,0 +1,73 @@
+#pragma once
+// The prompt format of the loaded model, as the server uses it: built once
+// from the model's metadata, then asked for the prompt text of each
+// conversation.
+//
+// A model's own Jinja template (tokenizer.chat_template) is rendered by the
+// built-in interpreter when it parses; the family its markers identify (see
+// chat_detect.h) is the fallback whenever the interpreter fails on a
+// conversation. A model without a template (stories260K, for one) gets
+// ChatML, the format most instruction models share; a base model will not
+// have been trained on it, but it keeps the turns readable.
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/chat/calendar_date.h"
+#include "engine/chat/chat_family.h"
+#include "engine/chat/chat_message.h"
+#include "engine/chat/jinja_template.h"
+#include "engine/common/result.h"
+
+namespace clawbot::chat {
+
+struct ChatRenderOptions {
+    bool add_generation_prompt = true;
+    // The date templates print; today in local time when unset.
+    std::optional<CalendarDate> today;
+    bool enable_thinking = true;
+};
+
+struct RenderedPrompt {
+    std::string text;
+    bool from_model_template = false;  // false: the built-in family rendered it
+    std::string fallback_reason;       // why the model's template was not used, if it exists
+};
+
+class ChatTemplate {
+public:
+    // jinja_source: the model's tokenizer.chat_template, if any (a bare
+    // family name such as "chatml" selects that family). bos/eos: the text
+    // of the model's BOS and EOS tokens, which templates print.
+    static ChatTemplate from_model(std::optional<std::string_view> jinja_source, std::string_view bos,
+                                   std::string_view eos);
+    static ChatTemplate from_family(ChatTemplateFamily family);
+
+    // The prompt for `messages`. Errors: no messages, or a role other than
+    // system, user or assistant.
+    Result<std::string> render(std::span<const ChatMessage> messages, bool add_generation_prompt) const;
+    Result<RenderedPrompt> render_detailed(std::span<const ChatMessage> messages,
+                                           const ChatRenderOptions& options) const;
+
+    // "jinja" when the model's own template renders first, else the family.
+    std::string_view name() const;
+    // The built-in family used when the model's template cannot be.
+    ChatTemplateFamily family() const { return family_; }
+    bool has_model_template() const { return model_template_.has_value(); }
+    // Why the model's template could not be parsed (empty if it was, or if
+    // there is none).
+    const std::string& model_template_error() const { return model_template_error_; }
+
+private:
+    explicit ChatTemplate(ChatTemplateFamily family) : family_(family) {}
+
+    ChatTemplateFamily family_;
+    std::optional<jinja::JinjaTemplate> model_template_;
+    std::string model_template_error_;
+    std::string bos_;
+    std::string eos_;
+    bool system_role_supported_ = true;
+};
+
+}  // namespace clawbot::chat

@@ -1,0 +1,40 @@
+#pragma once
+// Renders a conversation with a model's own Jinja template the way
+// llama.cpp's --jinja path does, so prompts match what the model sees there:
+// the same variables, system messages folded into the user turn for
+// templates that reject them, and the template's leading BOS removed
+// because the tokenizer adds BOS itself.
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "engine/chat/calendar_date.h"
+#include "engine/chat/chat_message.h"
+#include "engine/chat/jinja_template.h"
+
+namespace clawbot::chat {
+
+struct JinjaChatInputs {
+    std::span<const ChatMessage> messages;
+    bool add_generation_prompt = true;
+    CalendarDate today;
+    std::string_view bos_token;
+    std::string_view eos_token;
+    // llama.cpp's default; templates of reasoning models open a <think>
+    // block when it is set.
+    bool enable_thinking = true;
+    // For templates without a system role (see template_supports_system_role).
+    bool merge_system_into_user = false;
+};
+
+// Variables passed to the template: messages (role, content), bos_token,
+// eos_token, add_generation_prompt, enable_thinking, and date_string
+// ("27 Nov 2026", which Llama 3.x templates print) besides the globals.
+Result<std::string> render_jinja_chat(const jinja::JinjaTemplate& tmpl, const JinjaChatInputs& inputs);
+
+// Whether a system message reaches the output: rendered with a marker as
+// the system message, the template must neither fail nor drop it.
+bool template_supports_system_role(const jinja::JinjaTemplate& tmpl, std::string_view bos_token,
+                                   std::string_view eos_token);
+
+}  // namespace clawbot::chat

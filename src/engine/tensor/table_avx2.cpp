@@ -1,0 +1,44 @@
+// The AVX2 (with FMA and F16C) kernel table. Quantize and dequantize are the
+// scalar ones: they run once per model load, not per token.
+#include <array>
+
+#include "engine/tensor/kernel_registry.h"
+#include "engine/tensor/scalar_kernels.h"
+#include "engine/tensor/simd_kernels.h"
+
+namespace clawbot::kernels {
+namespace {
+
+constexpr std::array kAvx2Table = {
+    TypeKernels{DType::F32, DType::F32, scalar::quantize_f32, scalar::dequantize_f32, avx2::gemm_f32},
+    TypeKernels{DType::F16, DType::F32, scalar::quantize_f16, scalar::dequantize_f16, avx2::gemm_f16},
+    TypeKernels{DType::BF16, DType::F32, scalar::quantize_bf16, scalar::dequantize_bf16, avx2::gemm_bf16},
+    TypeKernels{DType::Q8_0, DType::Q8_0, scalar::quantize_q8_0, scalar::dequantize_q8_0, avx2::gemm_q8_0},
+    TypeKernels{DType::Q4_0, DType::Q8_0, scalar::quantize_q4_0, scalar::dequantize_q4_0, avx2::gemm_q4_0},
+    TypeKernels{DType::Q4_K, DType::Q8_K, scalar::quantize_q4_k, scalar::dequantize_q4_k, avx2::gemm_q4_k},
+    TypeKernels{DType::Q6_K, DType::Q8_K, scalar::quantize_q6_k, scalar::dequantize_q6_k, avx2::gemm_q6_k},
+};
+
+constexpr F16Helpers kAvx2Helpers{avx2::dot_f32_f16, avx2::axpy_f16, avx2::f32_to_f16_row};
+
+}  // namespace
+
+const TypeKernels* avx2_kernels(DType weight) {
+    for (const TypeKernels& k : kAvx2Table) {
+        if (k.weight == weight) return &k;
+    }
+    return nullptr;
+}
+
+QuantizeFn avx2_activation_quantizer(DType activation) {
+    switch (activation) {
+        case DType::F32: return scalar::quantize_f32;  // a copy: nothing to vectorize
+        case DType::Q8_0: return avx2::quantize_q8_0;
+        case DType::Q8_K: return avx2::quantize_q8_k;
+        default: return nullptr;
+    }
+}
+
+const F16Helpers& avx2_f16_helpers() { return kAvx2Helpers; }
+
+}  // namespace clawbot::kernels

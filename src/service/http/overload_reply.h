@@ -1,0 +1,16 @@
+#pragma once
+// What a connection past max_connections gets: "503 Service Unavailable"
+// with Retry-After and an error body, then the connection is closed. It is
+// not counted as open; at most a few dozen such replies are in flight, any
+// more are closed without a word. Internal to the HTTP layer.
+#include <memory>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "service/http/server_core.h"
+
+namespace clawbot::service {
+
+void send_overload_reply(const std::shared_ptr<ServerCore>& core, boost::asio::ip::tcp::socket socket);
+
+}  // namespace clawbot::service
