@@ -143,10 +143,9 @@ TEST_F(ChatApi, AuthIsRequiredAndRevocationIsImmediate) {
     EXPECT_EQ(call("GET", "/api/v1/conversations", "", other_).status, 200);
     auto [rc, out] = run_clawbot_command("token list --config " + config_);
     ASSERT_EQ(rc, 0) << out;
-    std::smatch m;
-    const std::regex other_row("(tok_[0-9a-f]+)\\s+other");
-    ASSERT_TRUE(std::regex_search(out, m, other_row)) << out;
-    auto [rc2, out2] = run_clawbot_command("token revoke " + m.str(1) + " --config " + config_);
+    const std::string other_id = token_id_named(out, "other");
+    ASSERT_FALSE(other_id.empty()) << out;
+    auto [rc2, out2] = run_clawbot_command("token revoke " + other_id + " --config " + config_);
     ASSERT_EQ(rc2, 0) << out2;
     EXPECT_EQ(call("GET", "/api/v1/conversations", "", other_).status, 401);
     EXPECT_EQ(call("GET", "/api/v1/conversations", "", admin_).status, 200);

@@ -3,8 +3,9 @@
 // a second token, and the real server on an ephemeral port with the
 // stories260K model.
 #include <filesystem>
+#include <cctype>
 #include <memory>
-#include <regex>
+#include <sstream>
 #include <string>
 
 #include <gtest/gtest.h>
@@ -17,10 +18,26 @@
 
 namespace clawbot::test {
 
+// The first access token ("cb_" and 20+ base64url characters) in text.
 inline std::string first_token(const std::string& text) {
-    std::smatch m;
-    static const std::regex token("cb_[A-Za-z0-9_-]{20,}");
-    return std::regex_search(text, m, token) ? m.str() : "";
+    auto is_token_char = [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-'; };
+    for (size_t at = text.find("cb_"); at != std::string::npos; at = text.find("cb_", at + 1)) {
+        size_t end = at + 3;
+        while (end < text.size() && is_token_char(text[end])) ++end;
+        if (end - at - 3 >= 20) return text.substr(at, end - at);
+    }
+    return "";
+}
+
+// The id (tok_...) on the `token list` row whose name is `name`.
+inline std::string token_id_named(const std::string& listing, const std::string& name) {
+    std::istringstream rows(listing);
+    std::string id, row_name;
+    for (std::string line; std::getline(rows, line);) {
+        std::istringstream fields(line);
+        if (fields >> id >> row_name && row_name == name && id.rfind("tok_", 0) == 0) return id;
+    }
+    return "";
 }
 
 class ApiFixture : public testing::Test {
