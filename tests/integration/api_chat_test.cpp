@@ -1,4 +1,6 @@
 // POST /api/v1/chat and the conversations API on the real server.
+#include <thread>
+
 #include "api_fixture.h"
 
 namespace clawbot::test {
@@ -156,13 +158,20 @@ TEST_F(ChatApi, OperationsEndpoints) {
     auto ready = call("GET", "/readyz");
     EXPECT_EQ(ready.status, 200) << ready.body;
     ASSERT_EQ(post_json("/api/v1/chat", {{"query", "Hello"}, {"max_tokens", 3}}, admin_).status, 200);
-    auto metrics = call("GET", "/metrics", "", admin_);
+    // A request is counted when its scope ends, just after its last byte.
+    const std::string chat_counted = "clawbot_http_requests_total{route=\"/api/v1/chat\",method=\"POST\",status=\"200\"} 1";
+    HttpResult metrics;
+    for (int i = 0; i < 100; ++i) {
+        metrics = call("GET", "/metrics", "", admin_);
+        if (metrics.body.find(chat_counted) != std::string::npos) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
     ASSERT_EQ(metrics.status, 200);
-    for (const char* name : {"clawbot_http_requests_total{route=\"/api/v1/chat\",method=\"POST\",status=\"200\"} 1",
-                             "clawbot_http_request_duration_seconds_bucket", "clawbot_time_to_first_token_seconds_count",
-                             "clawbot_tokens_total{kind=\"completion\"}", "clawbot_open_connections",
-                             "clawbot_requests_running", "clawbot_requests_queued", "process_cpu_seconds_total",
-                             "process_resident_memory_bytes", "process_open_fds"}) {
+    const std::vector<std::string> expected = {
+        chat_counted, "clawbot_http_request_duration_seconds_bucket", "clawbot_time_to_first_token_seconds_count",
+        "clawbot_tokens_total{kind=\"completion\"}", "clawbot_open_connections", "clawbot_requests_running",
+        "clawbot_requests_queued", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
+    for (const std::string& name : expected) {
         EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
     }
 }
