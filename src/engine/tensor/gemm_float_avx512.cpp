@@ -117,7 +117,7 @@ void float_gemm(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const
             out[i] = stream_row<Weights>(k, wb + i * w_stride, static_cast<const float*>(a));
         return;
     }
-    tiled_gemm<FloatTile<Weights>, 4, 4>(k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride);
+    tiled_gemm<FloatTile<Weights>, 4, 6>(k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride);
 }
 
 }  // namespace
