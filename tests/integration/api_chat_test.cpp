@@ -34,6 +34,9 @@ TEST_F(ChatApi, NewConversationThenFollowUpUsesHistory) {
     EXPECT_EQ(b["conversation_id"], a["conversation_id"]);
     // The history is part of the prompt: longer than the first turn's prompt plus its answer.
     EXPECT_GT(b["usage"]["prompt_tokens"].get<int>(), a["usage"]["prompt_tokens"].get<int>() + a["usage"]["completion_tokens"].get<int>() - 1);
+    // ... and the KV of its history was reused, not recomputed.
+    EXPECT_EQ(a["usage"]["cached_tokens"], 0);
+    EXPECT_GE(b["usage"]["cached_tokens"].get<int>(), 16) << second.body;
 
     auto conv = call("GET", "/api/v1/conversations/" + a["conversation_id"].get<std::string>(), "", admin_);
     ASSERT_EQ(conv.status, 200) << conv.body;

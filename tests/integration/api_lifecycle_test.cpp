@@ -1,6 +1,9 @@
 // Start-up, shutdown and durability of the real server process.
 #include <csignal>
+#include <cstdio>
 #include <fstream>
+#include <sstream>
+#include <thread>
 
 #include <sys/stat.h>
 
@@ -93,6 +96,72 @@ TEST_F(Lifecycle, InitWritesAPrivateConfigAndKeepsTokensOnRerun) {
     EXPECT_TRUE(first_token(out).empty()) << "a second init must not mint another admin token";
     start();
     EXPECT_EQ(call("GET", "/api/v1/conversations", "", admin_).status, 200);
+}
+
+}  // namespace
+}  // namespace clawbot::test
+
+namespace clawbot::test {
+namespace {
+
+std::string read_text(const std::string& path) {
+    std::ifstream in(path);
+    std::ostringstream ss;
+    ss << in.rdbuf();
+    return ss.str();
+}
+
+TEST_F(Lifecycle, LogsOneJsonLinePerRequestWithoutSecretsAndReopensOnSighup) {
+    const std::string log = dir_ + "/clawbot.log";
+    start({"--log-file", log});
+    const std::string secret_query = "my secret question 8472";
+    ASSERT_EQ(post_json("/api/v1/chat", {{"query", secret_query}, {"max_tokens", 3}}, admin_).status, 200);
+    std::string text;
+    for (int i = 0; i < 100 && text.find("\"/api/v1/chat\"") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        text = read_text(log);
+    }
+    bool found = false;
+    std::istringstream lines(text);
+    for (std::string line; std::getline(lines, line);) {
+        const json entry = json::parse(line, nullptr, false);
+        ASSERT_FALSE(entry.is_discarded()) << "not a JSON line: " << line;
+        if (entry.value("route", "") != "/api/v1/chat") continue;
+        found = true;
+        EXPECT_EQ(entry["status"], 200);
+        EXPECT_EQ(entry["method"], "POST");
+        EXPECT_GT(entry["completion_tokens"].get<int>(), 0);
+        EXPECT_EQ(entry["token_id"].get<std::string>().rfind("tok_", 0), 0u);
+        EXPECT_TRUE(entry.contains("latency_ms"));
+        EXPECT_TRUE(entry.contains("time"));
+    }
+    EXPECT_TRUE(found) << text;
+    EXPECT_EQ(text.find(admin_), std::string::npos) << "the token leaked into the log";
+    EXPECT_EQ(text.find(secret_query), std::string::npos) << "the prompt leaked into the log";
+
+    // logrotate moves the file, then SIGHUP makes the server open a new one.
+    ASSERT_EQ(std::rename(log.c_str(), (log + ".1").c_str()), 0);
+    kill(server_->pid(), SIGHUP);
+    for (int i = 0; i < 100 && !std::filesystem::exists(log); ++i) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    EXPECT_EQ(call("GET", "/healthz").status, 200);
+    std::string fresh;
+    for (int i = 0; i < 100 && fresh.find("/healthz") == std::string::npos; ++i) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        fresh = read_text(log);
+    }
+    EXPECT_NE(fresh.find("/healthz"), std::string::npos) << "nothing logged to the reopened file";
+}
+
+TEST_F(Lifecycle, OversizedBodiesAndHeadersAreRefused) {
+    start();
+    const std::string huge(1024 * 1024 + 10, 'x');
+    auto r = call("POST", "/api/v1/chat", "{\"query\": \"" + huge + "\"}", admin_);
+    EXPECT_EQ(r.status, 413);
+    HttpCall big_header;
+    big_header.path = "/healthz";
+    big_header.headers.emplace_back("X-Filler", std::string(20 * 1024, 'y'));
+    EXPECT_EQ(http_request(server_->port(), big_header).status, 431);
+    EXPECT_EQ(call("GET", "/healthz").status, 200);
 }
 
 }  // namespace

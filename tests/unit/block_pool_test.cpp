@@ -46,3 +46,30 @@ TEST(BlockPool, BlockReturnsOnlyWhenLastReferenceIsDropped) {
 
 }  // namespace
 }  // namespace clawbot
+
+namespace clawbot {
+namespace {
+
+TEST(BlockPool, CachedBlocksWaitInLruOrderAndAreEvictedLast) {
+    BlockPool pool(3);
+    std::vector<BlockId> evicted;
+    pool.on_evict([&](BlockId id) { evicted.push_back(id); });
+    const BlockId a = *pool.allocate(), b = *pool.allocate(), c = *pool.allocate();
+    pool.set_cached(a, true);
+    pool.set_cached(b, true);
+    pool.release(b);  // b becomes least recently used
+    pool.release(a);
+    pool.release(c);  // not cached: plainly free
+    EXPECT_EQ(pool.free_count(), 3);
+    EXPECT_EQ(pool.cached_count(), 2);
+    EXPECT_EQ(*pool.allocate(), c);  // free blocks go first
+    EXPECT_TRUE(evicted.empty());
+    EXPECT_EQ(*pool.allocate(), b);  // then the least recently used cached one
+    EXPECT_EQ(evicted, std::vector<BlockId>{b});
+    pool.retain(a);                  // reused: no longer evictable
+    EXPECT_FALSE(pool.allocate().has_value());
+    EXPECT_EQ(pool.ref_count(a), 1);
+}
+
+}  // namespace
+}  // namespace clawbot

@@ -132,6 +132,30 @@ TEST_F(EngineTest, LongPromptDoesNotStallStreamingRequests) {
     EXPECT_GE(late->steps.front() - streaming->steps.front(), 300u / 20u);
 }
 
+TEST_F(EngineTest, AFollowUpReusesTheCachedPrefixAndGetsTheSameAnswer) {
+    const auto ref = test::read_json(test::shared_path("reference/logits/stories260K.park.json"));
+    const auto prompt = ref["prompt"].get<std::vector<TokenId>>();  // 17 tokens: one full block
+    const auto expected = ref["greedy"].get<std::vector<TokenId>>();
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256});
+    auto first = std::make_shared<CollectingSink>();
+    submitted(engine.submit(greedy(prompt, 40, first)));
+    ASSERT_TRUE(first->wait());
+    EXPECT_EQ(first->usage.cached_tokens, 0);
+
+    // The whole first exchange as the next prompt, as a conversation's next
+    // turn: every full block of it is already in the cache.
+    std::vector<TokenId> follow_up = prompt;
+    follow_up.insert(follow_up.end(), first->tokens.begin(), first->tokens.end());
+    auto second = std::make_shared<CollectingSink>();
+    submitted(engine.submit(greedy(follow_up, 20, second)));
+    ASSERT_TRUE(second->wait());
+    EXPECT_EQ(second->usage.cached_tokens, static_cast<int>((follow_up.size() - 1) / 16 * 16));
+    // Same tokens as the reference's greedy continuation, cache or not.
+    const std::vector<TokenId> continued(expected.begin() + 40, expected.begin() + 60);
+    EXPECT_EQ(second->tokens, continued);
+    EXPECT_GE(engine.stats().prefix_hit_tokens, static_cast<uint64_t>(second->usage.cached_tokens));
+}
+
 TEST_F(EngineTest, CancelledRequestFinishesAndFreesItsBlocks) {
     InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256});
     auto sink = std::make_shared<CollectingSink>();

@@ -56,22 +56,7 @@ protected:
     int files_ = 0;
 };
 
-// The value a setting currently holds in `settings`, as text.
-std::string field_text(const Settings& settings, const SettingSpec& spec) {
-    return std::visit(
-        [&](auto member) -> std::string {
-            const auto& value = settings.*member;
-            using V = std::decay_t<decltype(value)>;
-            if constexpr (std::is_same_v<V, std::string>) {
-                return value;
-            } else if constexpr (std::is_same_v<V, bool>) {
-                return value ? "1" : "0";
-            } else {
-                return std::to_string(value);
-            }
-        },
-        spec.field);
-}
+std::string field_text(const Settings& settings, const SettingSpec& spec) { return setting_text(settings, spec); }
 
 // A valid value for each kind that differs from every default.
 std::string sample_value(const SettingSpec& spec) {

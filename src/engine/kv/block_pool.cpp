@@ -2,15 +2,29 @@
 
 namespace clawbot {
 
-BlockPool::BlockPool(int n_blocks) : refs_(static_cast<size_t>(n_blocks), 0) {
+BlockPool::BlockPool(int n_blocks)
+    : refs_(static_cast<size_t>(n_blocks), 0),
+      cached_(static_cast<size_t>(n_blocks), 0),
+      lru_pos_(static_cast<size_t>(n_blocks)),
+      in_lru_(static_cast<size_t>(n_blocks), 0) {
     free_.reserve(static_cast<size_t>(n_blocks));
     for (int i = n_blocks - 1; i >= 0; --i) free_.push_back(i);
 }
 
 std::optional<BlockId> BlockPool::allocate() {
-    if (free_.empty()) return std::nullopt;
-    const BlockId id = free_.back();
-    free_.pop_back();
+    BlockId id;
+    if (!free_.empty()) {
+        id = free_.back();
+        free_.pop_back();
+    } else if (!lru_.empty()) {
+        id = lru_.front();
+        lru_.pop_front();
+        in_lru_[static_cast<size_t>(id)] = 0;
+        cached_[static_cast<size_t>(id)] = 0;
+        if (on_evict_) on_evict_(id);
+    } else {
+        return std::nullopt;
+    }
     refs_[static_cast<size_t>(id)] = 1;
     return id;
 }
@@ -23,12 +37,26 @@ std::optional<std::vector<BlockId>> BlockPool::allocate(int n) {
     return ids;
 }
 
-void BlockPool::retain(BlockId id) { ++refs_[static_cast<size_t>(id)]; }
+void BlockPool::retain(BlockId id) {
+    const size_t i = static_cast<size_t>(id);
+    if (in_lru_[i]) {
+        lru_.erase(lru_pos_[i]);
+        in_lru_[i] = 0;
+    }
+    ++refs_[i];
+}
 
 void BlockPool::release(BlockId id) {
-    int32_t& r = refs_[static_cast<size_t>(id)];
-    if (r <= 0) return;  // double release is a caller bug; never corrupt the free list
-    if (--r == 0) free_.push_back(id);
+    const size_t i = static_cast<size_t>(id);
+    int32_t& r = refs_[i];
+    if (r <= 0) return;  // double release is a caller bug; never corrupt the lists
+    if (--r > 0) return;
+    if (cached_[i]) {
+        lru_pos_[i] = lru_.insert(lru_.end(), id);
+        in_lru_[i] = 1;
+    } else {
+        free_.push_back(id);
+    }
 }
 
 }  // namespace clawbot

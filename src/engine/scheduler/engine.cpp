@@ -102,6 +102,8 @@ EngineStats InferenceEngine::stats() const {
     s.waiting = stat_waiting_.load();
     s.kv_blocks_total = kv_.total_blocks();
     s.kv_blocks_free = stat_kv_free_.load();
+    s.kv_blocks_cached = stat_kv_cached_.load();
+    s.prefix_hit_tokens = stat_prefix_hits_.load();
     s.steps = stat_steps_.load();
     s.tokens_generated = stat_generated_.load();
     s.prompt_tokens_computed = stat_prompt_.load();
@@ -128,6 +130,7 @@ void InferenceEngine::run() {
         const size_t before = running_.size();
         scheduler_.admit(waiting_, running_, kv_);
         if (running_.size() != before) {
+            for (size_t i = before; i < running_.size(); ++i) stat_prefix_hits_ += static_cast<uint64_t>(running_[i]->usage.cached_tokens);
             std::lock_guard lock(mutex_);
             queued_ -= static_cast<int>(running_.size() - before);
         }
@@ -187,6 +190,7 @@ void InferenceEngine::execute(const StepPlan& plan) {
     for (const StepEntry& e : plan.entries) {
         e.seq->n_computed += e.count;
         if (e.seq->n_computed <= e.seq->n_prompt) stat_prompt_ += static_cast<uint64_t>(e.count);
+        kv_.publish(e.seq->tokens, e.seq->n_computed, e.seq->table, e.seq->prefix);
     }
     const size_t vocab = static_cast<size_t>(model_.config().n_vocab);
     for (size_t i = 0; i < to_sample_.size(); ++i) {
@@ -233,6 +237,7 @@ void InferenceEngine::publish_stats() {
     stat_running_ = static_cast<int>(running_.size());
     stat_waiting_ = static_cast<int>(waiting_.size());
     stat_kv_free_ = kv_.free_blocks();
+    stat_kv_cached_ = kv_.cached_blocks();
 }
 
 }  // namespace clawbot

@@ -40,7 +40,9 @@ struct EngineStats {
     int running = 0;
     int waiting = 0;
     int kv_blocks_total = 0;
-    int kv_blocks_free = 0;
+    int kv_blocks_free = 0;    // available: never used or evictable
+    int kv_blocks_cached = 0;  // unreferenced but holding reusable prefixes
+    uint64_t prefix_hit_tokens = 0;
     uint64_t steps = 0;
     uint64_t tokens_generated = 0;
     uint64_t prompt_tokens_computed = 0;
@@ -102,7 +104,8 @@ private:
     uint64_t next_id_ = 1;
     std::vector<std::unique_ptr<Sequence>> owned_;  // engine-thread owned sequences
 
-    std::atomic<int> stat_running_{0}, stat_waiting_{0}, stat_kv_free_{0};
+    std::atomic<int> stat_running_{0}, stat_waiting_{0}, stat_kv_free_{0}, stat_kv_cached_{0};
+    std::atomic<uint64_t> stat_prefix_hits_{0};
     std::atomic<uint64_t> stat_steps_{0}, stat_generated_{0}, stat_prompt_{0};
     std::thread thread_;
 };

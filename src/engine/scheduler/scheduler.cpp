@@ -7,9 +7,13 @@ namespace clawbot {
 void Scheduler::admit(std::deque<Sequence*>& waiting, std::vector<Sequence*>& running, KvManager& kv) const {
     while (!waiting.empty() && static_cast<int>(running.size()) < limits_.max_running) {
         Sequence* seq = waiting.front();
-        auto table = kv.reserve(seq->n_prompt + seq->request.max_tokens);
-        if (!table) return;
-        seq->table = std::move(*table);
+        auto reservation = kv.reserve(std::span<const int32_t>(seq->tokens.data(), static_cast<size_t>(seq->n_prompt)),
+                                      seq->n_prompt + seq->request.max_tokens);
+        if (!reservation) return;
+        seq->table = std::move(reservation->table);
+        seq->prefix = reservation->prefix;
+        seq->n_computed = reservation->cached_tokens;
+        seq->usage.cached_tokens = reservation->cached_tokens;
         running.push_back(seq);
         waiting.pop_front();
     }

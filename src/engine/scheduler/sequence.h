@@ -6,7 +6,7 @@
 #include <memory>
 #include <vector>
 
-#include "engine/kv/block_pool.h"
+#include "engine/kv/kv_manager.h"
 #include "engine/sample/sampler.h"
 #include "engine/scheduler/request.h"
 #include "engine/tokenizer/tokenizer.h"
@@ -24,6 +24,7 @@ struct Sequence {
     int n_computed = 0;           // leading tokens whose K/V are in the cache
     int n_generated = 0;
     BlockTable table;
+    PrefixState prefix;
     std::unique_ptr<Sampler> sampler;
     std::unique_ptr<IncrementalDetokenizer> detokenizer;
     Usage usage;

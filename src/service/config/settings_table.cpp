@@ -119,11 +119,12 @@ std::string flag_name(const SettingSpec& spec) {
     return flag;
 }
 
-std::string default_text(const SettingSpec& spec) {
-    const Settings defaults;
+std::string default_text(const SettingSpec& spec) { return setting_text(Settings{}, spec); }
+
+std::string setting_text(const Settings& settings, const SettingSpec& spec) {
     return std::visit(
         [&](auto member) -> std::string {
-            const auto& value = defaults.*member;
+            const auto& value = settings.*member;
             using V = std::decay_t<decltype(value)>;
             if constexpr (std::is_same_v<V, std::string>) {
                 return value;

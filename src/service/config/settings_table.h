@@ -44,6 +44,8 @@ const SettingSpec* find_setting(std::string_view name);
 std::string flag_name(const SettingSpec& spec);
 // The default value as text (from a default-constructed Settings), for --help.
 std::string default_text(const SettingSpec& spec);
+// The value `settings` holds for `spec`, as text (bools as 1/0).
+std::string setting_text(const Settings& settings, const SettingSpec& spec);
 // A short placeholder for --help: "PATH", "PORT", "N", "BYTES", "BOOL", "local|...".
 std::string value_placeholder(const SettingSpec& spec);
 
