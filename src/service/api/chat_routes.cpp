@@ -183,6 +183,9 @@ void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& 
     if (started.error) return respond_start_error(scope, *started.error);
     if (stream) {
         handler->relay().attach(scope->start_stream(), started.control);
+    } else {
+        // A client that hangs up stops its generation; after the answer this is a no-op.
+        scope->on_close([control = started.control] { control->cancel(); });
     }
 }
 

@@ -194,7 +194,12 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     auto handler = std::make_shared<OpenAiHandler>(scope, std::move(params), ctx.provider->model_name());
     StartResult started = ctx.provider->start(completion, handler);
     if (started.error) return respond_start_error(scope, *started.error);
-    if (stream) handler->relay().attach(scope->start_stream(), started.control);
+    if (stream) {
+        handler->relay().attach(scope->start_stream(), started.control);
+    } else {
+        // A client that hangs up stops its generation; after the answer this is a no-op.
+        scope->on_close([control = started.control] { control->cancel(); });
+    }
 }
 
 void handle_models(const HttpRequest&, const Scope& scope) {

@@ -4,6 +4,7 @@
 // log line. Handlers keep the scope alive (shared_ptr) until they are done,
 // also across threads for streamed replies.
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -21,6 +22,10 @@ public:
 
     void respond(HttpResponse response);
     std::shared_ptr<EventStream> start_stream(std::vector<std::pair<std::string, std::string>> headers = {});
+
+    // Runs `callback` when the exchange is over: answered, or the client
+    // went away first (then the work behind it can stop).
+    void on_close(std::function<void()> callback) { responder_->on_close(std::move(callback)); }
 
     void set_token_id(std::string id) { token_id_ = std::move(id); }
     void set_usage(int prompt, int completion, int cached);
