@@ -173,7 +173,8 @@ TEST_F(ChatApi, OperationsEndpoints) {
     const std::vector<std::string> expected = {
         chat_counted, "clawbot_http_request_duration_seconds_bucket", "clawbot_time_to_first_token_seconds_count",
         "clawbot_tokens_total{kind=\"completion\"}", "clawbot_open_connections", "clawbot_requests_running",
-        "clawbot_requests_queued", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
+        "clawbot_requests_queued", "clawbot_kv_blocks_used", "clawbot_kv_blocks_cached", "clawbot_kv_blocks_free",
+        "clawbot_prefix_cache_hit_tokens_total", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
     for (const std::string& name : expected) {
         EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
     }

@@ -12,6 +12,15 @@ void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, cons
                [provider] { return provider ? static_cast<double>(provider->load().running) : 0.0; });
     r.callback("clawbot_requests_queued", "Requests waiting for a batch slot",
                [provider] { return provider ? static_cast<double>(provider->load().queued) : 0.0; });
+    auto load = [provider] { return provider ? provider->load() : Provider::Load{}; };
+    r.callback("clawbot_kv_blocks_used", "KV cache blocks referenced by running requests",
+               [load] { const auto l = load(); return static_cast<double>(l.kv_blocks_total - l.kv_blocks_free); });
+    r.callback("clawbot_kv_blocks_cached", "Unreferenced KV blocks kept for prefix reuse",
+               [load] { return static_cast<double>(load().kv_blocks_cached); });
+    r.callback("clawbot_kv_blocks_free", "KV blocks that can be allocated (never used or evictable)",
+               [load] { return static_cast<double>(load().kv_blocks_free); });
+    r.callback("clawbot_prefix_cache_hit_tokens_total", "Prompt tokens whose KV was reused instead of recomputed",
+               [load] { return static_cast<double>(load().prefix_hit_tokens); }, "counter");
     r.callback("process_cpu_seconds_total", "User and system CPU time of the process",
                [] { return read_process_stats().cpu_seconds; }, "counter");
     r.callback("process_resident_memory_bytes", "Resident memory of the process",

@@ -125,7 +125,7 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
 
 Provider::Load LocalProvider::load() const {
     const EngineStats s = engine_->stats();
-    return {s.running, s.waiting};
+    return {s.running, s.waiting, s.kv_blocks_total, s.kv_blocks_free, s.kv_blocks_cached, s.prefix_hit_tokens, s.tokens_generated};
 }
 
 }  // namespace clawbot::service

@@ -76,6 +76,11 @@ public:
     struct Load {
         int running = 0;
         int queued = 0;
+        int kv_blocks_total = 0;   // local engine only; 0 elsewhere
+        int kv_blocks_free = 0;    // available (never used or evictable)
+        int kv_blocks_cached = 0;  // unreferenced, holding reusable prefixes
+        uint64_t prefix_hit_tokens = 0;
+        uint64_t generated_tokens = 0;
     };
     virtual Load load() const = 0;
 };
