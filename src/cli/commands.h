@@ -63,6 +63,21 @@ struct MakeModelOptions {
 };
 int run_make_model(const MakeModelOptions& o);
 
+// `clawbot loadtest`: simulated users streaming multi-turn chats.
+struct LoadtestOptions {
+    std::string url;    // http://HOST[:PORT][/PREFIX]
+    std::string token;  // bearer token sent by every user
+    int users = 16;
+    int turns = 3;
+    int max_tokens = 48;
+    std::string system_prompt = "You are a helpful assistant.";
+    std::string model;  // sent as "model" when set
+    uint64_t seed = 1;
+    int timeout_s = 300;  // per request, connect to last byte
+    bool json = false;
+};
+int run_loadtest(const LoadtestOptions& o);
+
 // Settings given on the command line (keyed by setting NAME) and --config.
 struct ServiceOptions {
     std::map<std::string, std::string> flags;

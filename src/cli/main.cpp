@@ -107,6 +107,19 @@ int main(int argc, char** argv) {
     token_revoke->add_option("id", token_id, "Token id (tok_...)")->required();
     add_setting_flags(token_revoke, service);
 
+    LoadtestOptions load;
+    auto* loadtest = app.add_subcommand("loadtest", "Simulate users streaming multi-turn chats against /v1/chat/completions");
+    loadtest->add_option("--url", load.url, "Server base URL, http://HOST:PORT (https is not supported)")->required();
+    loadtest->add_option("--token", load.token, "Bearer token every user sends")->required();
+    loadtest->add_option("--users", load.users, "Simultaneous users")->capture_default_str()->check(CLI::Range(1, 1000));
+    loadtest->add_option("--turns", load.turns, "Turns per conversation")->capture_default_str()->check(CLI::Range(1, 1000));
+    loadtest->add_option("--max-tokens", load.max_tokens, "max_tokens of each request")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    loadtest->add_option("--system", load.system_prompt, "System prompt (empty: none)")->capture_default_str();
+    loadtest->add_option("--model", load.model, "\"model\" to send (default: none)");
+    loadtest->add_option("--seed", load.seed, "Seed of the users' random questions")->capture_default_str();
+    loadtest->add_option("--timeout-s", load.timeout_s, "Per-request deadline in seconds")->capture_default_str()->check(CLI::Range(1, 86400));
+    loadtest->add_flag("--json", load.json, "Print one JSON object instead of the text report");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -122,5 +135,6 @@ int main(int argc, char** argv) {
     if (*token_create) return run_token_create(service, token_name, token_admin);
     if (*token_list) return run_token_list(service);
     if (*token_revoke) return run_token_revoke(service, token_id);
+    if (*loadtest) return run_loadtest(load);
     return 1;
 }

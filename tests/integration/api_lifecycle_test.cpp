@@ -166,3 +166,46 @@ TEST_F(Lifecycle, OversizedBodiesAndHeadersAreRefused) {
 
 }  // namespace
 }  // namespace clawbot::test
+
+namespace clawbot::test {
+namespace {
+
+TEST_F(Lifecycle, AFullQueueAnswers429WithRetryAfter) {
+    start({"--max-batch-size", "1", "--max-queue", "1"});
+    const int port = server_->port();
+    constexpr int kClients = 8;
+    std::vector<HttpResult> results(kClients);
+    std::vector<std::thread> clients;
+    for (int i = 0; i < kClients; ++i) {
+        clients.emplace_back([&, i] {
+            HttpCall c;
+            c.method = "POST";
+            c.path = "/v1/chat/completions";
+            c.bearer = admin_;
+            c.body = json{{"messages", json::array({{{"role", "user"}, {"content", "Once upon a time"}}})}, {"max_tokens", 150}}.dump();
+            results[static_cast<size_t>(i)] = http_request(port, c);
+        });
+    }
+    for (auto& t : clients) t.join();
+    int ok = 0, rejected = 0;
+    for (const HttpResult& r : results) {
+        if (r.status == 200) {
+            ++ok;
+        } else {
+            EXPECT_EQ(r.status, 429) << r.body;
+            EXPECT_EQ(json_of(r)["error"]["code"], "overloaded");
+            const auto retry = r.header("Retry-After");
+            ASSERT_TRUE(retry.has_value());
+            EXPECT_GE(std::stoi(*retry), 1);
+            ++rejected;
+        }
+    }
+    EXPECT_GE(ok, 2);  // one running, one queued
+    EXPECT_GE(rejected, 1);
+    auto metrics = call("GET", "/metrics", "", admin_);
+    EXPECT_NE(metrics.body.find("clawbot_requests_rejected_total{reason=\"overloaded\"}"), std::string::npos);
+    EXPECT_EQ(call("GET", "/healthz").status, 200);
+}
+
+}  // namespace
+}  // namespace clawbot::test

@@ -21,6 +21,10 @@ public:
         this->text += text;
         if (engine_) steps.push_back(engine_->stats().steps);
     }
+    void on_queued(int position) override {
+        std::lock_guard lock(mutex_);
+        positions.push_back(position);
+    }
     void on_finish(FinishReason r, const Usage& u, std::string_view e) override {
         std::lock_guard lock(mutex_);
         reason = r;
@@ -40,6 +44,7 @@ public:
 
     std::vector<TokenId> tokens;
     std::vector<uint64_t> steps;  // engine step count when each token arrived
+    std::vector<int> positions;   // queue positions announced while waiting
     std::string text;
     FinishReason reason = FinishReason::Error;
     Usage usage;
@@ -154,6 +159,25 @@ TEST_F(EngineTest, AFollowUpReusesTheCachedPrefixAndGetsTheSameAnswer) {
     const std::vector<TokenId> continued(expected.begin() + 40, expected.begin() + 60);
     EXPECT_EQ(second->tokens, continued);
     EXPECT_GE(engine.stats().prefix_hit_tokens, static_cast<uint64_t>(second->usage.cached_tokens));
+}
+
+TEST_F(EngineTest, WaitingRequestsHearTheirQueuePosition) {
+    InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256, .max_batch_size = 1, .max_queue = 4, .queue_notice_ms = 1});
+    auto running = std::make_shared<CollectingSink>();
+    auto second = std::make_shared<CollectingSink>();
+    auto third = std::make_shared<CollectingSink>();
+    submitted(engine.submit(greedy({1, 403, 407}, 200, running)));
+    submitted(engine.submit(greedy({1, 403, 407}, 5, second)));
+    submitted(engine.submit(greedy({1, 403, 407}, 5, third)));
+    ASSERT_TRUE(running->wait());
+    ASSERT_TRUE(second->wait());
+    ASSERT_TRUE(third->wait());
+    EXPECT_TRUE(running->positions.empty());
+    ASSERT_FALSE(second->positions.empty());
+    ASSERT_FALSE(third->positions.empty());
+    EXPECT_EQ(second->positions.front(), 1);
+    EXPECT_EQ(third->positions.front(), 2);
+    EXPECT_GT(engine.estimated_wait_s(), 0.0);
 }
 
 TEST_F(EngineTest, CancelledRequestFinishesAndFreesItsBlocks) {

@@ -130,11 +130,18 @@ void InferenceEngine::run() {
         const size_t before = running_.size();
         scheduler_.admit(waiting_, running_, kv_);
         if (running_.size() != before) {
-            for (size_t i = before; i < running_.size(); ++i) stat_prefix_hits_ += static_cast<uint64_t>(running_[i]->usage.cached_tokens);
+            const auto now = std::chrono::steady_clock::now();
+            for (size_t i = before; i < running_.size(); ++i) {
+                Sequence& seq = *running_[i];
+                stat_prefix_hits_ += static_cast<uint64_t>(seq.usage.cached_tokens);
+                seq.admitted_at = now;
+                if (options_.observer) options_.observer->on_admitted(std::chrono::duration<double>(now - seq.enqueued_at).count());
+            }
             std::lock_guard lock(mutex_);
             queued_ -= static_cast<int>(running_.size() - before);
         }
         publish_stats();
+        notify_queue_positions();
         if (running_.empty()) {
             // Queued requests that cannot fit yet wait for a finish; with
             // nothing running that cannot happen, so they never will fit.
@@ -183,6 +190,7 @@ void InferenceEngine::execute(const StepPlan& plan) {
     }
     auto ok = forward_.forward(batch_, logits_);
     ++stat_steps_;
+    if (options_.observer) options_.observer->on_step(plan.n_tokens, static_cast<int>(plan.entries.size()));
     if (!ok) {
         for (const StepEntry& e : plan.entries) retire(e.seq, FinishReason::Error, ok.error().message);
         return;
@@ -208,15 +216,24 @@ void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
     ++seq.n_generated;
     ++seq.usage.completion_tokens;
     ++stat_generated_;
+    const auto now = std::chrono::steady_clock::now();
+    if (seq.n_generated > 1 && options_.observer) {
+        options_.observer->on_token_gap(std::chrono::duration<double>(now - seq.last_token_at).count());
+    }
+    seq.last_token_at = now;
     const std::string text = seq.detokenizer->push(next);
     seq.request.sink->on_token(next, text);
     if (seq.n_generated >= seq.request.max_tokens) retire(&seq, FinishReason::Length);
 }
 
 void InferenceEngine::retire(Sequence* seq, FinishReason reason, std::string_view error) {
+    if (seq->admitted_at != std::chrono::steady_clock::time_point{} && reason != FinishReason::Cancelled) {
+        const double took = std::chrono::duration<double>(std::chrono::steady_clock::now() - seq->admitted_at).count();
+        avg_request_s_ = 0.8 * avg_request_s_.load() + 0.2 * took;
+    }
     const std::string rest = seq->detokenizer->flush();
     if (!rest.empty() && reason != FinishReason::Cancelled) seq->request.sink->on_token(-1, rest);
-    seq->request.sink->on_finish(reason, seq->usage, error);
+    // Blocks and counters first, so that whoever hears on_finish sees them free.
     kv_.release(seq->table);
     if (auto it = std::find(running_.begin(), running_.end(), seq); it != running_.end()) {
         running_.erase(it);
@@ -225,12 +242,29 @@ void InferenceEngine::retire(Sequence* seq, FinishReason reason, std::string_vie
         std::lock_guard lock(mutex_);
         --queued_;
     }
+    publish_stats();
+    seq->request.sink->on_finish(reason, seq->usage, error);
     auto owner = std::find_if(owned_.begin(), owned_.end(), [seq](const auto& p) { return p.get() == seq; });
     if (owner != owned_.end()) {
         std::swap(*owner, owned_.back());
         owned_.pop_back();
     }
-    publish_stats();
+}
+
+double InferenceEngine::estimated_wait_s() const {
+    // Requests ahead of a newcomer leave in waves of max_batch_size, one
+    // wave per average request time.
+    const int ahead = stat_waiting_.load() + std::max(stat_running_.load() - options_.max_batch_size + 1, 0);
+    const double waves = static_cast<double>(ahead) / options_.max_batch_size + 1.0;
+    return waves * avg_request_s_.load();
+}
+
+void InferenceEngine::notify_queue_positions() {
+    const auto now = std::chrono::steady_clock::now();
+    if (waiting_.empty() || now - last_queue_notice_ < std::chrono::milliseconds(options_.queue_notice_ms)) return;
+    last_queue_notice_ = now;
+    int position = 0;
+    for (Sequence* seq : waiting_) seq->request.sink->on_queued(++position);
 }
 
 void InferenceEngine::publish_stats() {

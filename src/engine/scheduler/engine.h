@@ -33,6 +33,8 @@ struct EngineOptions {
     int step_token_budget = 256; // tokens per step (decode + prefill slices)
     int kv_cache_tokens = 0;     // KV capacity over all sequences; 0 = derived
     int block_size = 16;
+    EngineObserver* observer = nullptr;  // optional; must outlive the engine
+    int queue_notice_ms = 2000;          // how often waiting requests hear their place
 };
 
 // Counters for metrics, readable from any thread.
@@ -68,6 +70,9 @@ public:
     std::variant<std::shared_ptr<RequestControl>, SubmitFailure> submit(GenerationRequest request);
 
     EngineStats stats() const;
+    // Seconds a request arriving now would likely wait for a batch slot,
+    // from the queue length and the recent time per finished request.
+    double estimated_wait_s() const;
     const EngineOptions& options() const { return options_; }
     const Model& model() const { return model_; }
 
@@ -79,6 +84,7 @@ private:
     void sample_and_emit(Sequence& seq, std::span<float> logits);
     void retire(Sequence* seq, FinishReason reason, std::string_view error = {});
     void publish_stats();
+    void notify_queue_positions();
 
     const Model& model_;
     EngineOptions options_;
@@ -106,6 +112,9 @@ private:
 
     std::atomic<int> stat_running_{0}, stat_waiting_{0}, stat_kv_free_{0}, stat_kv_cached_{0};
     std::atomic<uint64_t> stat_prefix_hits_{0};
+    // Exponential moving average of request run time (admission to finish).
+    std::atomic<double> avg_request_s_{1.0};
+    std::chrono::steady_clock::time_point last_queue_notice_{};
     std::atomic<uint64_t> stat_steps_{0}, stat_generated_{0}, stat_prompt_{0};
     std::thread thread_;
 };

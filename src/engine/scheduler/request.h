@@ -30,6 +30,21 @@ public:
     virtual void on_token(TokenId token, std::string_view text) = 0;
     // Exactly once, last. `error` is set for FinishReason::Error.
     virtual void on_finish(FinishReason reason, const Usage& usage, std::string_view error) = 0;
+    // Every few seconds while the request waits for a batch slot: its place
+    // in the queue (1 = next). Lets a streaming client show progress and
+    // keeps proxies from timing the connection out.
+    virtual void on_queued(int /*position*/) {}
+};
+
+// Receives the engine's timings for metrics; called on the engine thread,
+// so it must be cheap and must not block.
+class EngineObserver {
+public:
+    virtual ~EngineObserver() = default;
+    virtual void on_step(int batch_tokens, int sequences) = 0;
+    virtual void on_admitted(double queue_wait_s) = 0;
+    // Time between two tokens of one sequence.
+    virtual void on_token_gap(double seconds) = 0;
 };
 
 // Shared between the caller and the engine: the caller may cancel at any

@@ -18,6 +18,8 @@ struct Sequence {
     GenerationRequest request;
     std::shared_ptr<RequestControl> control;
     std::chrono::steady_clock::time_point enqueued_at;
+    std::chrono::steady_clock::time_point admitted_at;    // zero while waiting
+    std::chrono::steady_clock::time_point last_token_at;  // for inter-token gaps
 
     std::vector<TokenId> tokens;  // prompt, then generated tokens
     int n_prompt = 0;

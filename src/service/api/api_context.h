@@ -19,6 +19,7 @@ struct ServiceMetrics {
     Histogram& request_seconds;
     Histogram& ttft_seconds;
     CounterFamily& tokens;    // by kind: prompt, completion, cached
+    CounterFamily& rejected;  // by reason: overloaded, context_length_exceeded, ...
 };
 
 struct ApiContext {

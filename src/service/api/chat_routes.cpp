@@ -68,6 +68,11 @@ public:
         if (params_.stream) relay_.send(sse_event("delta", dump_json({{"text", text}})));
     }
 
+    void on_queued(int position) override {
+        // An SSE comment: clients ignore it, proxies see traffic.
+        if (params_.stream) relay_.send(": queued, position " + std::to_string(position) + "\n\n");
+    }
+
     void on_error(std::string_view message) override {
         fail(500, "generation_failed", std::string(message));
     }
@@ -136,6 +141,8 @@ private:
 }  // namespace
 
 void respond_start_error(const Scope& scope, const StartError& error) {
+    static constexpr const char* kReasons[] = {"overloaded", "context_length_exceeded", "invalid_request", "unavailable"};
+    scope->ctx().metrics.rejected.inc({kReasons[static_cast<int>(error.code)]});
     switch (error.code) {
         case StartErrorCode::Overloaded: {
             HttpResponse r = error_response(429, "overloaded", error.message);

@@ -130,6 +130,11 @@ public:
         }
     }
 
+    void on_queued(int position) override {
+        // An SSE comment: clients ignore it, proxies see traffic.
+        if (params_.stream) relay_.send(": queued, position " + std::to_string(position) + "\n\n");
+    }
+
     void on_error(std::string_view message) override {
         scope_->ctx().log.event("error", "completion: " + std::string(message));
         if (params_.stream) {

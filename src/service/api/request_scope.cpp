@@ -6,7 +6,8 @@ ServiceMetrics::ServiceMetrics(MetricsRegistry& r)
     : requests(r.counter("clawbot_http_requests_total", "HTTP requests by route, method and status", {"route", "method", "status"})),
       request_seconds(r.histogram("clawbot_http_request_duration_seconds", "Time from request to last byte", latency_buckets())),
       ttft_seconds(r.histogram("clawbot_time_to_first_token_seconds", "Time from request to the first generated text", latency_buckets())),
-      tokens(r.counter("clawbot_tokens_total", "Tokens by kind: prompt, completion, cached", {"kind"})) {}
+      tokens(r.counter("clawbot_tokens_total", "Tokens by kind: prompt, completion, cached", {"kind"})),
+      rejected(r.counter("clawbot_requests_rejected_total", "Chat requests refused before generation, by reason", {"reason"})) {}
 
 RequestScope::RequestScope(ApiContext& ctx, const HttpRequest& request, std::string route, std::shared_ptr<Responder> responder)
     : ctx_(ctx),

@@ -4,6 +4,22 @@
 
 namespace clawbot::service {
 
+EngineMetrics::EngineMetrics(MetricsRegistry& r)
+    : batch_tokens_(r.histogram("clawbot_batch_tokens", "Tokens per engine step", {1, 2, 4, 8, 16, 32, 64, 128, 256, 512})),
+      batch_sequences_(r.histogram("clawbot_batch_size", "Sequences per engine step", {1, 2, 4, 8, 16, 32, 64})),
+      queue_wait_(r.histogram("clawbot_queue_wait_seconds", "Time from arrival to a batch slot", latency_buckets())),
+      token_gap_(r.histogram("clawbot_inter_token_seconds", "Time between two tokens of one reply",
+                             {0.005, 0.01, 0.02, 0.05, 0.1, 0.2, 0.5, 1, 2, 5})) {}
+
+void EngineMetrics::on_step(int batch_tokens, int sequences) {
+    batch_tokens_.observe(batch_tokens);
+    batch_sequences_.observe(sequences);
+}
+
+void EngineMetrics::on_admitted(double queue_wait_s) { queue_wait_.observe(queue_wait_s); }
+
+void EngineMetrics::on_token_gap(double seconds) { token_gap_.observe(seconds); }
+
 void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, const Provider* provider) {
     r.callback("clawbot_open_connections", "Open HTTP connections", [&server] { return static_cast<double>(server.open_connections()); });
     r.callback("clawbot_http_connections_rejected_total", "Connections refused over the connection cap",

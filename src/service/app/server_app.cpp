@@ -35,7 +35,7 @@ sigset_t service_signals() {
     return set;
 }
 
-std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, std::string& error) {
+std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineObserver* observer, std::string& error) {
     if (s.model_path.empty()) {
         log.event("warn", "no MODEL_PATH set: chat requests will answer 503 until a model is configured");
         return nullptr;
@@ -45,6 +45,7 @@ std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, std::str
     o.context_size = s.ctx_size;
     o.max_batch_size = s.max_batch_size;
     o.max_queue = s.max_queue;
+    o.observer = observer;
     auto provider = LocalProvider::create(s.model_path, o);
     if (!provider) {
         error = provider.error().message;
@@ -83,12 +84,13 @@ int run_server(const Settings& settings) {
                         "`clawbot token create --admin` (or `clawbot init`), or use HOST=127.0.0.1");
         }
     }
-    std::string provider_error;
-    std::unique_ptr<Provider> provider = make_provider(settings, **log, provider_error);
-    if (!provider && !provider_error.empty()) return fail(provider_error);
-
     MetricsRegistry registry;
     ServiceMetrics metrics(registry);
+    EngineMetrics engine_metrics(registry);
+    std::string provider_error;
+    std::unique_ptr<Provider> provider = make_provider(settings, **log, &engine_metrics, provider_error);
+    if (!provider && !provider_error.empty()) return fail(provider_error);
+
     WorkQueue blocking(2);
     ApiContext ctx{settings, **store, provider.get(), registry, metrics, **log, blocking};
     ApiRouter router(ctx);

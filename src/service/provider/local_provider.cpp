@@ -1,5 +1,7 @@
 #include "service/provider/local_provider.h"
 
+#include <algorithm>
+#include <cmath>
 #include <filesystem>
 
 #include "service/provider/stop_matcher.h"
@@ -23,6 +25,8 @@ public:
             control_->cancel();
         }
     }
+
+    void on_queued(int position) override { handler_->on_queued(position); }
 
     void on_finish(FinishReason reason, const Usage& usage, std::string_view error) override {
         if (reason == FinishReason::Error) {
@@ -113,7 +117,10 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     auto submitted = engine_->submit(std::move(g));
     if (auto* failure = std::get_if<SubmitFailure>(&submitted)) {
         switch (failure->code) {
-            case SubmitError::QueueFull: return {nullptr, StartError{StartErrorCode::Overloaded, failure->message, 1}};
+            case SubmitError::QueueFull: {
+                const int retry_after = static_cast<int>(std::ceil(engine_->estimated_wait_s()));
+                return {nullptr, StartError{StartErrorCode::Overloaded, failure->message, std::max(retry_after, 1)}};
+            }
             case SubmitError::ContextLengthExceeded:
                 return {nullptr, StartError{StartErrorCode::ContextLengthExceeded, failure->message}};
             case SubmitError::InvalidRequest: return {nullptr, StartError{StartErrorCode::InvalidRequest, failure->message}};

@@ -41,6 +41,8 @@ public:
     virtual void on_done(FinishKind finish, const CompletionUsage& usage) = 0;
     // Failure after start() succeeded (on_done is not called then).
     virtual void on_error(std::string_view message) = 0;
+    // Every few seconds while waiting for a slot: place in the queue.
+    virtual void on_queued(int /*position*/) {}
 };
 
 // Lets the caller stop a completion (client gone).
