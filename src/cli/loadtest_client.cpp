@@ -11,6 +11,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
+#include <nlohmann/json.hpp>
 
 #include "cli/loadtest_sse.h"
 
@@ -24,6 +25,7 @@ namespace http = beast::http;
 // A reply body past this is not a chat completion; the cap keeps a broken
 // server from filling memory before the deadline.
 constexpr std::uint64_t kMaxBodyBytes = 64ull << 20;
+constexpr std::uint64_t kMaxErrorBodyBytes = 64u << 10;
 
 RequestOutcome failed(std::string kind) {
     RequestOutcome r;
@@ -75,6 +77,20 @@ asio::awaitable<std::string> read_events(beast::tcp_stream& stream, beast::flat_
     }
 }
 
+// The "code" of an error body {"error": {"code": ...}}, or "" when the body
+// is not one (or does not arrive before the deadline).
+asio::awaitable<std::string> read_error_code(beast::tcp_stream& stream, beast::flat_buffer& buffer,
+                                             http::response_parser<http::string_body>& parser) {
+    beast::error_code ec;
+    parser.body_limit(kMaxErrorBodyBytes);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return "";
+    const auto body = nlohmann::json::parse(parser.get().body(), nullptr, false);
+    if (!body.is_object() || !body.contains("error") || !body["error"].is_object()) co_return "";
+    const auto& code = body["error"]["code"];
+    co_return code.is_string() ? code.get<std::string>() : "";
+}
+
 asio::awaitable<RequestOutcome> run_exchange(const CompletionCall& call, std::string body) {
     const auto started = LoadClock::now();
     beast::tcp_stream stream(co_await asio::this_coro::executor);
@@ -97,8 +113,10 @@ asio::awaitable<RequestOutcome> run_exchange(const CompletionCall& call, std::st
     // point is to see how much the server turns away.
     const int status = parser.get().result_int();
     if (status != 200) {
+        RequestOutcome refused = failed(std::to_string(status));
+        refused.error_code = co_await read_error_code(stream, buffer, parser);
         close_quietly(stream);
-        co_return failed(std::to_string(status));
+        co_return refused;
     }
 
     CompletionStream measured(started);

@@ -22,7 +22,7 @@ Conversation::Conversation(std::string system_prompt, uint64_t seed, int user)
 }
 
 std::string Conversation::random_question() {
-    std::uniform_int_distribution<int> count(3, 8);
+    std::uniform_int_distribution<int> count(3, 6);
     std::uniform_int_distribution<size_t> pick(0, kWords.size() - 1);
     std::string q;
     for (int i = count(rng_); i > 0; --i) {

@@ -33,6 +33,7 @@ void LoadStats::add(const RequestOutcome& r) {
     if (!r.error.empty()) {
         ++errors_;
         ++errors_by_kind_[r.error];
+        if (!r.error_code.empty()) ++errors_by_code_[r.error + " " + r.error_code];
         return;
     }
     completion_tokens_ += r.completion_tokens;
@@ -60,13 +61,16 @@ nlohmann::json LoadStats::report(double wall_s) const {
     }
     nlohmann::json errors = nlohmann::json::object();
     for (const auto& [kind, count] : errors_by_kind_) errors[kind] = count;
+    nlohmann::json codes = nlohmann::json::object();
+    for (const auto& [code, count] : errors_by_code_) codes[code] = count;
     return {{"wall_s", wall_s},
             {"requests", requests_},
             {"completion_tokens", completion_tokens_},
             {"tokens_per_s", wall_s > 0 ? static_cast<double>(completion_tokens_) / wall_s : 0.0},
             {"ttft_s", ttft},
             {"inter_token_p95_s", percentile_or_null(gaps_, 95)},
-            {"errors", errors}};
+            {"errors", errors},
+            {"error_codes", codes}};
 }
 
 std::string format_report(const nlohmann::json& r) {
@@ -89,6 +93,10 @@ std::string format_report(const nlohmann::json& r) {
     out += "errors\n";
     for (const auto& [kind, count] : r["errors"].items()) {
         std::snprintf(line, sizeof line, "  %-16s %ld\n", kind.c_str(), count.get<long>());
+        out += line;
+    }
+    for (const auto& [code, count] : r["error_codes"].items()) {
+        std::snprintf(line, sizeof line, "  (%s: %ld)\n", code.c_str(), count.get<long>());
         out += line;
     }
     return out;

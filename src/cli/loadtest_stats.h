@@ -35,6 +35,7 @@ private:
     long errors_ = 0;
     long completion_tokens_ = 0;
     std::map<std::string, long> errors_by_kind_;
+    std::map<std::string, long> errors_by_code_;  // "STATUS CODE", e.g. "400 context_length_exceeded"
     std::vector<std::vector<double>> ttft_by_turn_;
     std::vector<double> gaps_;
     uint64_t gaps_seen_ = 0;

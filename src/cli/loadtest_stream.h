@@ -15,6 +15,7 @@ using LoadClock = std::chrono::steady_clock;
 struct RequestOutcome {
     int turn = 0;  // 1-based index of the turn in its conversation
     std::string error;
+    std::string error_code;  // the server's error.code, when it sent one
     std::optional<double> ttft_s;  // request start to first non-empty content
     std::vector<double> gaps_s;    // between consecutive content chunks
     long completion_tokens = 0;    // from the usage chunk

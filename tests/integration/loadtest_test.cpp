@@ -1,4 +1,5 @@
-// `clawbot loadtest` against the real server: every turn of every user is
+// `clawbot loadtest` against the real server (stories260K, a 256-token
+// context: hence the short system prompt): every turn of every user is
 // one streamed request, counted and measured; refusals are counted by HTTP
 // status; bad arguments and an unreachable server end it with one line.
 #include <algorithm>
@@ -18,7 +19,7 @@ protected:
     }
     ProcessResult loadtest(const std::string& token, const std::string& extra) {
         return run_clawbot("loadtest --url http://127.0.0.1:" + std::to_string(server_->port()) + " --token " +
-                           shell_quote(token) + " --users 4 --turns 3 --max-tokens 8 --timeout-s 120 " + extra);
+                           shell_quote(token) + " --users 4 --turns 3 --max-tokens 8 --timeout-s 120 --system 'Tell a story.' " + extra);
     }
 };
 
