@@ -33,10 +33,10 @@ printf '| --- | --- | --- | --- | --- | --- |\n'
 for users in 16 50; do
   json=$("$BIN" loadtest --url "$url" --token "$token" --users "$users" --turns 3 --max-tokens 48 --json)
   echo "$json" > "$OUT/serve-$users.json"
-  python3 - "$users" "${REF[$users]}" <<'PY' < "$OUT/serve-$users.json"
+  python3 - "$users" "${REF[$users]}" "$OUT/serve-$users.json" <<'PY'
 import json, sys
-d = json.load(sys.stdin)
-users, ref = sys.argv[1], sys.argv[2]
+users, ref, path = sys.argv[1], sys.argv[2], sys.argv[3]
+d = json.load(open(path))
 t = d["ttft_s"]
 p = lambda q: "/".join(f'{t[f"turn_{i}"][q]:.1f}' if t.get(f"turn_{i}") else "-" for i in (1, 2, 3))
 print(f'| {users} users | {d["tokens_per_s"]:.0f} | {p("p50")} s | {p("p95")} s | {sum(d["errors"].values())} | {ref} |')
