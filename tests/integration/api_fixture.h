@@ -3,6 +3,7 @@
 // a second token, and the real server on an ephemeral port with the
 // stories260K model.
 #include <filesystem>
+#include <algorithm>
 #include <cctype>
 #include <memory>
 #include <sstream>
@@ -62,7 +63,10 @@ protected:
 
     void start(std::vector<std::string> extra = {}, std::map<std::string, std::string> env = {}, bool with_model = true) {
         std::vector<std::string> args = {"--config", config_};
-        if (with_model) args.insert(args.end(), {"--model-path", shared_path("models/stories260K.gguf"), "--ctx-size", "256"});
+        if (with_model) {
+            args.insert(args.end(), {"--model-path", shared_path("models/stories260K.gguf")});
+            if (std::find(extra.begin(), extra.end(), "--ctx-size") == extra.end()) args.insert(args.end(), {"--ctx-size", "256"});
+        }
         args.insert(args.end(), extra.begin(), extra.end());
         server_ = std::make_unique<ServerProcess>(args, env);
         ASSERT_TRUE(server_->started()) << server_->log();
