@@ -160,7 +160,7 @@ TEST_F(ChatApi, OperationsEndpoints) {
     EXPECT_EQ(json_of(call("GET", "/healthz"))["status"], "ok");
     auto ready = call("GET", "/readyz");
     EXPECT_EQ(ready.status, 200) << ready.body;
-    ASSERT_EQ(post_json("/api/v1/chat", {{"query", "Hello"}, {"max_tokens", 3}}, admin_).status, 200);
+    ASSERT_EQ(post_json("/api/v1/chat", {{"query", "Hello"}, {"max_tokens", 3}, {"temperature", 0}}, admin_).status, 200);
     // A request is counted when its scope ends, just after its last byte.
     const std::string chat_counted = "clawbot_http_requests_total{route=\"/api/v1/chat\",method=\"POST\",status=\"200\"} 1";
     HttpResult metrics;
@@ -174,7 +174,8 @@ TEST_F(ChatApi, OperationsEndpoints) {
         chat_counted, "clawbot_http_request_duration_seconds_bucket", "clawbot_time_to_first_token_seconds_count",
         "clawbot_tokens_total{kind=\"completion\"}", "clawbot_open_connections", "clawbot_requests_running",
         "clawbot_requests_queued", "clawbot_kv_blocks_used", "clawbot_kv_blocks_cached", "clawbot_kv_blocks_free",
-        "clawbot_prefix_cache_hit_tokens_total", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
+        "clawbot_prefix_cache_hit_tokens_total", "clawbot_batch_size_bucket", "clawbot_batch_tokens_bucket",
+        "clawbot_queue_wait_seconds_count 1", "clawbot_inter_token_seconds_count 2", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
     for (const std::string& name : expected) {
         EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
     }
