@@ -5,7 +5,10 @@
 #include <filesystem>
 #include <algorithm>
 #include <cctype>
+#include <functional>
 #include <memory>
+#include <thread>
+#include <vector>
 #include <sstream>
 #include <string>
 
@@ -85,6 +88,24 @@ protected:
 
     HttpResult post_json(const std::string& path, const nlohmann::json& body, const std::string& token) {
         return call("POST", path, body.dump(), token);
+    }
+
+    // n clients at once, each POSTing body(i) to `path` on its own connection.
+    std::vector<HttpResult> concurrent_posts(int n, const std::string& path, const std::function<nlohmann::json(int)>& body) {
+        std::vector<HttpResult> results(static_cast<size_t>(n));
+        std::vector<std::thread> clients;
+        for (int i = 0; i < n; ++i) {
+            clients.emplace_back([&, i] {
+                HttpCall c;
+                c.method = "POST";
+                c.path = path;
+                c.bearer = admin_;
+                c.body = body(i).dump();
+                results[static_cast<size_t>(i)] = http_request(server_->port(), c, std::chrono::seconds(120));
+            });
+        }
+        for (auto& t : clients) t.join();
+        return results;
     }
 
     static nlohmann::json json_of(const HttpResult& r) { return nlohmann::json::parse(r.body, nullptr, false); }

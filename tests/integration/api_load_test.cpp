@@ -32,22 +32,11 @@ class LoadTest : public ApiFixture {};
 
 TEST_F(LoadTest, TwoHundredSimultaneousStreamsCompleteOrGetAClean429) {
     start({"--max-batch-size", "16", "--max-queue", "64"});
-    const int port = server_->port();
     constexpr int kClients = 200;
-    std::vector<HttpResult> results(kClients);
-    std::vector<std::thread> clients;
-    for (int i = 0; i < kClients; ++i) {
-        clients.emplace_back([&, i] {
-            HttpCall c;
-            c.method = "POST";
-            c.path = "/v1/chat/completions";
-            c.bearer = admin_;
-            c.body = json{{"messages", json::array({{{"role", "user"}, {"content", "Tell me story " + std::to_string(i)}}})},
-                          {"max_tokens", 24}, {"stream", true}}.dump();
-            results[static_cast<size_t>(i)] = http_request(port, c, std::chrono::seconds(120));
-        });
-    }
-    for (auto& t : clients) t.join();
+    const auto results = concurrent_posts(kClients, "/v1/chat/completions", [](int i) {
+        return json{{"messages", json::array({{{"role", "user"}, {"content", "Tell me story " + std::to_string(i)}}})},
+                    {"max_tokens", 24}, {"stream", true}};
+    });
     int completed = 0, rejected = 0;
     for (const HttpResult& r : results) {
         if (r.status == 200) {
@@ -67,6 +56,31 @@ TEST_F(LoadTest, TwoHundredSimultaneousStreamsCompleteOrGetAClean429) {
     const long rss = resident_kib(server_->pid());
     EXPECT_GT(rss, 0);
     EXPECT_LT(rss, 256 * 1024) << "resident memory must stay bounded";
+}
+
+TEST_F(LoadTest, AFullQueueAnswers429WithRetryAfter) {
+    start({"--max-batch-size", "1", "--max-queue", "1"});
+    const auto results = concurrent_posts(8, "/v1/chat/completions", [](int) {
+        return json{{"messages", json::array({{{"role", "user"}, {"content", "Once upon a time"}}})}, {"max_tokens", 150}};
+    });
+    int ok = 0, rejected = 0;
+    for (const HttpResult& r : results) {
+        if (r.status == 200) {
+            ++ok;
+        } else {
+            EXPECT_EQ(r.status, 429) << r.body;
+            EXPECT_EQ(json_of(r)["error"]["code"], "overloaded");
+            const auto retry = r.header("Retry-After");
+            ASSERT_TRUE(retry.has_value());
+            EXPECT_GE(std::stoi(*retry), 1);
+            ++rejected;
+        }
+    }
+    EXPECT_GE(ok, 2);  // one running, one queued
+    EXPECT_GE(rejected, 1);
+    auto metrics = call("GET", "/metrics", "", admin_);
+    EXPECT_NE(metrics.body.find("clawbot_requests_rejected_total{reason=\"overloaded\"}"), std::string::npos);
+    EXPECT_EQ(call("GET", "/healthz").status, 200);
 }
 
 TEST_F(LoadTest, ThousandIdleKeepAliveConnectionsAreHeldWhileRequestsAreServed) {
