@@ -10,6 +10,7 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang-14 libclang-rt-14-dev   # libFuzzer for the GGUF reader fuzz test
   chromium fonts-wqy-microhei   # the browser test of the chat page
+  prometheus logrotate          # promtool checks the alert rules; logrotate its config
 )
 # Node.js 20 for the JavaScript tests; Debian's own is used only when none is there.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

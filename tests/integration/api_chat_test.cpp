@@ -175,7 +175,8 @@ TEST_F(ChatApi, OperationsEndpoints) {
         "clawbot_tokens_total{kind=\"completion\"}", "clawbot_open_connections", "clawbot_requests_running",
         "clawbot_requests_queued", "clawbot_kv_blocks_used", "clawbot_kv_blocks_cached", "clawbot_kv_blocks_free",
         "clawbot_prefix_cache_hit_tokens_total", "clawbot_batch_size_bucket", "clawbot_batch_tokens_bucket",
-        "clawbot_queue_wait_seconds_count 1", "clawbot_inter_token_seconds_count 2", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
+        "clawbot_queue_wait_seconds_count 1", "clawbot_inter_token_seconds_count 2", "clawbot_queue_capacity 64",
+        "clawbot_cpu_cores", "clawbot_memory_total_bytes", "process_cpu_seconds_total", "process_resident_memory_bytes", "process_open_fds"};
     for (const std::string& name : expected) {
         EXPECT_NE(metrics.body.find(name), std::string::npos) << name;
     }

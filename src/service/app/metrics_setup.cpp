@@ -1,5 +1,10 @@
 #include "service/app/metrics_setup.h"
 
+#include <algorithm>
+#include <thread>
+
+#include <unistd.h>
+
 #include "service/obs/process_stats.h"
 
 namespace clawbot::service {
@@ -20,7 +25,14 @@ void EngineMetrics::on_admitted(double queue_wait_s) { queue_wait_.observe(queue
 
 void EngineMetrics::on_token_gap(double seconds) { token_gap_.observe(seconds); }
 
-void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, const Provider* provider) {
+void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, const Provider* provider, int queue_capacity) {
+    r.callback("clawbot_queue_capacity", "Requests that may wait for a batch slot (MAX_QUEUE)",
+               [queue_capacity] { return static_cast<double>(queue_capacity); });
+    // The host's size, so alert rules can express CPU and memory as shares.
+    r.callback("clawbot_cpu_cores", "CPUs this process may use",
+               [] { return static_cast<double>(std::max(1u, std::thread::hardware_concurrency())); });
+    r.callback("clawbot_memory_total_bytes", "Physical memory of the host",
+               [] { return static_cast<double>(sysconf(_SC_PHYS_PAGES)) * static_cast<double>(sysconf(_SC_PAGESIZE)); });
     r.callback("clawbot_open_connections", "Open HTTP connections", [&server] { return static_cast<double>(server.open_connections()); });
     r.callback("clawbot_http_connections_rejected_total", "Connections refused over the connection cap",
                [&server] { return static_cast<double>(server.stats().connections_rejected); }, "counter");

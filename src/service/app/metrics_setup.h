@@ -22,6 +22,8 @@ private:
     Histogram& token_gap_;
 };
 
-void register_runtime_metrics(MetricsRegistry& registry, const HttpServer& server, const Provider* provider);
+// queue_capacity: MAX_QUEUE, so alerts can compare the queue with its bound.
+void register_runtime_metrics(MetricsRegistry& registry, const HttpServer& server, const Provider* provider,
+                              int queue_capacity);
 
 }  // namespace clawbot::service

@@ -95,7 +95,7 @@ int run_server(const Settings& settings) {
     ApiContext ctx{settings, **store, provider.get(), registry, metrics, **log, blocking};
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
-    register_runtime_metrics(registry, server, provider.get());
+    register_runtime_metrics(registry, server, provider.get(), settings.max_queue);
     if (auto ok = server.listen(); !ok) return fail(ok.error().message);
     server.start(2);
     std::cerr << "clawbot: listening on http://" << settings.host << ":" << server.port() << std::endl;
