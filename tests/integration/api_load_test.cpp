@@ -83,6 +83,27 @@ TEST_F(LoadTest, AFullQueueAnswers429WithRetryAfter) {
     EXPECT_EQ(call("GET", "/healthz").status, 200);
 }
 
+TEST_F(LoadTest, MaxConcurrentRequestsCapsRequestsInFlight) {
+    start({"--max-concurrent-requests", "2", "--max-batch-size", "16", "--max-queue", "64"});
+    const auto results = concurrent_posts(8, "/api/v1/chat", [](int) {
+        return json{{"query", "Once upon a time"}, {"max_tokens", 150}};
+    });
+    int ok = 0, capped = 0;
+    for (const HttpResult& r : results) {
+        if (r.status == 200) {
+            ++ok;
+        } else {
+            ASSERT_EQ(r.status, 429) << r.body;
+            EXPECT_NE(json_of(r)["error"]["message"].get<std::string>().find("MAX_CONCURRENT_REQUESTS"), std::string::npos);
+            ++capped;
+        }
+    }
+    EXPECT_GE(ok, 2);
+    EXPECT_GE(capped, 1);
+    // Slots come back: a request after the burst is served.
+    EXPECT_EQ(post_json("/api/v1/chat", {{"query", "again"}, {"max_tokens", 2}}, admin_).status, 200);
+}
+
 TEST_F(LoadTest, ThousandIdleKeepAliveConnectionsAreHeldWhileRequestsAreServed) {
     rlimit limit{};
     getrlimit(RLIMIT_NOFILE, &limit);

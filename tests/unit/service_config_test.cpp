@@ -82,7 +82,7 @@ TEST_F(ConfigTest, DefaultsWhenNoSourceSetsAnything) {
     EXPECT_EQ(settings->threads, 0);
     EXPECT_EQ(settings->ctx_size, 4096);
     EXPECT_EQ(settings->max_batch_size, 16);
-    EXPECT_EQ(settings->max_concurrent_requests, 64);
+    EXPECT_EQ(settings->max_concurrent_requests, 128);
     EXPECT_EQ(settings->max_queue, 64);
     EXPECT_EQ(settings->api_key, "");
     EXPECT_FALSE(settings->metrics_public);

@@ -1,5 +1,6 @@
 #pragma once
 // What the API routes share: settings, store, provider, metrics and log.
+#include <atomic>
 #include <memory>
 #include <string>
 
@@ -22,6 +23,36 @@ struct ServiceMetrics {
     CounterFamily& rejected;  // by reason: overloaded, context_length_exceeded, ...
 };
 
+// Counts chat requests in flight (queued or generating) against
+// MAX_CONCURRENT_REQUESTS; a Slot is held for a request's whole life.
+class InflightLimit {
+public:
+    explicit InflightLimit(int limit) : limit_(limit) {}
+    class Slot {
+    public:
+        explicit Slot(InflightLimit& owner) : owner_(&owner) {}
+        ~Slot() { owner_->count_.fetch_sub(1); }
+        Slot(const Slot&) = delete;
+        Slot& operator=(const Slot&) = delete;
+
+    private:
+        InflightLimit* owner_;
+    };
+    // A slot, or null when the limit is reached.
+    std::unique_ptr<Slot> try_acquire() {
+        if (count_.fetch_add(1) >= limit_) {
+            count_.fetch_sub(1);
+            return nullptr;
+        }
+        return std::make_unique<Slot>(*this);
+    }
+    int in_flight() const { return count_.load(); }
+
+private:
+    int limit_;
+    std::atomic<int> count_{0};
+};
+
 struct ApiContext {
     Settings settings;
     ConversationStore& store;
@@ -30,6 +61,7 @@ struct ApiContext {
     ServiceMetrics& metrics;
     Logger& log;
     WorkQueue& blocking;  // store writes off the engine and IO threads
+    InflightLimit& inflight;
 };
 
 }  // namespace clawbot::service

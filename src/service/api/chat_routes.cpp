@@ -55,9 +55,9 @@ std::string title_from(const std::string& query) {
 class NativeChatHandler final : public CompletionHandler, public std::enable_shared_from_this<NativeChatHandler> {
 public:
     NativeChatHandler(Scope scope, TokenRecord token, ChatParams params, std::optional<ConversationRecord> conversation,
-                      std::string model)
+                      std::string model, std::unique_ptr<InflightLimit::Slot> slot)
         : scope_(std::move(scope)), token_(std::move(token)), params_(std::move(params)),
-          conversation_(std::move(conversation)), model_(std::move(model)) {}
+          conversation_(std::move(conversation)), model_(std::move(model)), slot_(std::move(slot)) {}
 
     StreamRelay& relay() { return relay_; }
 
@@ -133,12 +133,19 @@ private:
     ChatParams params_;
     std::optional<ConversationRecord> conversation_;
     std::string model_;
+    std::unique_ptr<InflightLimit::Slot> slot_;  // released with the handler
     std::mutex mutex_;
     std::string answer_;
     StreamRelay relay_;
 };
 
 }  // namespace
+
+std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope) {
+    auto slot = scope->ctx().inflight.try_acquire();
+    if (!slot) respond_start_error(scope, StartError{StartErrorCode::Overloaded, "too many requests in flight (MAX_CONCURRENT_REQUESTS)", 1});
+    return slot;
+}
 
 void respond_start_error(const Scope& scope, const StartError& error) {
     static constexpr const char* kReasons[] = {"overloaded", "context_length_exceeded", "invalid_request", "unavailable"};
@@ -182,10 +189,12 @@ void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& 
     }
     messages.push_back({"user", params.query});
 
+    auto slot = acquire_inflight(scope);
+    if (!slot) return;
     const bool stream = params.stream;
     const CompletionRequest completion = params.completion;
     auto handler = std::make_shared<NativeChatHandler>(scope, token, std::move(params), std::move(conversation),
-                                                       ctx.provider->model_name());
+                                                       ctx.provider->model_name(), std::move(slot));
     StartResult started = ctx.provider->start(completion, handler);
     if (started.error) return respond_start_error(scope, *started.error);
     if (stream) {

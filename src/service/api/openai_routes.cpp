@@ -112,8 +112,9 @@ const char* finish_name(FinishKind k) { return k == FinishKind::Length ? "length
 
 class OpenAiHandler final : public CompletionHandler {
 public:
-    OpenAiHandler(Scope scope, OpenAiParams params, std::string model)
-        : scope_(std::move(scope)), params_(std::move(params)), model_(std::move(model)), id_(completion_id()),
+    OpenAiHandler(Scope scope, OpenAiParams params, std::string model, std::unique_ptr<InflightLimit::Slot> slot)
+        : scope_(std::move(scope)), params_(std::move(params)), model_(std::move(model)), slot_(std::move(slot)),
+          id_(completion_id()),
           created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()) {
         if (params_.stream) relay_.send(sse_data(dump_json(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))));
     }
@@ -179,6 +180,7 @@ private:
     Scope scope_;
     OpenAiParams params_;
     std::string model_;
+    std::unique_ptr<InflightLimit::Slot> slot_;  // released with the handler
     std::string id_;
     int64_t created_;
     std::mutex mutex_;
@@ -194,9 +196,11 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     auto parsed = parse_request(req, ctx.provider->context_size());
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(error_response(400, bad->code, bad->message));
     OpenAiParams params = std::move(std::get<OpenAiParams>(parsed));
+    auto slot = acquire_inflight(scope);
+    if (!slot) return;
     const CompletionRequest completion = params.completion;
     const bool stream = params.stream;
-    auto handler = std::make_shared<OpenAiHandler>(scope, std::move(params), ctx.provider->model_name());
+    auto handler = std::make_shared<OpenAiHandler>(scope, std::move(params), ctx.provider->model_name(), std::move(slot));
     StartResult started = ctx.provider->start(completion, handler);
     if (started.error) return respond_start_error(scope, *started.error);
     if (stream) {

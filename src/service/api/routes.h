@@ -23,6 +23,9 @@ void handle_metrics(const HttpRequest& req, const Scope& scope);
 // Returns false when no embedded asset has that path.
 bool handle_static(const HttpRequest& req, const Scope& scope);
 
+// A slot under MAX_CONCURRENT_REQUESTS, or null after answering 429.
+std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope);
+
 // Answers a provider start failure with its status (429/400/503).
 void respond_start_error(const Scope& scope, const StartError& error);
 

@@ -92,7 +92,8 @@ int run_server(const Settings& settings) {
     if (!provider && !provider_error.empty()) return fail(provider_error);
 
     WorkQueue blocking(2);
-    ApiContext ctx{settings, **store, provider.get(), registry, metrics, **log, blocking};
+    InflightLimit inflight(settings.max_concurrent_requests);
+    ApiContext ctx{settings, **store, provider.get(), registry, metrics, **log, blocking, inflight};
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
     register_runtime_metrics(registry, server, provider.get(), settings.max_queue);

@@ -16,7 +16,7 @@ struct Settings {
     int threads = 0;                            // 0: the engine picks (physical cores)
     int ctx_size = 4096;
     int max_batch_size = 16;
-    int max_concurrent_requests = 64;
+    int max_concurrent_requests = 128;            // chat requests in flight, queued ones included
     int max_queue = 64;
     std::string api_key;                        // secret; upstream key for cloud mode
     bool metrics_public = false;

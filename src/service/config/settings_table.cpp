@@ -32,7 +32,7 @@ constexpr std::array<SettingSpec, 18> kTable = {{
     {"CTX_SIZE", "context length in tokens per conversation", K::PositiveInt, &S::ctx_size},
     {"MAX_BATCH_SIZE", "most sequences decoded together in one step", K::PositiveInt,
      &S::max_batch_size},
-    {"MAX_CONCURRENT_REQUESTS", "most requests generating at once", K::PositiveInt,
+    {"MAX_CONCURRENT_REQUESTS", "most chat requests in flight (generating or queued) before 429", K::PositiveInt,
      &S::max_concurrent_requests},
     {"MAX_QUEUE", "most requests waiting for a slot before 429", K::PositiveInt, &S::max_queue},
     {"API_KEY", "upstream API key for cloud mode (secret; prefer the config file)", K::Text,
