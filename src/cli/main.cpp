@@ -26,7 +26,8 @@ void add_setting_flags(CLI::App* cmd, ServiceOptions& o) {
     for (const auto& spec : clawbot::service::settings_table()) {
         const std::string name(spec.name);
         std::string help = std::string(spec.description) + " [env " + name;
-        if (!spec.secret) help += ", default " + clawbot::service::default_text(spec);
+        if (!spec.secret && !clawbot::service::default_text(spec).empty())
+            help += ", default " + clawbot::service::default_text(spec);
         help += "]";
         cmd->add_option_function<std::string>(
                clawbot::service::flag_name(spec), [&o, name](const std::string& v) { o.flags[name] = v; }, help)

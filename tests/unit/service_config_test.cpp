@@ -98,7 +98,9 @@ TEST_F(ConfigTest, TableHasTheDocumentedNamesAndFlags) {
     for (const char* name : {"MODEL_PATH", "HOST", "PORT", "DATA_DIR", "LOG_FILE", "THREADS",
                              "CTX_SIZE", "MAX_BATCH_SIZE", "MAX_CONCURRENT_REQUESTS", "MAX_QUEUE",
                              "API_KEY", "METRICS_PUBLIC", "MAX_BODY_BYTES", "MAX_HEADER_BYTES",
-                             "HEADER_TIMEOUT_S", "MAX_CONNECTIONS", "DRAIN_TIMEOUT_S", "PROVIDER"}) {
+                             "HEADER_TIMEOUT_S", "MAX_CONNECTIONS", "DRAIN_TIMEOUT_S", "PROVIDER",
+                             "UPSTREAM_URL", "UPSTREAM_MODEL", "UPSTREAM_CONNECT_TIMEOUT_S",
+                             "UPSTREAM_READ_TIMEOUT_S", "UPSTREAM_RETRIES", "REUSE_PORT"}) {
         EXPECT_NE(find_setting(name), nullptr) << name;
     }
     EXPECT_EQ(flag_name(*find_setting("MODEL_PATH")), "--model-path");

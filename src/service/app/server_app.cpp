@@ -62,6 +62,7 @@ HttpServerOptions http_options(const Settings& s, Logger& log) {
     o.max_header_bytes = s.max_header_bytes;
     o.header_timeout = std::chrono::seconds(s.header_timeout_s);
     o.max_connections = static_cast<size_t>(s.max_connections);
+    o.reuse_port = s.reuse_port;
     o.error_log = [&log](std::string_view message) { log.event("error", std::string(message)); };
     return o;
 }

@@ -25,7 +25,13 @@ struct Settings {
     int header_timeout_s = 10;
     int max_connections = 4096;
     int drain_timeout_s = 30;
-    std::string provider = "local";
+    std::string provider = "local";             // "local" engine or "openai" upstream (cloud mode)
+    std::string upstream_url;                   // cloud mode: base URL, e.g. https://api.openai.com/v1
+    std::string upstream_model;                 // cloud mode: model name sent upstream
+    int upstream_connect_timeout_s = 10;
+    int upstream_read_timeout_s = 120;          // longest silence while waiting for upstream bytes
+    int upstream_retries = 3;                   // extra tries on 429/5xx/refused, before any byte reached the client
+    bool reuse_port = false;                    // SO_REUSEPORT: lets an upgrade start beside the old process
 };
 
 }  // namespace clawbot::service

@@ -15,13 +15,13 @@ namespace clawbot::service {
 
 namespace {
 
-// Only the local engine exists today; cloud mode adds its provider here.
-constexpr std::array<std::string_view, 1> kProviders = {"local"};
+// "local": the in-process engine; "openai": an OpenAI-compatible upstream.
+constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 18> kTable = {{
+constexpr std::array<SettingSpec, 24> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
@@ -46,7 +46,20 @@ constexpr std::array<SettingSpec, 18> kTable = {{
     {"MAX_CONNECTIONS", "most open client connections", K::PositiveInt, &S::max_connections},
     {"DRAIN_TIMEOUT_S", "seconds SIGTERM waits for running replies to finish", K::PositiveInt,
      &S::drain_timeout_s},
-    {"PROVIDER", "where answers come from", K::Choice, &S::provider, false, false, kProviders},
+    {"PROVIDER", "where answers come from: the local model, or an OpenAI-compatible upstream", K::Choice,
+     &S::provider, false, false, kProviders},
+    {"UPSTREAM_URL", "cloud mode: upstream base URL (http:// or https://, e.g. https://api.openai.com/v1)",
+     K::Text, &S::upstream_url, false, true},
+    {"UPSTREAM_MODEL", "cloud mode: model name to ask the upstream for", K::Text, &S::upstream_model, false,
+     true},
+    {"UPSTREAM_CONNECT_TIMEOUT_S", "cloud mode: seconds to connect to the upstream", K::PositiveInt,
+     &S::upstream_connect_timeout_s},
+    {"UPSTREAM_READ_TIMEOUT_S", "cloud mode: seconds the upstream may stay silent mid-reply", K::PositiveInt,
+     &S::upstream_read_timeout_s},
+    {"UPSTREAM_RETRIES", "cloud mode: retries on 429, 5xx or refused connection before the first byte",
+     K::NonNegativeInt, &S::upstream_retries},
+    {"REUSE_PORT", "share the port with a newer process during an upgrade (SO_REUSEPORT)", K::Bool,
+     &S::reuse_port},
 }};
 
 struct Range {
