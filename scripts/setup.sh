@@ -11,6 +11,8 @@ PACKAGES=(
   clang-14 libclang-rt-14-dev   # libFuzzer for the GGUF reader fuzz test
   chromium fonts-wqy-microhei   # the browser test of the chat page
   prometheus logrotate          # promtool checks the alert rules; logrotate its config
+  docker-compose                # `docker-compose config` checks docker-compose.yml (no engine needed)
+  systemd passwd                # systemctl/systemd-analyze and useradd for the init script's --root test
 )
 # Node.js 20 for the JavaScript tests; Debian's own is used only when none is there.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

@@ -13,7 +13,7 @@
 #include <boost/beast/http/write.hpp>
 #include <nlohmann/json.hpp>
 
-#include "cli/loadtest_sse.h"
+#include "service/http/sse_reader.h"
 
 namespace clawbot::cli {
 namespace {
@@ -59,7 +59,7 @@ void close_quietly(beast::tcp_stream& stream) {
 asio::awaitable<std::string> read_events(beast::tcp_stream& stream, beast::flat_buffer& buffer,
                                          http::response_parser<http::string_body>& parser,
                                          CompletionStream& measured) {
-    SseReader sse;
+    service::SseReader sse;
     beast::error_code ec;
     for (;;) {
         // Bytes the header read already pulled into the body come first.

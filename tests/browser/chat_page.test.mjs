@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { run, startServer, stopServer } from '../js/clawbot_server.mjs';
+import { run, startService, stopService } from '../js/clawbot_server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -61,7 +61,7 @@ describe('chat page against the real server', () => {
     assert.ok(token, `no admin token in the output of clawbot init:\n${initOutput}`);
     adminToken = token[0];
 
-    server = startServer(CLAWBOT_BIN, ['serve', '--config', config, '--model-path', MODEL,
+    server = await startService(CLAWBOT_BIN, ['serve', '--config', config, '--model-path', MODEL,
       '--port', '0', '--data-dir', dataDir], serverLog);
     base = await server.url;
 
@@ -91,7 +91,7 @@ describe('chat page against the real server', () => {
     try {
       if (context) await context.close();
     } finally {
-      await stopServer(server && server.child);
+      await stopService(server);
       fs.mkdirSync(OUT_DIR, { recursive: true });
       fs.writeFileSync(path.join(OUT_DIR, 'server.log'), serverLog.join(''));
       if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
@@ -101,6 +101,7 @@ describe('chat page against the real server', () => {
   // Kill the server even if the runner is interrupted.
   process.on('exit', () => {
     if (server && server.child.exitCode === null) server.child.kill('SIGKILL');
+    if (server && server.upstream && server.upstream.exitCode === null) server.upstream.kill('SIGKILL');
   });
 
   async function api(route) {

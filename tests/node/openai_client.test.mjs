@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
-import { run, startServer, stopServer } from '../js/clawbot_server.mjs';
+import { run, startService, stopService } from '../js/clawbot_server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -31,13 +31,13 @@ describe('openai npm client against clawbot', () => {
     const init = await run(CLAWBOT_BIN, ['init', '--config', config, '--data-dir', dataDir], 30_000);
     const token = /cb_[A-Za-z0-9_-]{20,}/.exec(init);
     assert.ok(token, `no token in the output of clawbot init:\n${init}`);
-    server = startServer(CLAWBOT_BIN, ['serve', '--config', config, '--model-path', MODEL, '--port', '0', '--ctx-size', '512'], log);
+    server = await startService(CLAWBOT_BIN, ['serve', '--config', config, '--model-path', MODEL, '--port', '0', '--ctx-size', '512'], log);
     const base = await server.url;
     client = new OpenAI({ apiKey: token[0], baseURL: `${base}/v1`, maxRetries: 0, timeout: 60_000 });
   });
 
   after(async () => {
-    await stopServer(server?.child);
+    await stopService(server);
     if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
   });
 

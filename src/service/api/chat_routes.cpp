@@ -57,7 +57,7 @@ public:
     NativeChatHandler(Scope scope, TokenRecord token, ChatParams params, std::optional<ConversationRecord> conversation,
                       std::string model, std::unique_ptr<InflightLimit::Slot> slot)
         : scope_(std::move(scope)), token_(std::move(token)), params_(std::move(params)),
-          conversation_(std::move(conversation)), model_(std::move(model)), slot_(std::move(slot)) {}
+          conversation_(std::move(conversation)), model_(std::move(model)), slot_(std::move(slot)), relay_(scope_) {}
 
     StreamRelay& relay() { return relay_; }
 
@@ -73,8 +73,11 @@ public:
         if (params_.stream) relay_.send(": queued, position " + std::to_string(position) + "\n\n");
     }
 
-    void on_error(std::string_view message) override {
-        fail(500, "generation_failed", std::string(message));
+    void on_error(const StartError& error) override {
+        scope_->ctx().log.event("error", "chat: " + error.message);
+        if (!params_.stream || relay_.claim_unstarted()) return respond_start_error(scope_, error);
+        relay_.send(sse_event("error", dump_json({{"error", {{"code", start_error_name(error.code)}, {"message", error.message}}}})));
+        relay_.finish();
     }
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
@@ -120,7 +123,7 @@ private:
 
     void fail(int status, const std::string& code, const std::string& message) {
         scope_->ctx().log.event("error", "chat: " + message);
-        if (params_.stream) {
+        if (params_.stream && !relay_.claim_unstarted()) {
             relay_.send(sse_event("error", dump_json({{"error", {{"code", code}, {"message", message}}}})));
             relay_.finish();
         } else {
@@ -147,9 +150,22 @@ std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope) {
     return slot;
 }
 
+const char* start_error_name(StartErrorCode code) {
+    switch (code) {
+        case StartErrorCode::Overloaded: return "overloaded";
+        case StartErrorCode::ContextLengthExceeded: return "context_length_exceeded";
+        case StartErrorCode::InvalidRequest: return "invalid_request";
+        case StartErrorCode::Unavailable: return "unavailable";
+        case StartErrorCode::UpstreamFailed: return "upstream_error";
+        case StartErrorCode::UpstreamTimeout: return "upstream_timeout";
+        case StartErrorCode::Internal: return "generation_failed";
+    }
+    return "generation_failed";
+}
+
 void respond_start_error(const Scope& scope, const StartError& error) {
-    static constexpr const char* kReasons[] = {"overloaded", "context_length_exceeded", "invalid_request", "unavailable"};
-    scope->ctx().metrics.rejected.inc({kReasons[static_cast<int>(error.code)]});
+    scope->ctx().metrics.rejected.inc({start_error_name(error.code)});
+    int status = 500;
     switch (error.code) {
         case StartErrorCode::Overloaded: {
             HttpResponse r = error_response(429, "overloaded", error.message);
@@ -157,10 +173,13 @@ void respond_start_error(const Scope& scope, const StartError& error) {
             return scope->respond(std::move(r));
         }
         case StartErrorCode::ContextLengthExceeded:
-            return scope->respond(error_response(400, "context_length_exceeded", error.message));
-        case StartErrorCode::InvalidRequest: return scope->respond(error_response(400, "invalid_request", error.message));
-        case StartErrorCode::Unavailable: return scope->respond(error_response(503, "unavailable", error.message));
+        case StartErrorCode::InvalidRequest: status = 400; break;
+        case StartErrorCode::Unavailable: status = 503; break;
+        case StartErrorCode::UpstreamFailed: status = 502; break;
+        case StartErrorCode::UpstreamTimeout: status = 504; break;
+        case StartErrorCode::Internal: status = 500; break;
     }
+    scope->respond(error_response(status, start_error_name(error.code), error.message));
 }
 
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
@@ -191,18 +210,13 @@ void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& 
 
     auto slot = acquire_inflight(scope);
     if (!slot) return;
-    const bool stream = params.stream;
     const CompletionRequest completion = params.completion;
     auto handler = std::make_shared<NativeChatHandler>(scope, token, std::move(params), std::move(conversation),
                                                        ctx.provider->model_name(), std::move(slot));
     StartResult started = ctx.provider->start(completion, handler);
     if (started.error) return respond_start_error(scope, *started.error);
-    if (stream) {
-        handler->relay().attach(scope->start_stream(), started.control);
-    } else {
-        // A client that hangs up stops its generation; after the answer this is a no-op.
-        scope->on_close([control = started.control] { control->cancel(); });
-    }
+    // A client that hangs up stops its generation; after the answer this is a no-op.
+    handler->relay().watch(started.control);
 }
 
 }  // namespace clawbot::service

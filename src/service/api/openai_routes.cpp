@@ -115,16 +115,15 @@ public:
     OpenAiHandler(Scope scope, OpenAiParams params, std::string model, std::unique_ptr<InflightLimit::Slot> slot)
         : scope_(std::move(scope)), params_(std::move(params)), model_(std::move(model)), slot_(std::move(slot)),
           id_(completion_id()),
-          created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()) {
-        if (params_.stream) relay_.send(sse_data(dump_json(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))));
-    }
+          created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()),
+          relay_(scope_) {}
 
     StreamRelay& relay() { return relay_; }
 
     void on_delta(std::string_view text) override {
         scope_->first_token();
         if (params_.stream) {
-            relay_.send(sse_data(dump_json(chunk({{"content", text}}, nullptr))));
+            send_data(chunk({{"content", text}}, nullptr));
         } else {
             std::lock_guard lock(mutex_);
             content_ += text;
@@ -136,20 +135,17 @@ public:
         if (params_.stream) relay_.send(": queued, position " + std::to_string(position) + "\n\n");
     }
 
-    void on_error(std::string_view message) override {
-        scope_->ctx().log.event("error", "completion: " + std::string(message));
-        if (params_.stream) {
-            relay_.send(sse_data(dump_json({{"error", {{"code", "generation_failed"}, {"message", message}}}})));
-            relay_.finish();
-        } else {
-            scope_->respond(error_response(500, "generation_failed", message));
-        }
+    void on_error(const StartError& error) override {
+        scope_->ctx().log.event("error", "completion: " + error.message);
+        if (!params_.stream || relay_.claim_unstarted()) return respond_start_error(scope_, error);
+        relay_.send(sse_data(dump_json({{"error", {{"code", start_error_name(error.code)}, {"message", error.message}}}})));
+        relay_.finish();
     }
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
         scope_->set_usage(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens);
         if (params_.stream) {
-            relay_.send(sse_data(dump_json(chunk(nlohmann::json::object(), finish_name(finish)))));
+            send_data(chunk(nlohmann::json::object(), finish_name(finish)));
             if (params_.include_usage) {
                 nlohmann::json last = chunk(nlohmann::json::object(), nullptr);
                 last["choices"] = nlohmann::json::array();
@@ -171,6 +167,16 @@ public:
     }
 
 private:
+    // Every stream opens with the assistant role, sent with the first data
+    // (not before, so a failure before any output can still get a status).
+    void send_data(const nlohmann::json& payload) {
+        if (!role_sent_) {
+            role_sent_ = true;
+            relay_.send(sse_data(dump_json(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))));
+        }
+        relay_.send(sse_data(dump_json(payload)));
+    }
+
     nlohmann::json chunk(nlohmann::json delta, nlohmann::json finish_reason) const {
         return {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_},
                 {"choices", nlohmann::json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
@@ -185,6 +191,7 @@ private:
     int64_t created_;
     std::mutex mutex_;
     std::string content_;
+    bool role_sent_ = false;  // provider callbacks of one completion come one at a time
     StreamRelay relay_;
 };
 
@@ -199,16 +206,11 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     auto slot = acquire_inflight(scope);
     if (!slot) return;
     const CompletionRequest completion = params.completion;
-    const bool stream = params.stream;
     auto handler = std::make_shared<OpenAiHandler>(scope, std::move(params), ctx.provider->model_name(), std::move(slot));
     StartResult started = ctx.provider->start(completion, handler);
     if (started.error) return respond_start_error(scope, *started.error);
-    if (stream) {
-        handler->relay().attach(scope->start_stream(), started.control);
-    } else {
-        // A client that hangs up stops its generation; after the answer this is a no-op.
-        scope->on_close([control = started.control] { control->cancel(); });
-    }
+    // A client that hangs up stops its generation; after the answer this is a no-op.
+    handler->relay().watch(started.control);
 }
 
 void handle_models(const HttpRequest&, const Scope& scope) {

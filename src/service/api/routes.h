@@ -26,7 +26,10 @@ bool handle_static(const HttpRequest& req, const Scope& scope);
 // A slot under MAX_CONCURRENT_REQUESTS, or null after answering 429.
 std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope);
 
-// Answers a provider start failure with its status (429/400/503).
+// Answers a provider failure (before any output) with its status
+// (429/400/502/503/504/500) and counts it in clawbot_requests_rejected_total.
 void respond_start_error(const Scope& scope, const StartError& error);
+// The error "code" clients see for it ("overloaded", "upstream_error", ...).
+const char* start_error_name(StartErrorCode code);
 
 }  // namespace clawbot::service

@@ -2,28 +2,30 @@
 
 namespace clawbot::service {
 
-void StreamRelay::attach(std::shared_ptr<EventStream> stream, std::shared_ptr<CompletionControl> control) {
-    stream->on_close([control] { control->cancel(); });
-    std::lock_guard lock(mutex_);
-    stream_ = std::move(stream);
-    for (std::string& chunk : pending_) stream_->send(chunk);
-    pending_.clear();
-    if (finished_) stream_->finish();
+void StreamRelay::watch(const std::shared_ptr<CompletionControl>& control) {
+    // The exchange's close covers both a pending reply and a started stream.
+    scope_->on_close([control] { control->cancel(); });
 }
 
-void StreamRelay::send(std::string chunk) {
+void StreamRelay::send(std::string_view chunk) {
     std::lock_guard lock(mutex_);
-    if (stream_) {
-        stream_->send(chunk);
-    } else {
-        pending_.push_back(std::move(chunk));
-    }
+    if (claimed_) return;
+    if (!stream_) stream_ = scope_->start_stream();
+    stream_->send(chunk);
 }
 
 void StreamRelay::finish() {
     std::lock_guard lock(mutex_);
-    finished_ = true;
-    if (stream_) stream_->finish();
+    if (claimed_) return;
+    if (!stream_) stream_ = scope_->start_stream();
+    stream_->finish();
+}
+
+bool StreamRelay::claim_unstarted() {
+    std::lock_guard lock(mutex_);
+    if (stream_ || claimed_) return false;
+    claimed_ = true;
+    return true;
 }
 
 }  // namespace clawbot::service

@@ -1,30 +1,37 @@
 #pragma once
-// Carries a completion from the provider (engine thread) to an HTTP event
-// stream that may not exist yet: events that arrive before the stream is
-// attached are queued and sent on attach. Also cancels the completion when
-// the client goes away.
+// Carries a completion from the provider's thread to the client as an SSE
+// response. The response starts with the first chunk, not before: a
+// completion that fails before it produced anything (an upstream that kept
+// refusing through its retries, say) is answered with a plain HTTP error
+// status instead of a 200 stream holding an error event.
 #include <memory>
 #include <mutex>
-#include <string>
-#include <vector>
+#include <string_view>
 
-#include "service/http/http_handler.h"
+#include "service/api/request_scope.h"
 #include "service/provider/provider.h"
 
 namespace clawbot::service {
 
 class StreamRelay {
 public:
-    // Sends queued chunks, then everything later goes straight through.
-    void attach(std::shared_ptr<EventStream> stream, std::shared_ptr<CompletionControl> control);
-    void send(std::string chunk);
+    explicit StreamRelay(std::shared_ptr<RequestScope> scope) : scope_(std::move(scope)) {}
+
+    // The provider accepted the request: a client that leaves cancels it.
+    void watch(const std::shared_ptr<CompletionControl>& control);
+    // Starts the SSE response on the first call.
+    void send(std::string_view chunk);
+    // Ends the SSE response (starting it first if nothing was sent).
     void finish();
+    // true when nothing was sent yet; the relay then stays silent for good,
+    // so the caller can answer with a plain response instead.
+    bool claim_unstarted();
 
 private:
+    std::shared_ptr<RequestScope> scope_;
     std::mutex mutex_;
     std::shared_ptr<EventStream> stream_;
-    std::vector<std::string> pending_;
-    bool finished_ = false;
+    bool claimed_ = false;
 };
 
 }  // namespace clawbot::service

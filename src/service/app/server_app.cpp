@@ -10,6 +10,7 @@
 #include "service/app/metrics_setup.h"
 #include "service/http/http_server.h"
 #include "service/provider/local_provider.h"
+#include "service/provider/openai_provider.h"
 #include "service/store/sqlite_store.h"
 
 namespace clawbot::service {
@@ -36,6 +37,16 @@ sigset_t service_signals() {
 }
 
 std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineObserver* observer, std::string& error) {
+    if (s.provider == "openai") {
+        auto config = upstream_config_from(s);
+        if (!config) {
+            error = config.error().message;
+            return nullptr;
+        }
+        (*config)->log = [&log](std::string_view level, const std::string& line) { log.event(std::string(level), line); };
+        log.event("info", "cloud mode: answers come from " + (*config)->endpoint.display() + ", model " + (*config)->model);
+        return std::make_unique<OpenAiProvider>(std::move(*config));
+    }
     if (s.model_path.empty()) {
         log.event("warn", "no MODEL_PATH set: chat requests will answer 503 until a model is configured");
         return nullptr;

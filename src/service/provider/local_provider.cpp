@@ -30,7 +30,7 @@ public:
 
     void on_finish(FinishReason reason, const Usage& usage, std::string_view error) override {
         if (reason == FinishReason::Error) {
-            handler_->on_error(error);
+            handler_->on_error(StartError{StartErrorCode::Internal, std::string(error)});
             return;
         }
         const std::string rest = stops_.flush();

@@ -25,6 +25,24 @@ struct CompletionRequest {
     std::vector<std::string> stop;  // generation ends before any of these
 };
 
+// Why a completion could not start, or failed before its first byte
+// reached the client; maps onto an HTTP status (see respond_start_error).
+enum class StartErrorCode {
+    Overloaded,             // 429 with Retry-After
+    ContextLengthExceeded,  // 400
+    InvalidRequest,         // 400
+    Unavailable,            // 503
+    UpstreamFailed,         // 502: cloud mode, the upstream refused or broke
+    UpstreamTimeout,        // 504: cloud mode, the upstream went silent
+    Internal,               // 500: the engine failed
+};
+
+struct StartError {
+    StartErrorCode code;
+    std::string message;  // for the client: never holds a secret
+    int retry_after_s = 1;  // for Overloaded
+};
+
 struct CompletionUsage {
     int prompt_tokens = 0;
     int completion_tokens = 0;
@@ -39,8 +57,10 @@ public:
     virtual ~CompletionHandler() = default;
     virtual void on_delta(std::string_view text) = 0;
     virtual void on_done(FinishKind finish, const CompletionUsage& usage) = 0;
-    // Failure after start() succeeded (on_done is not called then).
-    virtual void on_error(std::string_view message) = 0;
+    // Failure after start() succeeded (on_done is not called then). When no
+    // on_delta came before, the client has seen nothing yet and can get the
+    // error's own HTTP status; after that only an in-stream error is left.
+    virtual void on_error(const StartError& error) = 0;
     // Every few seconds while waiting for a slot: place in the queue.
     virtual void on_queued(int /*position*/) {}
 };
@@ -52,14 +72,6 @@ public:
     virtual void cancel() = 0;
 };
 
-// Why a completion could not start; maps onto an HTTP status.
-enum class StartErrorCode { Overloaded, ContextLengthExceeded, InvalidRequest, Unavailable };
-
-struct StartError {
-    StartErrorCode code;
-    std::string message;
-    int retry_after_s = 1;  // for Overloaded
-};
 
 struct StartResult {
     std::shared_ptr<CompletionControl> control;  // set on success

@@ -1,6 +1,6 @@
-#include "cli/loadtest_sse.h"
+#include "service/http/sse_reader.h"
 
-namespace clawbot::cli {
+namespace clawbot::service {
 
 bool SseReader::feed(std::string_view bytes) {
     if (overflow_) return false;
@@ -39,4 +39,4 @@ void SseReader::take_line(std::string_view line) {
     has_data_ = true;
 }
 
-}  // namespace clawbot::cli
+}  // namespace clawbot::service

@@ -1,13 +1,13 @@
 #pragma once
-// Server-Sent Events framing for the load tool: bytes in, complete event
-// payloads out. Knows nothing of OpenAI chunks; see loadtest_stream.h.
+// Server-Sent Events framing for clients of an event stream (the cloud-mode
+// upstream, the load tool): bytes in, complete event payloads out.
 #include <cstddef>
 #include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
 
-namespace clawbot::cli {
+namespace clawbot::service {
 
 class SseReader {
 public:
@@ -33,4 +33,4 @@ private:
     std::deque<std::string> ready_;
 };
 
-}  // namespace clawbot::cli
+}  // namespace clawbot::service

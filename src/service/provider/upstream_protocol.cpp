@@ -1,0 +1,162 @@
+#include "service/provider/upstream_protocol.h"
+
+#include <charconv>
+
+#include <nlohmann/json.hpp>
+
+namespace clawbot::service {
+namespace {
+
+using nlohmann::json;
+
+// An upstream message longer than this is cut: it goes into one log line
+// and one client-facing error.
+constexpr size_t kMaxErrorText = 300;
+
+std::string one_line(std::string text) {
+    for (char& c : text) {
+        if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    if (text.size() > kMaxErrorText) {
+        size_t cut = kMaxErrorText;
+        while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+        text = text.substr(0, cut) + "...";
+    }
+    return text;
+}
+
+int int_field(const json& object, const char* name) {
+    auto it = object.find(name);
+    if (it == object.end() || !it->is_number_integer()) return 0;
+    const auto value = it->get<int64_t>();
+    return value < 0 || value > INT32_MAX ? 0 : static_cast<int>(value);
+}
+
+std::optional<CompletionUsage> usage_of(const json& body) {
+    auto it = body.find("usage");
+    if (it == body.end() || !it->is_object()) return std::nullopt;
+    CompletionUsage u;
+    u.prompt_tokens = int_field(*it, "prompt_tokens");
+    u.completion_tokens = int_field(*it, "completion_tokens");
+    if (auto details = it->find("prompt_tokens_details"); details != it->end() && details->is_object()) {
+        u.cached_tokens = int_field(*details, "cached_tokens");
+    }
+    return u;
+}
+
+std::optional<std::string> error_of(const json& body) {
+    auto it = body.find("error");
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (it->is_object()) {
+        auto message = it->find("message");
+        if (message != it->end() && message->is_string()) return message->get<std::string>();
+    }
+    if (it->is_string()) return it->get<std::string>();
+    return it->dump();
+}
+
+const json* first_choice(const json& body) {
+    auto choices = body.find("choices");
+    if (choices == body.end() || !choices->is_array() || choices->empty() || !(*choices)[0].is_object()) return nullptr;
+    return &(*choices)[0];
+}
+
+std::optional<std::string> finish_of(const json& choice) {
+    auto it = choice.find("finish_reason");
+    if (it == choice.end() || !it->is_string()) return std::nullopt;
+    return it->get<std::string>();
+}
+
+std::string text_of(const json& holder, const char* field) {
+    auto it = holder.find(field);
+    if (it == holder.end() || !it->is_object()) return "";
+    auto content = it->find("content");
+    return content != it->end() && content->is_string() ? content->get<std::string>() : "";
+}
+
+}  // namespace
+
+std::string upstream_request_body(const CompletionRequest& request, const std::string& model) {
+    json messages = json::array();
+    for (const ChatTurn& turn : request.messages) messages.push_back({{"role", turn.role}, {"content", turn.content}});
+    json body{{"model", model},
+              {"messages", std::move(messages)},
+              {"stream", true},
+              {"stream_options", {{"include_usage", true}}},
+              {"temperature", request.temperature},
+              {"top_p", request.top_p}};
+    if (request.max_tokens > 0) body["max_tokens"] = request.max_tokens;
+    if (request.seed) body["seed"] = static_cast<int64_t>(*request.seed);
+    if (!request.stop.empty()) body["stop"] = request.stop;
+    // Invalid UTF-8 from a client never gets this far (the API parsed it as
+    // JSON), but replace rather than throw if it ever does.
+    return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+std::optional<UpstreamChunk> parse_upstream_chunk(std::string_view payload) {
+    const json body = json::parse(payload, nullptr, false);
+    if (!body.is_object()) return std::nullopt;
+    UpstreamChunk chunk;
+    chunk.error = error_of(body);
+    chunk.usage = usage_of(body);
+    if (const json* choice = first_choice(body)) {
+        chunk.content = text_of(*choice, "delta");
+        chunk.finish_reason = finish_of(*choice);
+    }
+    return chunk;
+}
+
+std::optional<UpstreamChunk> parse_upstream_completion(std::string_view body_text) {
+    const json body = json::parse(body_text, nullptr, false);
+    if (!body.is_object()) return std::nullopt;
+    UpstreamChunk whole;
+    whole.error = error_of(body);
+    whole.usage = usage_of(body);
+    const json* choice = first_choice(body);
+    if (!choice && !whole.error) return std::nullopt;
+    if (choice) {
+        whole.content = text_of(*choice, "message");
+        whole.finish_reason = finish_of(*choice).value_or("stop");
+    }
+    return whole;
+}
+
+std::string upstream_error_text(std::string_view body, std::string_view secret) {
+    const json parsed = json::parse(body, nullptr, false);
+    std::string text;
+    if (parsed.is_object()) {
+        if (auto message = error_of(parsed)) text = *message;
+    }
+    if (text.empty()) text = std::string(body.substr(0, 2 * kMaxErrorText));
+    // Redact before cutting, so a cut can never leave part of the key.
+    return one_line(redact(std::move(text), secret));
+}
+
+std::string upstream_error_code(std::string_view body) {
+    const json parsed = json::parse(body, nullptr, false);
+    if (!parsed.is_object()) return "";
+    auto error = parsed.find("error");
+    if (error == parsed.end() || !error->is_object()) return "";
+    auto code = error->find("code");
+    return code != error->end() && code->is_string() ? code->get<std::string>() : "";
+}
+
+std::string redact(std::string text, std::string_view secret) {
+    if (secret.empty()) return text;
+    for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at)) {
+        text.replace(at, secret.size(), "[redacted]");
+        at += 10;
+    }
+    return text;
+}
+
+std::optional<int> parse_retry_after(std::string_view value) {
+    while (!value.empty() && value.front() == ' ') value.remove_prefix(1);
+    while (!value.empty() && value.back() == ' ') value.remove_suffix(1);
+    int seconds = 0;
+    const auto [end, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+    if (ec != std::errc() || end != value.data() + value.size() || seconds < 0) return std::nullopt;
+    return seconds;
+}
+
+}  // namespace clawbot::service

@@ -1,0 +1,45 @@
+#pragma once
+// The OpenAI chat-completions wire format as cloud mode speaks it: the
+// request body we send, and the streamed chunks and error bodies we get back.
+// Pure functions, so every odd upstream reply can be unit-tested.
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "service/provider/provider.h"
+
+namespace clawbot::service {
+
+// A streaming request ("stream": true, usage asked for) for `model`.
+std::string upstream_request_body(const CompletionRequest& request, const std::string& model);
+
+struct UpstreamChunk {
+    std::string content;                       // delta text, "" when the chunk has none
+    std::optional<std::string> finish_reason;  // "stop", "length", ...
+    std::optional<CompletionUsage> usage;      // the last chunk, when usage was asked for
+    std::optional<std::string> error;          // {"error": {...}} sent inside the stream
+};
+
+// One SSE data payload (not "[DONE]"); nullopt when it is not a JSON object.
+std::optional<UpstreamChunk> parse_upstream_chunk(std::string_view payload);
+
+// A whole (non-streamed) chat.completion body, for upstreams that ignore
+// "stream": its text, finish reason and usage; nullopt when malformed.
+std::optional<UpstreamChunk> parse_upstream_completion(std::string_view body);
+
+// What an error body says, in one short line: {"error": {"message": ...}}
+// when it is one, else the start of the body. `secret` (the API key) is cut
+// out wherever it appears, since some upstreams echo what they were sent.
+std::string upstream_error_text(std::string_view body, std::string_view secret);
+
+// The error code of {"error": {"code": "..."}}, or "".
+std::string upstream_error_code(std::string_view body);
+
+// `text` with every occurrence of `secret` replaced by "[redacted]".
+std::string redact(std::string text, std::string_view secret);
+
+// Seconds of a Retry-After header in its delta-seconds form; nullopt for
+// dates or garbage (the caller's own backoff applies then).
+std::optional<int> parse_retry_after(std::string_view value);
+
+}  // namespace clawbot::service

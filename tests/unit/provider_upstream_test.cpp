@@ -1,0 +1,166 @@
+// Cloud mode's pure parts: UPSTREAM_URL parsing and the OpenAI wire format
+// (request body, streamed chunks, error bodies), including the odd replies
+// real upstreams send.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "service/provider/upstream_endpoint.h"
+#include "service/provider/upstream_protocol.h"
+
+namespace clawbot::service {
+namespace {
+
+using nlohmann::json;
+
+TEST(UpstreamUrl, TakesApartSchemeHostPortAndPath) {
+    auto e = parse_upstream_url("https://api.openai.com/v1/");
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_TRUE(e->tls);
+    EXPECT_EQ(e->host, "api.openai.com");
+    EXPECT_EQ(e->port, "443");
+    EXPECT_EQ(e->host_header, "api.openai.com");
+    EXPECT_EQ(e->target("/chat/completions"), "/v1/chat/completions");
+    EXPECT_EQ(e->display(), "https://api.openai.com/v1");
+
+    e = parse_upstream_url("http://127.0.0.1:8080");
+    ASSERT_TRUE(e);
+    EXPECT_FALSE(e->tls);
+    EXPECT_EQ(e->port, "8080");
+    EXPECT_EQ(e->host_header, "127.0.0.1:8080");
+    EXPECT_EQ(e->target("/models"), "/models");
+
+    e = parse_upstream_url("http://[::1]:9000/api/v1");
+    ASSERT_TRUE(e);
+    EXPECT_EQ(e->host, "::1");
+    EXPECT_EQ(e->port, "9000");
+    EXPECT_EQ(e->host_header, "[::1]:9000");
+    EXPECT_EQ(e->base_path, "/api/v1");
+}
+
+TEST(UpstreamUrl, RefusesWhatItCannotUseWithTheReason) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"api.openai.com/v1", "http:// or https://"},
+        {"ftp://example.com", "http:// or https://"},
+        {"https://user:secret@example.com/v1", "credentials"},
+        {"https:///v1", "no host"},
+        {"https://example.com:0/v1", "port"},
+        {"https://example.com:70000", "port"},
+        {"https://example.com:12x", "port"},
+        {"https://example.com/v1?key=1", "query"},
+        {"https://[::1/v1", "'['"},
+    };
+    for (const auto& [url, why] : cases) {
+        auto e = parse_upstream_url(url);
+        ASSERT_FALSE(e) << url;
+        EXPECT_NE(e.error().message.find(why), std::string::npos) << url << ": " << e.error().message;
+    }
+    // The URL with credentials is quoted, but a key in API_KEY never is:
+    // nothing here ever sees it.
+}
+
+TEST(UpstreamProtocol, RequestBodyAsksForAStreamWithUsage) {
+    CompletionRequest r;
+    r.messages = {{"system", "be brief"}, {"user", "hi"}};
+    r.max_tokens = 12;
+    r.temperature = 0.5f;
+    r.top_p = 0.9f;
+    r.seed = 7;
+    r.stop = {"\n\n"};
+    const json body = json::parse(upstream_request_body(r, "gpt-x"));
+    EXPECT_EQ(body["model"], "gpt-x");
+    EXPECT_EQ(body["stream"], true);
+    EXPECT_EQ(body["stream_options"]["include_usage"], true);
+    EXPECT_EQ(body["messages"].size(), 2u);
+    EXPECT_EQ(body["messages"][1]["content"], "hi");
+    EXPECT_EQ(body["max_tokens"], 12);
+    EXPECT_EQ(body["seed"], 7);
+    EXPECT_EQ(body["stop"][0], "\n\n");
+    EXPECT_FLOAT_EQ(body["temperature"].get<float>(), 0.5f);
+
+    CompletionRequest bare;
+    bare.messages = {{"user", "x"}};
+    const json minimal = json::parse(upstream_request_body(bare, "m"));
+    EXPECT_FALSE(minimal.contains("max_tokens"));  // 0 means the upstream's default
+    EXPECT_FALSE(minimal.contains("seed"));
+    EXPECT_FALSE(minimal.contains("stop"));
+}
+
+TEST(UpstreamProtocol, ChunksGiveTextFinishAndUsage) {
+    auto c = parse_upstream_chunk(R"({"choices":[{"index":0,"delta":{"content":"Hel"},"finish_reason":null}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->content, "Hel");
+    EXPECT_FALSE(c->finish_reason);
+
+    c = parse_upstream_chunk(R"({"choices":[{"index":0,"delta":{"role":"assistant","content":null}}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->content, "");
+
+    c = parse_upstream_chunk(R"({"choices":[{"index":0,"delta":{},"finish_reason":"length"}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->finish_reason.value_or(""), "length");
+
+    c = parse_upstream_chunk(
+        R"({"choices":[],"usage":{"prompt_tokens":11,"completion_tokens":5,"prompt_tokens_details":{"cached_tokens":3}}})");
+    ASSERT_TRUE(c && c->usage);
+    EXPECT_EQ(c->usage->prompt_tokens, 11);
+    EXPECT_EQ(c->usage->completion_tokens, 5);
+    EXPECT_EQ(c->usage->cached_tokens, 3);
+
+    c = parse_upstream_chunk(R"({"error":{"message":"overloaded","type":"server_error"}})");
+    ASSERT_TRUE(c && c->error);
+    EXPECT_EQ(*c->error, "overloaded");
+}
+
+TEST(UpstreamProtocol, OddChunksNeverThrow) {
+    for (const char* payload : {"", "not json", "[]", "42", R"({"choices":"x"})", R"({"choices":[1]})",
+                                R"({"choices":[{"delta":"x"}]})", R"({"choices":[{"delta":{"content":5}}]})",
+                                R"({"usage":{"prompt_tokens":-4,"completion_tokens":1e30}})", R"({"error":null})"}) {
+        auto c = parse_upstream_chunk(payload);
+        if (c) {
+            EXPECT_EQ(c->content, "") << payload;
+            if (c->usage) {
+                EXPECT_GE(c->usage->prompt_tokens, 0) << payload;
+                EXPECT_GE(c->usage->completion_tokens, 0) << payload;
+            }
+            EXPECT_FALSE(c->error) << payload;
+        }
+    }
+}
+
+TEST(UpstreamProtocol, AWholeCompletionForUpstreamsThatDoNotStream) {
+    auto w = parse_upstream_completion(
+        R"({"choices":[{"message":{"role":"assistant","content":"All of it"},"finish_reason":"stop"}],"usage":{"prompt_tokens":3,"completion_tokens":3}})");
+    ASSERT_TRUE(w);
+    EXPECT_EQ(w->content, "All of it");
+    EXPECT_EQ(w->finish_reason.value_or(""), "stop");
+    EXPECT_EQ(w->usage->completion_tokens, 3);
+    EXPECT_FALSE(parse_upstream_completion("{}"));
+    EXPECT_FALSE(parse_upstream_completion("<html>"));
+}
+
+TEST(UpstreamProtocol, ErrorTextIsOneShortLineWithoutTheKey) {
+    const std::string key = "sk-abc123";
+    EXPECT_EQ(upstream_error_text(R"({"error":{"message":"Bad key sk-abc123\nretry","code":"x"}})", key),
+              "Bad key [redacted] retry");
+    EXPECT_EQ(upstream_error_text("<html>Bad Gateway</html>", key), "<html>Bad Gateway</html>");
+    const std::string long_body(5000, 'x');
+    EXPECT_LE(upstream_error_text(long_body, key).size(), 310u);
+    // The key right at the cut: redacted before cutting, so no piece survives.
+    const std::string at_cut = std::string(296, 'y') + key;
+    EXPECT_EQ(upstream_error_text(at_cut, key).find("sk-"), std::string::npos);
+    EXPECT_EQ(upstream_error_code(R"({"error":{"code":"context_length_exceeded"}})"), "context_length_exceeded");
+    EXPECT_EQ(upstream_error_code(R"({"error":"x"})"), "");
+    EXPECT_EQ(redact("a sk-abc123 b sk-abc123", key), "a [redacted] b [redacted]");
+    EXPECT_EQ(redact("nothing", ""), "nothing");
+}
+
+TEST(UpstreamProtocol, RetryAfterInSecondsOnly) {
+    EXPECT_EQ(parse_retry_after("3"), 3);
+    EXPECT_EQ(parse_retry_after(" 0 "), 0);
+    EXPECT_FALSE(parse_retry_after("Wed, 21 Oct 2015 07:28:00 GMT"));
+    EXPECT_FALSE(parse_retry_after("-1"));
+    EXPECT_FALSE(parse_retry_after(""));
+}
+
+}  // namespace
+}  // namespace clawbot::service
