@@ -13,6 +13,7 @@ PACKAGES=(
   prometheus logrotate          # promtool checks the alert rules; logrotate its config
   docker-compose                # `docker-compose config` checks docker-compose.yml (no engine needed)
   systemd passwd                # systemctl/systemd-analyze and useradd for the init script's --root test
+  openssl                       # makes the certificate of the https upstream in the cloud-mode TLS test
 )
 # Node.js 20 for the JavaScript tests; Debian's own is used only when none is there.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)
