@@ -89,6 +89,8 @@ int run_init(const ServiceOptions& o);
 int run_token_create(const ServiceOptions& o, const std::string& name, bool admin);
 int run_token_list(const ServiceOptions& o);
 int run_token_revoke(const ServiceOptions& o, const std::string& id);
+// Checks the settings, this machine and the upstream; 0 only when all pass.
+int run_doctor(const ServiceOptions& o);
 
 // Prints "clawbot: error: MESSAGE" on one line of stderr; returns 1.
 int fail(const std::string& message);

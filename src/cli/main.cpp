@@ -108,6 +108,10 @@ int main(int argc, char** argv) {
     token_revoke->add_option("id", token_id, "Token id (tok_...)")->required();
     add_setting_flags(token_revoke, service);
 
+    auto* doctor_cmd = app.add_subcommand("doctor", "Check the settings, port, model, memory, CPU, data directory, locale "
+                                                    "and upstream; print the fix for each problem (exit 0 when all pass)");
+    add_setting_flags(doctor_cmd, service);
+
     LoadtestOptions load;
     auto* loadtest = app.add_subcommand("loadtest", "Simulate users streaming multi-turn chats against /v1/chat/completions");
     loadtest->add_option("--url", load.url, "Server base URL, http://HOST:PORT (https is not supported)")->required();
@@ -137,5 +141,6 @@ int main(int argc, char** argv) {
     if (*token_list) return run_token_list(service);
     if (*token_revoke) return run_token_revoke(service, token_id);
     if (*loadtest) return run_loadtest(load);
+    if (*doctor_cmd) return run_doctor(service);
     return 1;
 }

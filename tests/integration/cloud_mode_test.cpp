@@ -288,9 +288,10 @@ TEST_F(CloudModeTest, MissingOrBadUpstreamSettingsStopTheStartWithTheSettingsNam
     EXPECT_NE(rc, 0);
     EXPECT_NE(out.find("http:// or https://"), std::string::npos) << out;
     std::tie(rc, out) = run_clawbot_command("serve --config " + config_ +
-                                            " --provider openai --upstream-model m --upstream-url http://user:pw@example.com --port 0");
+                                            " --provider openai --upstream-model m --upstream-url http://user:pw-hunter2@example.com --port 0");
     EXPECT_NE(rc, 0);
     EXPECT_NE(out.find("credentials"), std::string::npos) << out;
+    EXPECT_EQ(out.find("hunter2"), std::string::npos) << out;
     EXPECT_EQ(out.find(kKey), std::string::npos);
 }
 

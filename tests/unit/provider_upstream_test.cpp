@@ -54,8 +54,11 @@ TEST(UpstreamUrl, RefusesWhatItCannotUseWithTheReason) {
         ASSERT_FALSE(e) << url;
         EXPECT_NE(e.error().message.find(why), std::string::npos) << url << ": " << e.error().message;
     }
-    // The URL with credentials is quoted, but a key in API_KEY never is:
-    // nothing here ever sees it.
+    // Credentials in a refused URL are masked in the message, which reaches logs.
+    auto with_password = parse_upstream_url("https://user:hunter2@example.com/v1");
+    ASSERT_FALSE(with_password);
+    EXPECT_EQ(with_password.error().message.find("hunter2"), std::string::npos) << with_password.error().message;
+    EXPECT_NE(with_password.error().message.find("https://***@example.com/v1"), std::string::npos);
 }
 
 TEST(UpstreamProtocol, RequestBodyAsksForAStreamWithUsage) {

@@ -3,17 +3,10 @@
 #include <algorithm>
 #include <string>
 
+#include "engine/kv/kv_budget.h"
+
 namespace clawbot {
 namespace {
-
-// KV capacity when not configured: every running sequence at full context,
-// capped at 1 GiB of cache so a large context does not eat a small server.
-int derived_kv_tokens(const ModelConfig& c, const EngineOptions& o) {
-    const int64_t bytes_per_token = int64_t{2} * c.n_layers * c.kv_dim() * 2;
-    const int64_t cap = (int64_t{1} << 30) / std::max<int64_t>(bytes_per_token, 1);
-    const int64_t want = int64_t{o.max_batch_size} * o.context_size;
-    return static_cast<int>(std::max<int64_t>(std::min(want, cap), o.context_size));
-}
 
 EngineOptions normalized(const Model& model, EngineOptions o) {
     o.threads = o.threads > 0 ? o.threads : physical_core_count();
@@ -22,7 +15,10 @@ EngineOptions normalized(const Model& model, EngineOptions o) {
     o.context_size = std::clamp(o.context_size, 16, model.config().context_length);
     // Every running sequence decodes one token per step, and prompts need room on top.
     o.step_token_budget = std::max(o.step_token_budget, o.max_batch_size + 16);
-    if (o.kv_cache_tokens <= 0) o.kv_cache_tokens = derived_kv_tokens(model.config(), o);
+    if (o.kv_cache_tokens <= 0) {
+        const ModelConfig& c = model.config();
+        o.kv_cache_tokens = static_cast<int>(default_kv_budget(c.n_layers, c.kv_dim(), o.max_batch_size, o.context_size).tokens);
+    }
     o.kv_cache_tokens = std::max(o.kv_cache_tokens, o.context_size);
     return o;
 }

@@ -21,10 +21,6 @@ int fail(const std::string& message) {
     return 1;
 }
 
-bool is_loopback(const std::string& host) {
-    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
-}
-
 // Signals are taken by one thread with sigwait, so no handler runs inside
 // an arbitrary thread and the waits below are plain code.
 sigset_t service_signals() {
@@ -88,7 +84,7 @@ int run_server(const Settings& settings) {
     if (!log) return fail(log.error().message);
     auto store = SqliteStore::open(settings.data_dir);
     if (!store) return fail(store.error().message);
-    if (!is_loopback(settings.host)) {
+    if (!is_loopback_host(settings.host)) {
         auto tokens = (*store)->count_active_tokens();
         if (!tokens) return fail(tokens.error().message);
         if (*tokens == 0) {

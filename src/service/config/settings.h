@@ -34,4 +34,10 @@ struct Settings {
     bool reuse_port = false;                    // SO_REUSEPORT: lets an upgrade start beside the old process
 };
 
+// A HOST reachable only from this machine: the server listens there without
+// an access token; anywhere else it refuses to start until one exists.
+inline bool is_loopback_host(const std::string& host) {
+    return host == "127.0.0.1" || host == "localhost" || host == "::1" || host.rfind("127.", 0) == 0;
+}
+
 }  // namespace clawbot::service

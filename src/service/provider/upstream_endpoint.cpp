@@ -5,8 +5,18 @@
 namespace clawbot::service {
 namespace {
 
+// The URL as an error message may show it: credentials someone put in it
+// (user:password@) are masked, since messages reach logs.
+std::string shown(std::string_view url) {
+    const size_t scheme = url.find("://");
+    const size_t start = scheme == std::string_view::npos ? 0 : scheme + 3;
+    const size_t at = url.find('@', start);
+    if (at == std::string_view::npos || url.find('/', start) < at) return std::string(url);
+    return std::string(url.substr(0, start)) + "***" + std::string(url.substr(at));
+}
+
 Error bad_url(std::string_view url, std::string_view why) {
-    return make_error("UPSTREAM_URL \"" + std::string(url) + "\": " + std::string(why));
+    return make_error("UPSTREAM_URL \"" + shown(url) + "\": " + std::string(why));
 }
 
 }  // namespace
