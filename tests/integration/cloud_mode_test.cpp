@@ -175,6 +175,9 @@ TEST_F(CloudModeTest, RetriesRefusalsAndEarlyClosesBeforeTheFirstByte) {
     const std::string log = server_->log();
     for (size_t at = log.find("; retry "); at != std::string::npos; at = log.find("; retry ", at + 1)) ++retries;
     EXPECT_EQ(retries, 3u) << log;
+    const std::string metrics = call("GET", "/metrics", "", admin_).body;
+    EXPECT_NE(metrics.find("clawbot_upstream_retries_total 3"), std::string::npos) << metrics;
+    EXPECT_NE(metrics.find("clawbot_upstream_failures_total 0"), std::string::npos) << metrics;
     expect_key_hidden(kKey, r.body);
 }
 
@@ -187,6 +190,7 @@ TEST_F(CloudModeTest, GivesUpAfterItsRetriesWithAClearError) {
     EXPECT_NE(r.body.find("HTTP 500"), std::string::npos) << r.body;
     EXPECT_NE(r.body.find("after 3 tries"), std::string::npos) << r.body;
     EXPECT_EQ(fake.requests(), 3);
+    EXPECT_NE(call("GET", "/metrics", "", admin_).body.find("clawbot_upstream_failures_total 1"), std::string::npos);
     expect_key_hidden(kKey, r.body);
 }
 

@@ -49,6 +49,10 @@ void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, cons
                [load] { return static_cast<double>(load().kv_blocks_free); });
     r.callback("clawbot_prefix_cache_hit_tokens_total", "Prompt tokens whose KV was reused instead of recomputed",
                [load] { return static_cast<double>(load().prefix_hit_tokens); }, "counter");
+    r.callback("clawbot_upstream_retries_total", "Cloud mode: upstream requests repeated after a 429, 5xx or refused connection",
+               [load] { return static_cast<double>(load().upstream_retries); }, "counter");
+    r.callback("clawbot_upstream_failures_total", "Cloud mode: completions that ended in an upstream error",
+               [load] { return static_cast<double>(load().upstream_failures); }, "counter");
     r.callback("process_cpu_seconds_total", "User and system CPU time of the process",
                [] { return read_process_stats().cpu_seconds; }, "counter");
     r.callback("process_resident_memory_bytes", "Resident memory of the process",

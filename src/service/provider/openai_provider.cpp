@@ -66,14 +66,16 @@ OpenAiProvider::~OpenAiProvider() {
 
 StartResult OpenAiProvider::start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) {
     auto counted = std::make_shared<CountingHandler>(std::move(handler), generated_);
-    auto call = std::make_shared<UpstreamCall>(config_, io_.get_executor(), tls_, request, std::move(counted), running_);
+    auto call = std::make_shared<UpstreamCall>(config_, io_.get_executor(), tls_, request, std::move(counted), counters_);
     call->start();
     return {std::make_shared<UpstreamControl>(call), std::nullopt};
 }
 
 Provider::Load OpenAiProvider::load() const {
     Load load;
-    load.running = running_.load(std::memory_order_relaxed);
+    load.running = counters_.running.load(std::memory_order_relaxed);
+    load.upstream_retries = counters_.retries.load(std::memory_order_relaxed);
+    load.upstream_failures = counters_.failures.load(std::memory_order_relaxed);
     load.generated_tokens = generated_.load(std::memory_order_relaxed);
     return load;
 }

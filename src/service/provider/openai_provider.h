@@ -35,10 +35,10 @@ public:
     Load load() const override;
 
 private:
-    // Declared before io_: calls destroyed with io_ still count down running_
-    // and use tls_.
+    // Declared before io_: calls destroyed with io_ still count down
+    // counters_ and use tls_.
     std::shared_ptr<const UpstreamConfig> config_;
-    std::atomic<int> running_{0};
+    UpstreamCounters counters_;
     std::atomic<uint64_t> generated_{0};
     boost::asio::ssl::context tls_;
     boost::asio::io_context io_;

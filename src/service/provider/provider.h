@@ -95,6 +95,8 @@ public:
         int kv_blocks_cached = 0;  // unreferenced, holding reusable prefixes
         uint64_t prefix_hit_tokens = 0;
         uint64_t generated_tokens = 0;
+        uint64_t upstream_retries = 0;   // cloud mode only
+        uint64_t upstream_failures = 0;  // cloud mode: completions that ended in an error
     };
     virtual Load load() const = 0;
 };

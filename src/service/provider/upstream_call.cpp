@@ -48,14 +48,14 @@ struct UpstreamCall::Outcome {
 
 UpstreamCall::UpstreamCall(std::shared_ptr<const UpstreamConfig> config, asio::any_io_executor executor,
                            asio::ssl::context& tls, CompletionRequest request, std::shared_ptr<CompletionHandler> handler,
-                           std::atomic<int>& running)
+                           UpstreamCounters& counters)
     : config_(std::move(config)), executor_(executor), tls_(tls), request_(std::move(request)),
-      body_(upstream_request_body(request_, config_->model)), handler_(std::move(handler)), running_(running),
+      body_(upstream_request_body(request_, config_->model)), handler_(std::move(handler)), counters_(counters),
       backoff_timer_(executor) {
-    running_.fetch_add(1, std::memory_order_relaxed);
+    counters_.running.fetch_add(1, std::memory_order_relaxed);
 }
 
-UpstreamCall::~UpstreamCall() { running_.fetch_sub(1, std::memory_order_relaxed); }
+UpstreamCall::~UpstreamCall() { counters_.running.fetch_sub(1, std::memory_order_relaxed); }
 
 void UpstreamCall::start() {
     asio::co_spawn(executor_, [self = shared_from_this()]() { return self->run(); }, asio::detached);
@@ -67,6 +67,11 @@ void UpstreamCall::cancel() {
         self->backoff_timer_.cancel();
         if (self->connection_) self->connection_->close();
     });
+}
+
+void UpstreamCall::fail(const StartError& error) {
+    counters_.failures.fetch_add(1, std::memory_order_relaxed);
+    handler_->on_error(error);
 }
 
 void UpstreamCall::log(std::string_view level, const std::string& line) const {
@@ -89,21 +94,22 @@ asio::awaitable<void> UpstreamCall::run() {
         switch (outcome.kind) {
             case Outcome::Finished: handler_->on_done(finish, usage); co_return;
             case Outcome::Cancelled: handler_->on_done(FinishKind::Cancelled, usage); co_return;
-            case Outcome::Fail: handler_->on_error(outcome.error); co_return;
+            case Outcome::Fail: fail(outcome.error); co_return;
             case Outcome::Retry: break;
         }
         // Retrying after text reached the client would repeat it.
         if (delivered_ || retry >= config_->retries) {
             if (retry > 0) outcome.error.message += " (after " + std::to_string(retry + 1) + " tries)";
-            handler_->on_error(outcome.error);
+            fail(outcome.error);
             co_return;
         }
         if (outcome.retry_after_s && std::chrono::seconds(*outcome.retry_after_s) > config_->max_retry_after) {
             outcome.error.retry_after_s = *outcome.retry_after_s;  // too long to hold the client: let it decide
-            handler_->on_error(outcome.error);
+            fail(outcome.error);
             co_return;
         }
         const auto delay = backoff(retry, outcome);
+        counters_.retries.fetch_add(1, std::memory_order_relaxed);
         log("warn", "upstream: " + outcome.error.message + "; retry " + std::to_string(retry + 1) + " of " +
                         std::to_string(config_->retries) + " in " + seconds_text(delay));
         backoff_timer_.expires_after(delay);

@@ -36,11 +36,18 @@ struct UpstreamConfig {
     std::function<void(std::string_view, const std::string&)> log;
 };
 
+// Live figures of one provider's calls, for /metrics.
+struct UpstreamCounters {
+    std::atomic<int> running{0};
+    std::atomic<uint64_t> retries{0};
+    std::atomic<uint64_t> failures{0};
+};
+
 class UpstreamCall final : public std::enable_shared_from_this<UpstreamCall> {
 public:
     UpstreamCall(std::shared_ptr<const UpstreamConfig> config, boost::asio::any_io_executor executor,
                  boost::asio::ssl::context& tls, CompletionRequest request, std::shared_ptr<CompletionHandler> handler,
-                 std::atomic<int>& running);
+                 UpstreamCounters& counters);
     ~UpstreamCall();
 
     void start();
@@ -55,6 +62,7 @@ private:
     boost::asio::awaitable<Outcome> read_refusal(UpstreamConnection& connection, upstream_net::ResponseParser& parser);
     std::chrono::milliseconds backoff(int retry, const Outcome& outcome);
     void log(std::string_view level, const std::string& line) const;
+    void fail(const StartError& error);
 
     std::shared_ptr<const UpstreamConfig> config_;
     boost::asio::any_io_executor executor_;
@@ -62,7 +70,7 @@ private:
     CompletionRequest request_;
     std::string body_;
     std::shared_ptr<CompletionHandler> handler_;
-    std::atomic<int>& running_;
+    UpstreamCounters& counters_;
     boost::asio::steady_timer backoff_timer_;
     std::shared_ptr<UpstreamConnection> connection_;  // of the attempt in progress
     bool cancelled_ = false;                          // touched on the executor only
