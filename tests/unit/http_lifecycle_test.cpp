@@ -209,6 +209,77 @@ TEST(HttpLifecycle, DrainGivesUpAfterItsTimeoutAndStopClosesTheRest) {
     EXPECT_FALSE(kept->send("data: late\n\n"));  // after stop: refused, no crash
 }
 
+// Upgrades hand the port over by draining: the listening socket must close
+// when drain() begins, not when it ends, or the old process keeps taking
+// connections for as long as its longest stream runs.
+TEST(HttpLifecycle, DrainClosesTheListeningSocketBeforeStreamsEnd) {
+    std::promise<std::shared_ptr<EventStream>> started;
+    RunningServer s(test_options(), [&](HttpRequest, std::shared_ptr<Responder> responder) {
+        auto stream = responder->start_stream(200, {});
+        stream->send("data: first\n\n");
+        started.set_value(stream);
+    });
+    RawClient streaming(s.port());
+    ASSERT_TRUE(streaming.send_all(get_request("/stream")));
+    auto future = started.get_future();
+    ASSERT_EQ(future.wait_for(5s), std::future_status::ready);
+    auto stream = future.get();
+    ASSERT_TRUE(streaming.read_head());
+
+    auto drained = std::async(std::launch::async, [&] { return s.server.drain(10s); });
+    // Each probe that still gets in closes at once, so it holds nothing up.
+    EXPECT_TRUE(eventually([&] {
+        RawClient probe(s.port());
+        return !probe.connected() && probe.connect_errno() == ECONNREFUSED;
+    }));
+    EXPECT_EQ(drained.wait_for(0ms), std::future_status::timeout);  // the stream is still running
+
+    EXPECT_TRUE(stream->send("data: last\n\n"));
+    stream->finish();
+    EXPECT_TRUE(drained.get());
+    auto first = streaming.read_chunk();
+    auto last = streaming.read_chunk();
+    ASSERT_TRUE(first && last);
+    EXPECT_EQ(*first + *last, "data: first\n\ndata: last\n\n");
+}
+
+// A client that has just connected is about to send its request; drain must
+// answer it (with "Connection: close"), not close the connection under it.
+TEST(HttpLifecycle, DrainServesTheFirstRequestOfAConnectionOpenedJustBefore) {
+    RunningServer s(test_options(), echo);
+    RawClient fresh(s.port());
+    ASSERT_TRUE(fresh.connected());
+    ASSERT_TRUE(eventually([&] { return s.server.open_connections() == 1u; }));
+
+    auto drained = std::async(std::launch::async, [&] { return s.server.drain(10s); });
+    EXPECT_TRUE(eventually([&] {
+        RawClient probe(s.port());
+        return !probe.connected();
+    }));
+    std::this_thread::sleep_for(50ms);  // let begin_drain reach the session first
+    ASSERT_TRUE(fresh.send_all(post_request("/chat", "hello")));
+    auto response = fresh.read_response();
+    ASSERT_TRUE(response);
+    EXPECT_EQ(response->status, 200);
+    EXPECT_EQ(response->body, "POST /chat? hello");
+    EXPECT_EQ(response->header("Connection"), "close");
+    EXPECT_TRUE(fresh.wait_for_close(5s));
+    EXPECT_TRUE(drained.get());
+}
+
+TEST(HttpLifecycle, DrainClosesANewConnectionThatSendsNothingAfterHeaderTimeout) {
+    auto options = test_options();
+    options.header_timeout = 300ms;
+    RunningServer s(options, echo);
+    RawClient silent(s.port());
+    ASSERT_TRUE(silent.connected());
+    ASSERT_TRUE(eventually([&] { return s.server.open_connections() == 1u; }));
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_TRUE(s.server.drain(10s));
+    EXPECT_LT(std::chrono::steady_clock::now() - start, 5s);
+    EXPECT_TRUE(silent.wait_for_close(5s));
+}
+
 TEST(HttpLifecycle, ReusePortLetsTwoServersShareAPort) {
     auto options = test_options();
     options.reuse_port = true;

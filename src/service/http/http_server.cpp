@@ -85,7 +85,12 @@ void HttpServer::Impl::run_io_thread() {
 bool HttpServer::Impl::drain(std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     core_->set_draining();
+    // The listening socket closes first, so the kernel stops queueing new
+    // connections here at once (with SO_REUSEPORT, a new process sharing the
+    // port takes them all; with net.ipv4.tcp_migrate_req=1 it also takes
+    // those still queued here). What is already accepted runs to its end.
     listener_->close();
+    listener_->wait_for_accept_handler(deadline);
     for (const auto& session : core_->sessions()) session->begin_drain();
     return core_->wait_for_no_connections(deadline);
 }

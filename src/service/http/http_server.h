@@ -39,10 +39,12 @@ public:
     // Closes the listening socket: new connections are refused from when
     // this returns. Open connections carry on.
     void stop_accepting();
-    // Stops accepting, lets every exchange in flight (streams included) run
-    // to its end with "Connection: close", closes idle keep-alive
-    // connections at once, and waits until no connection is open or
-    // `timeout` has passed. true when all closed in time.
+    // Stops accepting (the listening socket closes first), lets every
+    // exchange in flight (streams included) run to its end with
+    // "Connection: close", serves the first request of a connection accepted
+    // but not yet heard from the same way (under header_timeout), closes
+    // idle keep-alive connections at once, and waits until no connection is
+    // open or `timeout` has passed. true when all closed in time.
     bool drain(std::chrono::milliseconds timeout);
     // Closes every connection (firing on_close of open exchanges) and joins
     // the I/O threads. Idempotent.

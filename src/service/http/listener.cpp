@@ -85,7 +85,13 @@ void Listener::close() {
     retry_timer_.cancel();
 }
 
+bool Listener::wait_for_accept_handler(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock lock(mutex_);
+    return accept_handled_.wait_until(lock, deadline, [&] { return !accept_pending_; });
+}
+
 void Listener::accept_next() {
+    accept_pending_ = true;
     // Each connection gets its own strand: its handlers never run at once.
     acceptor_.async_accept(net::make_strand(core_->io()),
                            beast::bind_front_handler(&Listener::on_accept, shared_from_this()));
@@ -93,7 +99,18 @@ void Listener::accept_next() {
 
 void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
     std::lock_guard lock(mutex_);
-    if (closed_ || ec == net::error::operation_aborted) return;
+    accept_pending_ = false;
+    accept_handled_.notify_all();  // the waiter wakes once this returns and unlocks
+    if (ec == net::error::operation_aborted) return;
+    if (closed_) {
+        // The kernel handed this connection over just before close(): its
+        // client has connected and is sending a request. While draining
+        // (an upgrade handing the port to a new process) it is served like
+        // any other open connection, with "Connection: close"; dropping it
+        // would lose that request. On stop() it is simply closed.
+        if (!ec && core_->draining()) admit(std::move(socket));
+        return;
+    }
     if (!ec) {
         admit(std::move(socket));
         accept_next();

@@ -72,9 +72,12 @@ void Session::drain_on_strand() {
             close();
             return;
         case Phase::reading_request:
-            // Nothing of a request has arrived yet: nobody is waiting for it.
-            if (buffer_.size() == 0 && (!parser_ || !parser_->got_some())) close();
-            return;
+            // Left to finish, even before the first byte of its request:
+            // a connection the client has just opened carries a request that
+            // is on its way, and closing it now would lose that request (a
+            // POST the client cannot safely retry). It is answered with
+            // "Connection: close"; one that sends nothing is closed by
+            // header_timeout (10 s by default, inside the 30 s drain).
         case Phase::exchanging:  // after_exchange() sees draining() and closes
         case Phase::lingering:
         case Phase::closed:
