@@ -558,10 +558,22 @@
     ui.stop.hidden = !streaming;
   }
 
+  // A new chat is created before its first question, so every turn, the
+  // first included, carries X-Conversation-Id: behind nginx, all of them
+  // reach the node that keeps the conversation's KV cache.
+  async function createConversation(text) {
+    const res = await apiFetch('POST', '/conversations', {
+      headers: { 'Content-Type': 'application/json' },
+      body: JSON.stringify({ title: text }),
+    });
+    const created = await res.json();
+    return created && typeof created.id === 'string' ? created.id : null;
+  }
+
   async function sendMessage(text) {
     if (state.streaming || !state.token) return;
     clearStatus();
-    const conversationId = state.currentId;
+    let conversationId = state.currentId;
     const seq = state.loadSeq;
     const user = appendMessage('user', text);
     const assistant = appendMessage('assistant', '');
@@ -575,15 +587,22 @@
 
     const body = { query: text, stream: true };
     const headers = { 'Content-Type': 'application/json', Accept: 'text/event-stream' };
-    if (conversationId) {
-      body.conversation_id = conversationId;
-      headers['X-Conversation-Id'] = conversationId;
-    }
 
     let done = null;
     let streamError = null;
     let received = false;
     try {
+      if (!conversationId) {
+        conversationId = await createConversation(text);
+        if (conversationId && seq === state.loadSeq) {
+          state.currentId = conversationId;
+          rememberCurrent();
+        }
+      }
+      if (conversationId) {
+        body.conversation_id = conversationId;
+        headers['X-Conversation-Id'] = conversationId;
+      }
       const res = await apiFetch('POST', '/chat', {
         headers, body: JSON.stringify(body), signal: controller.signal,
       });
@@ -631,7 +650,7 @@
       if (meta.length) setNote(assistant, 'message-meta', meta.join(' \u00b7 '));
       if (!assistant.textNode.data) setNote(assistant, 'message-meta', 'The model returned an empty reply.');
       const newId = done.conversation_id || conversationId;
-      if (!conversationId && newId && seq === state.loadSeq) {
+      if (state.currentId !== newId && newId && seq === state.loadSeq) {
         state.currentId = newId;
         rememberCurrent();
       }

@@ -173,8 +173,11 @@ describe('chat page against the real server', () => {
     assert.equal(response.status(), 200, 'POST /api/v1/chat status');
     assert.match(response.headers()['content-type'] || '', /^text\/event-stream/);
     assert.equal(headers.authorization, `Bearer ${adminToken}`);
-    assert.equal(headers['x-conversation-id'], undefined, 'no X-Conversation-Id on a new conversation');
-    assert.deepEqual(body, { query: CHINESE_QUERY, stream: true });
+    // A new chat is created first, so even its first question carries the
+    // id a proxy routes by.
+    assert.match(String(body.conversation_id), /^conv_/, 'the first question names its new conversation');
+    assert.equal(headers['x-conversation-id'], body.conversation_id);
+    assert.deepEqual(body, { query: CHINESE_QUERY, conversation_id: body.conversation_id, stream: true });
 
     const sent = userMessages().last().getByTestId('message-content');
     assert.equal(await sent.textContent(), CHINESE_QUERY);

@@ -49,6 +49,35 @@ TEST_F(ChatApi, NewConversationThenFollowUpUsesHistory) {
     EXPECT_EQ(c["messages"][3]["content"], b["answer"]);
 }
 
+TEST_F(ChatApi, AConversationCreatedFirstTakesItsFirstQuestion) {
+    const std::string long_title(70, 'x');
+    auto created = post_json("/api/v1/conversations", {{"title", long_title}, {"system", "Be brief."}}, admin_);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const json c = json_of(created);
+    ASSERT_TRUE(c["id"].is_string());
+    EXPECT_EQ(c["title"], std::string(60, 'x') + "…");  // cut like a title taken from a first question
+
+    auto first = post_json("/api/v1/chat", {{"query", "Once upon a time"}, {"conversation_id", c["id"]}, {"max_tokens", 8}}, admin_);
+    ASSERT_EQ(first.status, 200) << first.body;
+    EXPECT_EQ(json_of(first)["conversation_id"], c["id"]);
+    const json stored = json_of(call("GET", "/api/v1/conversations/" + c["id"].get<std::string>(), "", admin_));
+    EXPECT_EQ(stored["system"], "Be brief.");
+    ASSERT_EQ(stored["messages"].size(), 2u);
+    EXPECT_EQ(stored["messages"][0]["content"], "Once upon a time");
+    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations", "", admin_))["conversations"].size(), 1u);
+
+    // No body: a default title. Bad bodies change nothing; a token is needed.
+    auto untitled = call("POST", "/api/v1/conversations", "", admin_);
+    ASSERT_EQ(untitled.status, 201) << untitled.body;
+    EXPECT_EQ(json_of(untitled)["title"], "New conversation");
+    EXPECT_EQ(post_json("/api/v1/conversations", {{"title", 5}}, admin_).status, 400);
+    EXPECT_EQ(call("POST", "/api/v1/conversations", "{not json", admin_).status, 400);
+    EXPECT_EQ(call("POST", "/api/v1/conversations", "{}").status, 401);
+    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations", "", admin_))["conversations"].size(), 2u);
+    // Another token cannot use it.
+    EXPECT_EQ(post_json("/api/v1/chat", {{"query", "hi"}, {"conversation_id", c["id"]}}, other_).status, 404);
+}
+
 TEST_F(ChatApi, StreamSendsDeltasThenDoneAfterStoring) {
     auto r = post_json("/api/v1/chat", {{"query", "你好，讲一个故事"}, {"stream", true}, {"max_tokens", 16}}, admin_);
     ASSERT_EQ(r.status, 200) << r.body;

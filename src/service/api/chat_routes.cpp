@@ -43,15 +43,6 @@ std::variant<ChatParams, BadRequest> parse_chat(const HttpRequest& req, int cont
     return p;
 }
 
-// Title of a new conversation: the start of its first question.
-std::string title_from(const std::string& query) {
-    constexpr size_t kMax = 60;
-    if (query.size() <= kMax) return query;
-    size_t cut = kMax;
-    while (cut > 0 && (static_cast<unsigned char>(query[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
-    return query.substr(0, cut) + "…";
-}
-
 class NativeChatHandler final : public CompletionHandler, public std::enable_shared_from_this<NativeChatHandler> {
 public:
     NativeChatHandler(Scope scope, TokenRecord token, ChatParams params, std::optional<ConversationRecord> conversation,
@@ -95,7 +86,7 @@ private:
     void store_and_acknowledge(const CompletionUsage& usage) {
         ConversationStore& store = scope_->ctx().store;
         if (!conversation_) {
-            auto created = store.create_conversation(token_.id, title_from(params_.query), params_.system.value_or(""));
+            auto created = store.create_conversation(token_.id, conversation_title(params_.query), params_.system.value_or(""));
             if (!created) return fail(503, "store_unavailable", "could not store the conversation");
             conversation_ = std::move(*created);
         }
@@ -143,6 +134,14 @@ private:
 };
 
 }  // namespace
+
+std::string conversation_title(const std::string& text) {
+    constexpr size_t kMax = 60;
+    if (text.size() <= kMax) return text;
+    size_t cut = kMax;
+    while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;  // whole UTF-8 characters
+    return text.substr(0, cut) + "…";
+}
 
 std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope) {
     auto slot = scope->ctx().inflight.try_acquire();

@@ -1,4 +1,4 @@
-// GET /api/v1/conversations[/{id}] and DELETE /api/v1/conversations/{id}.
+// GET and POST /api/v1/conversations, GET and DELETE /api/v1/conversations/{id}.
 #include <charconv>
 
 #include "service/api/json_body.h"
@@ -32,6 +32,30 @@ void store_failure(const Scope& scope, const Error& e) {
 }
 
 }  // namespace
+
+// Creating a conversation before its first question lets that question
+// carry the id already (X-Conversation-Id), so a proxy that routes by it
+// sends every turn, the first included, to the node holding its KV cache.
+void handle_create_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
+    std::string title = "New conversation";
+    std::string system;
+    if (!req.body.empty()) {
+        auto parsed = parse_json_object(req.body);
+        if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(error_response(400, bad->code, bad->message));
+        FieldReader f(std::get<nlohmann::json>(parsed));
+        auto given_title = f.string("title");
+        auto given_system = f.string("system");
+        if (!f.ok()) return scope->respond(error_response(400, f.error().code, f.error().message));
+        if (given_title && !given_title->empty()) title = conversation_title(*given_title);
+        if (given_system) system = std::move(*given_system);
+    }
+    // The insert waits for fsync: not on an I/O thread.
+    scope->ctx().blocking.post([scope, owner = token.id, title = std::move(title), system = std::move(system)] {
+        auto created = scope->ctx().store.create_conversation(owner, title, system);
+        if (!created) return store_failure(scope, created.error());
+        scope->respond(json_response(201, conversation_json(*created)));
+    });
+}
 
 void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
     int limit = 20;

@@ -80,7 +80,9 @@ void ApiRouter::route_api(const HttpRequest& req, const std::shared_ptr<RequestS
     }
     if (path == "/v1/models") return m == "GET" ? handle_models(req, scope) : scope->respond(method_not_allowed("GET"));
     if (path == "/api/v1/conversations") {
-        return m == "GET" ? handle_list_conversations(req, scope, token) : scope->respond(method_not_allowed("GET"));
+        if (m == "GET") return handle_list_conversations(req, scope, token);
+        if (m == "POST") return handle_create_conversation(req, scope, token);
+        return scope->respond(method_not_allowed("GET, POST"));
     }
     if (path.rfind(kConversationsPrefix, 0) == 0) {
         const std::string id = path.substr(kConversationsPrefix.size());

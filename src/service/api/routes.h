@@ -14,6 +14,7 @@ using Scope = std::shared_ptr<RequestScope>;
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_models(const HttpRequest& req, const Scope& scope);
+void handle_create_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_get_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
 void handle_delete_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
@@ -22,6 +23,10 @@ void handle_readyz(const HttpRequest& req, const Scope& scope);
 void handle_metrics(const HttpRequest& req, const Scope& scope);
 // Returns false when no embedded asset has that path.
 bool handle_static(const HttpRequest& req, const Scope& scope);
+
+// Title of a conversation: the start of its first question, whole UTF-8
+// characters, "…" when cut.
+std::string conversation_title(const std::string& text);
 
 // A slot under MAX_CONCURRENT_REQUESTS, or null after answering 429.
 std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope);
