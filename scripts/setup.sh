@@ -14,6 +14,9 @@ PACKAGES=(
   docker-compose                # `docker-compose config` checks docker-compose.yml (no engine needed)
   systemd passwd                # systemctl/systemd-analyze and useradd for the init script's --root test
   openssl                       # makes the certificate of the https upstream in the cloud-mode TLS test
+  libhiredis-dev redis-server   # the Redis store (STORE=redis://...) and the real Redis its tests start
+  nginx                         # the cluster test runs deploy/nginx/clawbot.conf in its own nginx (the
+                                # system nginx the package starts on port 80 is not used)
 )
 # Node.js 20 for the JavaScript tests; Debian's own is used only when none is there.
 command -v node >/dev/null 2>&1 || PACKAGES+=(nodejs npm)

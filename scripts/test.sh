@@ -8,7 +8,7 @@ scripts/setup.sh
 JOBS=$(nproc)
 
 cmake --build --preset release -j "$JOBS"
-for dir in tests/node tests/browser; do
+for dir in tests/node tests/browser tests/k8s; do
   (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
 done
 ctest --preset release -j "$JOBS"

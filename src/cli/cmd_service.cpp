@@ -8,7 +8,7 @@
 #include "service/app/server_app.h"
 #include "service/config/config_writer.h"
 #include "service/config/settings_loader.h"
-#include "service/store/sqlite_store.h"
+#include "service/store/store_factory.h"
 
 namespace clawbot::cli {
 namespace {
@@ -19,10 +19,14 @@ Result<Settings> settings_of(const ServiceOptions& o) {
     return service::load_settings(o.flags, service::process_environment(), o.config);
 }
 
-Result<std::unique_ptr<service::SqliteStore>> open_store(const ServiceOptions& o) {
+// The store STORE names (SQLite by default, or the Redis the nodes share).
+Result<std::unique_ptr<service::ConversationStore>> open_store(const ServiceOptions& o) {
     auto settings = settings_of(o);
     if (!settings) return settings.error();
-    return service::SqliteStore::open(settings->data_dir);
+    auto opened = service::open_store(*settings);
+    if (!opened) return opened.error();
+    for (const std::string& warning : opened->warnings) std::cerr << "clawbot: warning: " << warning << "\n";
+    return std::move(opened->store);
 }
 
 void print_new_token(const service::CreatedToken& t) {

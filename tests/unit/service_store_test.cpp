@@ -1,6 +1,9 @@
-// SqliteStore against real database files: schema and file setup, tokens,
-// ownership isolation, keyset paging, byte-exact content, concurrency, and
-// durability across a close and across SIGKILL.
+// The ConversationStore contract, run against both stores: SqliteStore on
+// real database files and RedisStore on a real redis-server the test starts
+// (support/redis_server.h). Tokens, ownership isolation, keyset paging,
+// byte-exact content, concurrency, two stores sharing one database. Then
+// what only SQLite has: file setup, schema versions, durability across
+// SIGKILL of the writer. Redis's own failure modes: service_redis_store_test.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -23,6 +26,8 @@
 #include "service/auth/token_verifier.h"
 #include "service/store/sqlite_schema.h"
 #include "service/store/sqlite_store.h"
+#include "service/store/store_factory.h"
+#include "support/redis_server.h"
 #include "support/test_support.h"
 
 namespace clawbot::service {
@@ -73,24 +78,54 @@ mode_t mode_of(const std::string& path) {
     return info.st_mode & 07777;
 }
 
-class StoreTest : public ::testing::Test {
+enum class Backend { Sqlite, Redis };
+
+// One store under test, opened through open_store() as `serve` opens it.
+// SQLite: a data directory not created yet (open makes it). Redis: a fresh
+// redis-server per test, so tests never see each other's keys.
+class StoreTestBase : public ::testing::Test {
 protected:
+    virtual Backend backend() const = 0;
+
     void SetUp() override {
-        dir_ = test::make_temp_dir() + "/data";  // not created yet: open() makes it
+        dir_ = test::make_temp_dir() + "/data";
+        settings_.data_dir = dir_;
+        if (backend() == Backend::Redis) {
+            redis_ = std::make_unique<test::RedisServer>();
+            ASSERT_TRUE(redis_->running()) << redis_->error();
+            settings_.store = redis_->url();
+        }
         reopen();
         alice_ = unwrap(store_->create_token("alice", false)).record.id;
         bob_ = unwrap(store_->create_token("bob", false)).record.id;
     }
     void TearDown() override {
         store_.reset();
+        redis_.reset();
         std::filesystem::remove_all(std::filesystem::path(dir_).parent_path());
+    }
+
+    // Another store on the same data: the CLI beside the server, or another node.
+    std::unique_ptr<ConversationStore> open_another() {
+        Result<OpenedStore> opened = open_store(settings_);
+        if (!opened.ok()) throw std::runtime_error(opened.error().message);
+        return std::move(opened->store);
     }
 
     void reopen() {
         store_.reset();
-        Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(dir_);
-        ASSERT_TRUE(opened.ok()) << opened.error().message;
-        store_ = std::move(opened).value();
+        store_ = open_another();
+    }
+
+    // Messages left in the store's own storage, read around the store.
+    std::int64_t stored_message_count() {
+        if (backend() == Backend::Sqlite) return RawDatabase(db_path()).integer("SELECT count(*) FROM messages");
+        const std::string count = redis_->command(
+            {"EVAL",
+             "local n = 0 for _, k in ipairs(redis.call('KEYS', 'clawbot:msgs:*')) do "
+             "n = n + redis.call('LLEN', k) end return n",
+             "0"});
+        return std::stoll(count);
     }
 
     std::string db_path() const { return SqliteStore::database_path(dir_); }
@@ -114,14 +149,33 @@ protected:
     }
 
     std::string dir_;
-    std::unique_ptr<SqliteStore> store_;
+    Settings settings_;
+    std::unique_ptr<test::RedisServer> redis_;
+    std::unique_ptr<ConversationStore> store_;
     std::string alice_;
     std::string bob_;
 };
 
+class StoreTest : public StoreTestBase, public ::testing::WithParamInterface<Backend> {
+protected:
+    Backend backend() const override { return GetParam(); }
+};
+
+INSTANTIATE_TEST_SUITE_P(Stores, StoreTest, ::testing::Values(Backend::Sqlite, Backend::Redis),
+                         [](const ::testing::TestParamInfo<Backend>& info) {
+                             return info.param == Backend::Sqlite ? "Sqlite" : "Redis";
+                         });
+
+// What only the SQLite store has: files, pragmas, schema versions, a writer
+// killed with its connection open.
+class SqliteStoreTest : public StoreTestBase {
+protected:
+    Backend backend() const override { return Backend::Sqlite; }
+};
+
 // --- files, pragmas, schema -----------------------------------------------------------
 
-TEST_F(StoreTest, CreatesAPrivateDirectoryAndDatabaseInWalMode) {
+TEST_F(SqliteStoreTest, CreatesAPrivateDirectoryAndDatabaseInWalMode) {
     EXPECT_EQ(mode_of(dir_), 0700u);
     EXPECT_EQ(mode_of(db_path()), 0600u);
     RawDatabase raw(db_path());
@@ -132,7 +186,7 @@ TEST_F(StoreTest, CreatesAPrivateDirectoryAndDatabaseInWalMode) {
               3);
 }
 
-TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
+TEST_P(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
     const ConversationRecord conversation = new_conversation(alice_, "kept");
     reopen();
     reopen();
@@ -141,7 +195,7 @@ TEST_F(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
     EXPECT_EQ(found->title, "kept");
 }
 
-TEST_F(StoreTest, RefusesADatabaseFromANewerClawbot) {
+TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerClawbot) {
     store_.reset();
     RawDatabase(db_path()).execute("PRAGMA user_version = 99");
     Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(dir_);
@@ -149,7 +203,7 @@ TEST_F(StoreTest, RefusesADatabaseFromANewerClawbot) {
     EXPECT_NE(opened.error().message.find("newer"), std::string::npos) << opened.error().message;
 }
 
-TEST_F(StoreTest, RefusesADataDirThatIsAFile) {
+TEST_F(SqliteStoreTest, RefusesADataDirThatIsAFile) {
     const std::string file = std::filesystem::path(dir_).parent_path().string() + "/plain-file";
     std::ofstream(file) << "x";
     Result<std::unique_ptr<SqliteStore>> opened = SqliteStore::open(file);
@@ -157,7 +211,7 @@ TEST_F(StoreTest, RefusesADataDirThatIsAFile) {
     EXPECT_NE(opened.error().message.find("not a directory"), std::string::npos);
 }
 
-TEST_F(StoreTest, PingAnswers) {
+TEST_P(StoreTest, PingAnswers) {
     Result<bool> ping = store_->ping();
     ASSERT_TRUE(ping.ok()) << ping.error().message;
     EXPECT_TRUE(*ping);
@@ -165,7 +219,7 @@ TEST_F(StoreTest, PingAnswers) {
 
 // --- tokens -----------------------------------------------------------------------
 
-TEST_F(StoreTest, TokensListRevokeAndCount) {
+TEST_P(StoreTest, TokensListRevokeAndCount) {
     const CreatedToken admin = unwrap(store_->create_token("root", true));
     EXPECT_EQ(unwrap(store_->count_active_tokens()), 3);
 
@@ -193,7 +247,7 @@ TEST_F(StoreTest, TokensListRevokeAndCount) {
 
 // --- conversations and ownership --------------------------------------------------------
 
-TEST_F(StoreTest, ConversationRoundTrip) {
+TEST_P(StoreTest, ConversationRoundTrip) {
     const ConversationRecord created = unwrap(store_->create_conversation(alice_, "标题", "你是助手"));
     EXPECT_EQ(created.id.rfind("conv_", 0), 0u);
     EXPECT_EQ(created.id.size(), 21u);
@@ -206,11 +260,11 @@ TEST_F(StoreTest, ConversationRoundTrip) {
     EXPECT_EQ(found->updated_at_ms, created.updated_at_ms);
 }
 
-TEST_F(StoreTest, ConversationNeedsAnExistingOwnerToken) {
+TEST_P(StoreTest, ConversationNeedsAnExistingOwnerToken) {
     EXPECT_FALSE(store_->create_conversation("tok_nobody", "t", "").ok());
 }
 
-TEST_F(StoreTest, AnotherOwnersConversationIsIndistinguishableFromAMissingOne) {
+TEST_P(StoreTest, AnotherOwnersConversationIsIndistinguishableFromAMissingOne) {
     const ConversationRecord mine = new_conversation(alice_);
     append(alice_, mine.id, "alice's secret");
 
@@ -231,7 +285,7 @@ TEST_F(StoreTest, AnotherOwnersConversationIsIndistinguishableFromAMissingOne) {
     EXPECT_EQ(unwrap(store_->list_conversations(alice_, 10, std::nullopt)).items.size(), 1u);
 }
 
-TEST_F(StoreTest, DeleteRemovesTheConversationAndItsMessages) {
+TEST_P(StoreTest, DeleteRemovesTheConversationAndItsMessages) {
     const ConversationRecord doomed = new_conversation(alice_);
     const ConversationRecord other = new_conversation(alice_);
     append(alice_, doomed.id, "one");
@@ -245,8 +299,7 @@ TEST_F(StoreTest, DeleteRemovesTheConversationAndItsMessages) {
     EXPECT_EQ(messages(alice_, other.id).size(), 1u);
 
     store_.reset();
-    RawDatabase raw(db_path());
-    EXPECT_EQ(raw.integer("SELECT count(*) FROM messages"), 1);  // only "stays" is left
+    EXPECT_EQ(stored_message_count(), 1);  // only "stays" is left
 }
 
 // --- paging ------------------------------------------------------------------------
@@ -255,7 +308,7 @@ bool newer_first(const ConversationRecord& a, const ConversationRecord& b) {
     return std::tie(a.updated_at_ms, a.id) > std::tie(b.updated_at_ms, b.id);
 }
 
-TEST_F(StoreTest, PagesCoverEveryConversationOnceNewestFirst) {
+TEST_P(StoreTest, PagesCoverEveryConversationOnceNewestFirst) {
     std::set<std::string> created;
     for (int i = 0; i < 23; ++i) {
         created.insert(new_conversation(alice_, std::to_string(i)).id);
@@ -287,7 +340,7 @@ TEST_F(StoreTest, PagesCoverEveryConversationOnceNewestFirst) {
     EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(), newer_first));
 }
 
-TEST_F(StoreTest, AnExactMultipleOfThePageSizeEndsWithoutAnEmptyPage) {
+TEST_P(StoreTest, AnExactMultipleOfThePageSizeEndsWithoutAnEmptyPage) {
     for (int i = 0; i < 4; ++i) new_conversation(alice_);
     const ConversationPage first = unwrap(store_->list_conversations(alice_, 2, std::nullopt));
     ASSERT_TRUE(first.next.has_value());
@@ -296,7 +349,7 @@ TEST_F(StoreTest, AnExactMultipleOfThePageSizeEndsWithoutAnEmptyPage) {
     EXPECT_FALSE(second.next.has_value());
 }
 
-TEST_F(StoreTest, NewMessageMovesAConversationToTheFront) {
+TEST_P(StoreTest, NewMessageMovesAConversationToTheFront) {
     const ConversationRecord oldest = new_conversation(alice_, "oldest");
     std::this_thread::sleep_for(std::chrono::milliseconds(3));
     new_conversation(alice_, "newer");
@@ -310,7 +363,7 @@ TEST_F(StoreTest, NewMessageMovesAConversationToTheFront) {
     EXPECT_EQ(page.items[0].updated_at_ms, message.created_at_ms);
 }
 
-TEST_F(StoreTest, LimitIsClampedToOneThroughTheMaximum) {
+TEST_P(StoreTest, LimitIsClampedToOneThroughTheMaximum) {
     for (int i = 0; i < 3; ++i) new_conversation(alice_);
     EXPECT_EQ(unwrap(store_->list_conversations(alice_, 0, std::nullopt)).items.size(), 1u);
     EXPECT_EQ(unwrap(store_->list_conversations(alice_, -7, std::nullopt)).items.size(), 1u);
@@ -331,7 +384,7 @@ TEST(PageCursor, RoundTripsAndRefusesForeignText) {
 
 // --- messages -------------------------------------------------------------------------
 
-TEST_F(StoreTest, MessagesKeepOrderRolesAndUsage) {
+TEST_P(StoreTest, MessagesKeepOrderRolesAndUsage) {
     const ConversationRecord conversation = new_conversation(alice_);
     const MessageRecord system = append(alice_, conversation.id, "rules", MessageRole::System);
     const MessageRecord user = append(alice_, conversation.id, "hi");
@@ -358,7 +411,7 @@ TEST_F(StoreTest, MessagesKeepOrderRolesAndUsage) {
     EXPECT_EQ(listed[2].content, "hello");
 }
 
-TEST_F(StoreTest, AppendExchangeStoresBothTurnsTogether) {
+TEST_P(StoreTest, AppendExchangeStoresBothTurnsTogether) {
     const ConversationRecord conversation = new_conversation(alice_);
     append(alice_, conversation.id, "earlier");
     const std::optional<Exchange> exchange = unwrap(store_->append_exchange(
@@ -377,7 +430,7 @@ TEST_F(StoreTest, AppendExchangeStoresBothTurnsTogether) {
     EXPECT_EQ(listed[2].usage.completion_tokens, 5);
 }
 
-TEST_F(StoreTest, ContentRoundTripsByteForByte) {
+TEST_P(StoreTest, ContentRoundTripsByteForByte) {
     const ConversationRecord conversation = new_conversation(alice_);
     std::string every_byte;  // 0x01..0xFF: ASCII controls, UTF-8 and invalid UTF-8 alike
     for (int b = 1; b < 256; ++b) every_byte += static_cast<char>(b);
@@ -400,7 +453,7 @@ TEST_F(StoreTest, ContentRoundTripsByteForByte) {
     };
     for (const std::string& content : contents) append(alice_, conversation.id, content);
 
-    reopen();  // read back from the file, not from anything in memory
+    reopen();  // read back from the database, not from anything in memory
     const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
     ASSERT_EQ(listed.size(), contents.size());
     for (std::size_t i = 0; i < contents.size(); ++i) {
@@ -411,7 +464,7 @@ TEST_F(StoreTest, ContentRoundTripsByteForByte) {
 
 // --- durability and concurrency --------------------------------------------------------------
 
-TEST_F(StoreTest, EverythingSurvivesClosingAndReopening) {
+TEST_P(StoreTest, EverythingSurvivesClosingAndReopening) {
     const ConversationRecord conversation = new_conversation(alice_, "durable");
     const std::optional<Exchange> exchange =
         unwrap(store_->append_exchange(alice_, conversation.id, "q", "a", TokenUsage{1, 2, 3}));
@@ -425,7 +478,7 @@ TEST_F(StoreTest, EverythingSurvivesClosingAndReopening) {
     EXPECT_EQ(unwrap(store_->list_tokens()).size(), 2u);
 }
 
-TEST_F(StoreTest, AcknowledgedMessageSurvivesSigkillOfTheWriter) {
+TEST_F(SqliteStoreTest, AcknowledgedMessageSurvivesSigkillOfTheWriter) {
     const ConversationRecord conversation = new_conversation(alice_);
     const std::string content = "持久化 durable ✅ " + std::string(5000, 'x') + " 🔒";
     store_.reset();  // no SQLite connection may cross fork()
@@ -469,7 +522,7 @@ TEST_F(StoreTest, AcknowledgedMessageSurvivesSigkillOfTheWriter) {
     EXPECT_EQ(listed[0].role, MessageRole::Assistant);
 }
 
-TEST_F(StoreTest, ConcurrentAppendsAreAllStoredWithUniqueSequenceNumbers) {
+TEST_P(StoreTest, ConcurrentAppendsAreAllStoredWithUniqueSequenceNumbers) {
     const ConversationRecord shared = new_conversation(alice_);
     const ConversationRecord bobs = new_conversation(bob_);
     constexpr int kThreads = 8;
@@ -504,13 +557,13 @@ TEST_F(StoreTest, ConcurrentAppendsAreAllStoredWithUniqueSequenceNumbers) {
     }
 }
 
-TEST_F(StoreTest, TwoStoresOnOneDirectoryShareWrites) {
-    // The server and a CLI command each open the same database.
-    Result<std::unique_ptr<SqliteStore>> second = SqliteStore::open(dir_);
-    ASSERT_TRUE(second.ok()) << second.error().message;
+TEST_P(StoreTest, TwoStoresOnOneDatabaseShareWrites) {
+    // The server and a CLI command each open the same database; with Redis,
+    // two nodes.
+    std::unique_ptr<ConversationStore> second = open_another();
     const ConversationRecord conversation = new_conversation(alice_);
     std::vector<std::thread> writers;
-    for (SqliteStore* store : {store_.get(), second->get()}) {
+    for (ConversationStore* store : {store_.get(), second.get()}) {
         writers.emplace_back([&, store] {
             for (int i = 0; i < 20; ++i) {
                 (void)store->append_message(alice_, conversation.id, MessageRole::User, "x", {});
@@ -519,6 +572,8 @@ TEST_F(StoreTest, TwoStoresOnOneDirectoryShareWrites) {
     }
     for (std::thread& writer : writers) writer.join();
     EXPECT_EQ(messages(alice_, conversation.id).size(), 40u);
+    const std::vector<MessageRecord> seen_by_second = *unwrap(second->list_messages(alice_, conversation.id));
+    EXPECT_EQ(seen_by_second.size(), 40u);
 }
 
 }  // namespace

@@ -11,7 +11,7 @@
 #include "service/http/http_server.h"
 #include "service/provider/local_provider.h"
 #include "service/provider/openai_provider.h"
-#include "service/store/sqlite_store.h"
+#include "service/store/store_factory.h"
 
 namespace clawbot::service {
 namespace {
@@ -82,10 +82,13 @@ int run_server(const Settings& settings) {
 
     auto log = Logger::open(settings.log_file);
     if (!log) return fail(log.error().message);
-    auto store = SqliteStore::open(settings.data_dir);
-    if (!store) return fail(store.error().message);
+    auto opened = open_store(settings);
+    if (!opened) return fail(opened.error().message);
+    ConversationStore& store = *opened->store;
+    (*log)->event("info", "store: " + opened->description);
+    for (const std::string& warning : opened->warnings) (*log)->event("warn", "store: " + warning);
     if (!is_loopback_host(settings.host)) {
-        auto tokens = (*store)->count_active_tokens();
+        auto tokens = store.count_active_tokens();
         if (!tokens) return fail(tokens.error().message);
         if (*tokens == 0) {
             return fail("refusing to listen on " + settings.host + " while no access token exists; create one with "
@@ -101,7 +104,7 @@ int run_server(const Settings& settings) {
 
     WorkQueue blocking(2);
     InflightLimit inflight(settings.max_concurrent_requests);
-    ApiContext ctx{settings, **store, provider.get(), registry, metrics, **log, blocking, inflight};
+    ApiContext ctx{settings, store, provider.get(), registry, metrics, **log, blocking, inflight};
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
     register_runtime_metrics(registry, server, provider.get(), settings.max_queue);

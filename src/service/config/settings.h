@@ -12,6 +12,7 @@ struct Settings {
     std::string host = "127.0.0.1";
     int port = 18789;
     std::string data_dir = "/var/lib/clawbot";
+    std::string store = "sqlite";               // "sqlite" (DATA_DIR/clawbot.db) or redis://[:password@]host[:port][/db]
     std::string log_file;                       // empty: stderr
     int threads = 0;                            // 0: the engine picks (physical cores)
     int ctx_size = 4096;

@@ -21,11 +21,13 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 24> kTable = {{
+constexpr std::array<SettingSpec, 25> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
     {"DATA_DIR", "directory of the SQLite store (clawbot.db)", K::Text, &S::data_dir},
+    {"STORE", "where tokens and conversations live: sqlite (DATA_DIR/clawbot.db) or "
+              "redis://[:PASSWORD@]HOST[:PORT][/DB] (shared by several nodes)", K::Text, &S::store},
     {"LOG_FILE", "file for the JSON request log; empty logs to stderr", K::Text, &S::log_file, false,
      true},
     {"THREADS", "inference threads; 0 picks one per physical core", K::NonNegativeInt, &S::threads},

@@ -1,0 +1,127 @@
+#include "service/store/redis_scripts.h"
+
+namespace clawbot::service::redis_scripts {
+namespace {
+
+// The zero padding of redis_keys::recency_member, for times read inside a script.
+#define CLAWBOT_RECENCY_FUNCTION \
+    "local function recency(ms, id) return string.rep('0', 20 - #ms) .. ms .. ':' .. id end\n"
+
+// Tokens' fields in the order decode_token reads them.
+#define CLAWBOT_TOKEN_FIELDS "'name', 'admin', 'created_at_ms', 'digest', 'revoked_at_ms'"
+
+constexpr const char* kCreateToken = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 1 or redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.error_reply('ERR token id or digest already exists')
+end
+redis.call('HSET', KEYS[1], 'name', ARGV[2], 'admin', ARGV[3], 'created_at_ms', ARGV[4], 'digest', ARGV[5])
+redis.call('SET', KEYS[2], ARGV[1])
+redis.call('ZADD', KEYS[3], ARGV[4], ARGV[1])
+redis.call('SADD', KEYS[4], ARGV[1])
+return 1
+)lua";
+
+// HSETNX keeps the first revocation time.
+constexpr const char* kRevokeToken = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return 0 end
+redis.call('HSETNX', KEYS[1], 'revoked_at_ms', ARGV[2])
+redis.call('SREM', KEYS[2], ARGV[1])
+return 1
+)lua";
+
+constexpr const char* kFindToken = R"lua(
+local id = redis.call('GET', KEYS[1])
+if not id then return false end
+local f = redis.call('HMGET', ARGV[1] .. id, )lua" CLAWBOT_TOKEN_FIELDS R"lua()
+return {id, f[1], f[2], f[3], f[4], f[5]}
+)lua";
+
+constexpr const char* kListTokens = R"lua(
+local out = {}
+for _, id in ipairs(redis.call('ZRANGE', KEYS[1], 0, -1)) do
+  local f = redis.call('HMGET', ARGV[1] .. id, )lua" CLAWBOT_TOKEN_FIELDS R"lua()
+  out[#out + 1] = id
+  for i = 1, 5 do out[#out + 1] = f[i] end
+end
+return out
+)lua";
+
+constexpr const char* kCreateConversation = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  return redis.error_reply('ERR the owner token does not exist')
+end
+if redis.call('EXISTS', KEYS[2]) == 1 then
+  return redis.error_reply('ERR conversation id already exists')
+end
+redis.call('HSET', KEYS[2], 'owner', ARGV[1], 'title', ARGV[2], 'system_prompt', ARGV[3],
+           'created_at_ms', ARGV[4], 'updated_at_ms', ARGV[4])
+redis.call('ZADD', KEYS[3], 0, ARGV[5])
+return 1
+)lua";
+
+// Members are "<20-digit time>:<id>", so the id starts at byte 22.
+constexpr const char* kListConversations = R"lua(
+local out = {}
+local members = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '-', 'LIMIT', 0, ARGV[2])
+for _, member in ipairs(members) do
+  local id = string.sub(member, 22)
+  local f = redis.call('HMGET', ARGV[3] .. id, 'title', 'system_prompt', 'created_at_ms', 'updated_at_ms')
+  if f[4] then
+    out[#out + 1] = id
+    for i = 1, 4 do out[#out + 1] = f[i] end
+  end
+end
+return out
+)lua";
+
+constexpr const char* kDeleteConversation = CLAWBOT_RECENCY_FUNCTION R"lua(
+local updated = redis.call('HGET', KEYS[1], 'updated_at_ms')
+if not updated then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+redis.call('ZREM', KEYS[3], recency(updated, ARGV[1]))
+return 1
+)lua";
+
+// updated_at only moves forward, as SQLite's MAX(updated_at_ms, now).
+// Times stay below 2^53, so tonumber compares them exactly.
+constexpr const char* kAppendMessages = CLAWBOT_RECENCY_FUNCTION R"lua(
+local updated = redis.call('HGET', KEYS[1], 'updated_at_ms')
+if not updated then return false end
+local last_seq = redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+if tonumber(ARGV[1]) > tonumber(updated) then
+  redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[1])
+  redis.call('ZREM', KEYS[3], recency(updated, ARGV[2]))
+  redis.call('ZADD', KEYS[3], 0, recency(ARGV[1], ARGV[2]))
+end
+return last_seq
+)lua";
+
+constexpr const char* kListMessages = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+return redis.call('LRANGE', KEYS[2], 0, -1)
+)lua";
+
+#undef CLAWBOT_RECENCY_FUNCTION
+#undef CLAWBOT_TOKEN_FIELDS
+
+}  // namespace
+
+#define CLAWBOT_SCRIPT(function, body)                         \
+    const RedisScript& function() {                            \
+        static const RedisScript script = make_redis_script(body); \
+        return script;                                         \
+    }
+
+CLAWBOT_SCRIPT(create_token, kCreateToken)
+CLAWBOT_SCRIPT(revoke_token, kRevokeToken)
+CLAWBOT_SCRIPT(find_token, kFindToken)
+CLAWBOT_SCRIPT(list_tokens, kListTokens)
+CLAWBOT_SCRIPT(create_conversation, kCreateConversation)
+CLAWBOT_SCRIPT(list_conversations, kListConversations)
+CLAWBOT_SCRIPT(delete_conversation, kDeleteConversation)
+CLAWBOT_SCRIPT(append_messages, kAppendMessages)
+CLAWBOT_SCRIPT(list_messages, kListMessages)
+
+#undef CLAWBOT_SCRIPT
+
+}  // namespace clawbot::service::redis_scripts

@@ -1,0 +1,95 @@
+// RedisStore: messages. One script checks that the conversation exists,
+// appends, and moves its updated_at, atomically; the call returns after
+// Redis answered, i.e. (with appendfsync always) after the AOF fsync.
+#include <array>
+
+#include "service/store/record_ids.h"
+#include "service/store/redis_codec.h"
+#include "service/store/redis_keys.h"
+#include "service/store/redis_scripts.h"
+#include "service/store/redis_store.h"
+#include "service/store/store_clock.h"
+
+namespace clawbot::service {
+
+Result<bool> RedisStore::append(std::string_view owner_token_id, std::string_view conversation_id,
+                                std::span<MessageRecord> messages, std::int64_t now_ms) {
+    const std::string conversation_key = redis_keys::conversation(owner_token_id, conversation_id);
+    const std::string messages_key = redis_keys::messages(owner_token_id, conversation_id);
+    const std::string index = redis_keys::conversations_of(owner_token_id);
+    const std::string now = std::to_string(now_ms);
+    std::vector<std::string> elements;
+    for (const MessageRecord& message : messages) elements.push_back(encode_message(message));
+
+    const std::array<std::string_view, 3> keys = {conversation_key, messages_key, index};
+    std::vector<std::string_view> args = {now, conversation_id};
+    args.insert(args.end(), elements.begin(), elements.end());
+    Result<RedisValue> reply = pool_.eval(redis_scripts::append_messages(), keys, args);
+    if (!reply) return reply.error();
+    if (reply->is_nil()) return false;
+    Result<std::int64_t> last_seq = integer_of(*reply, "appending messages");
+    if (!last_seq) return last_seq.error();
+    std::int64_t seq = *last_seq - static_cast<std::int64_t>(messages.size());
+    for (MessageRecord& message : messages) message.seq = ++seq;
+    return true;
+}
+
+Result<std::optional<MessageRecord>> RedisStore::append_message(std::string_view owner_token_id,
+                                                                std::string_view conversation_id,
+                                                                MessageRole role, std::string_view content,
+                                                                const TokenUsage& usage) {
+    Result<std::string> id = new_message_id();
+    if (!id) return id.error();
+    const std::int64_t now = unix_now_ms();
+    std::array<MessageRecord, 1> message = {
+        MessageRecord{std::move(id).value(), std::string(conversation_id), 0, role, std::string(content), usage, now}};
+    Result<bool> appended = append(owner_token_id, conversation_id, message, now);
+    if (!appended) return appended.error();
+    if (!*appended) return std::optional<MessageRecord>{};
+    return std::optional<MessageRecord>{std::move(message[0])};
+}
+
+Result<std::optional<Exchange>> RedisStore::append_exchange(std::string_view owner_token_id,
+                                                            std::string_view conversation_id,
+                                                            std::string_view user_content,
+                                                            std::string_view assistant_content,
+                                                            const TokenUsage& usage) {
+    Result<std::string> user_id = new_message_id();
+    if (!user_id) return user_id.error();
+    Result<std::string> assistant_id = new_message_id();
+    if (!assistant_id) return assistant_id.error();
+    const std::int64_t now = unix_now_ms();
+    std::array<MessageRecord, 2> turn = {
+        MessageRecord{std::move(user_id).value(), std::string(conversation_id), 0, MessageRole::User,
+                      std::string(user_content), TokenUsage{}, now},
+        MessageRecord{std::move(assistant_id).value(), std::string(conversation_id), 0, MessageRole::Assistant,
+                      std::string(assistant_content), usage, now}};
+    Result<bool> appended = append(owner_token_id, conversation_id, turn, now);
+    if (!appended) return appended.error();
+    if (!*appended) return std::optional<Exchange>{};
+    return std::optional<Exchange>{Exchange{std::move(turn[0]), std::move(turn[1])}};
+}
+
+Result<std::optional<std::vector<MessageRecord>>> RedisStore::list_messages(std::string_view owner_token_id,
+                                                                            std::string_view conversation_id) {
+    using Messages = std::vector<MessageRecord>;
+    const std::string conversation_key = redis_keys::conversation(owner_token_id, conversation_id);
+    const std::string messages_key = redis_keys::messages(owner_token_id, conversation_id);
+    const std::array<std::string_view, 2> keys = {conversation_key, messages_key};
+    Result<RedisValue> reply = pool_.eval(redis_scripts::list_messages(), keys, {});
+    if (!reply) return reply.error();
+    if (reply->is_nil()) return std::optional<Messages>{};
+    if (reply->kind != RedisValue::Kind::Array) return make_error("unexpected reply from Redis listing messages");
+    Messages messages;
+    messages.reserve(reply->items.size());
+    for (const RedisValue& element : reply->items) {
+        if (element.kind != RedisValue::Kind::Text) return make_error("unexpected reply from Redis listing messages");
+        Result<MessageRecord> message =
+            decode_message(element.text, conversation_id, static_cast<std::int64_t>(messages.size()) + 1);
+        if (!message) return message.error();
+        messages.push_back(std::move(message).value());
+    }
+    return std::optional<Messages>{std::move(messages)};
+}
+
+}  // namespace clawbot::service

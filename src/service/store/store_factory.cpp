@@ -1,0 +1,29 @@
+#include "service/store/store_factory.h"
+
+#include "service/store/redis_store.h"
+#include "service/store/redis_url.h"
+#include "service/store/sqlite_store.h"
+
+namespace clawbot::service {
+
+Result<OpenedStore> open_store(const Settings& settings) {
+    if (settings.store == "sqlite") {
+        Result<std::unique_ptr<SqliteStore>> sqlite = SqliteStore::open(settings.data_dir);
+        if (!sqlite) return sqlite.error();
+        return OpenedStore{std::move(sqlite).value(), "SQLite at " + SqliteStore::database_path(settings.data_dir), {}};
+    }
+    if (settings.store.find("://") == std::string::npos) {
+        return make_error("STORE \"" + mask_url_credentials(settings.store) +
+                          "\": expected sqlite or redis://[:PASSWORD@]HOST[:PORT][/DB]");
+    }
+    Result<RedisEndpoint> endpoint = parse_redis_url(settings.store);
+    if (!endpoint) return endpoint.error();
+    Result<std::unique_ptr<RedisStore>> redis = RedisStore::open(*endpoint);
+    if (!redis) return make_error("STORE: " + redis.error().message);
+    OpenedStore opened{nullptr, (*redis)->description(), {}};
+    if ((*redis)->durability_warning()) opened.warnings.push_back(*(*redis)->durability_warning());
+    opened.store = std::move(redis).value();
+    return opened;
+}
+
+}  // namespace clawbot::service
