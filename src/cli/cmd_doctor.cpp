@@ -41,7 +41,7 @@ int run_doctor(const ServiceOptions& o) {
     CheckLine data_dir = doctor::check_data_dir(s);
     const bool data_dir_failed = data_dir.status == doctor::Status::Fail;
     report.add(std::move(data_dir));
-    report.add(data_dir_failed ? CheckLine::skip("access tokens", "the database is not usable, see the data dir line")
+    report.add(data_dir_failed ? CheckLine::skip("access tokens", "the store is not usable, see the line above")
                                : doctor::check_access_tokens(s));
     report.add(doctor::check_log_file(s));
     report.add(doctor::check_locale());

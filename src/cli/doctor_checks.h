@@ -48,7 +48,8 @@ CheckLine check_cpu(const service::Settings* s);
 CheckLine check_locale();
 
 // --- storage (doctor_storage.cpp) --------------------------------------------------
-// DATA_DIR exists or can be created, is writable, and SQLite works there.
+// DATA_DIR and its SQLite database, or with STORE=redis://... the Redis
+// store: reachable, and configured so acknowledged messages survive.
 CheckLine check_data_dir(const service::Settings& s);
 // Active tokens in the database: none means nobody can chat, and a server on
 // a non-loopback HOST refuses to start.

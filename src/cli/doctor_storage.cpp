@@ -14,6 +14,7 @@
 
 #include "cli/doctor_checks.h"
 #include "service/store/sqlite_store.h"
+#include "service/store/store_factory.h"
 
 namespace clawbot::cli::doctor {
 namespace {
@@ -66,7 +67,27 @@ CheckLine missing_data_dir(const std::string& dir) {
 
 }  // namespace
 
+// STORE=redis://...: the shared store answers, with settings that keep an
+// acknowledged message (the store reports weaker ones as warnings).
+CheckLine check_redis_store(const service::Settings& s) {
+    auto opened = service::open_store(s);
+    if (!opened) {
+        return CheckLine::fail("store", opened.error().message,
+                               "start redis-server, or correct STORE (redis://[:PASSWORD@]HOST:PORT/DB)");
+    }
+    if (auto ping = opened->store->ping(); !ping || !*ping) {
+        return CheckLine::fail("store", opened->description + " does not answer" + (ping ? "" : ": " + ping.error().message),
+                               "check that redis-server runs and is reachable from this host");
+    }
+    if (!opened->warnings.empty()) {
+        return CheckLine::warn("store", opened->description + " answers, but " + opened->warnings.front(),
+                               "run Redis with appendonly yes and appendfsync always (docs/cluster.md)");
+    }
+    return CheckLine::ok("store", opened->description + " answers, with appendonly yes and appendfsync always");
+}
+
 CheckLine check_data_dir(const service::Settings& s) {
+    if (s.store != "sqlite") return check_redis_store(s);
     const std::string& dir = s.data_dir;
     struct stat info {};
     if (!exists(dir, info)) return missing_data_dir(dir);
@@ -103,7 +124,13 @@ CheckLine check_access_tokens(const service::Settings& s) {
     const std::string create = "create one with `clawbot token create --name NAME --admin` (same --config), or `clawbot init`";
     std::int64_t active = 0;
     struct stat info {};
-    if (exists(service::SqliteStore::database_path(s.data_dir), info)) {
+    if (s.store != "sqlite") {
+        auto opened = service::open_store(s);
+        if (!opened) return CheckLine::fail("access tokens", opened.error().message, "see the store line");
+        auto count = opened->store->count_active_tokens();
+        if (!count) return CheckLine::fail("access tokens", count.error().message, "see the store line");
+        active = *count;
+    } else if (exists(service::SqliteStore::database_path(s.data_dir), info)) {
         auto store = service::SqliteStore::open(s.data_dir);
         if (!store) return CheckLine::fail("access tokens", store.error().message, "see the data dir line");
         auto count = (*store)->count_active_tokens();

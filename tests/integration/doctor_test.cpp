@@ -25,6 +25,7 @@
 
 #include "engine/gguf/gguf_writer.h"
 #include "support/process.h"
+#include "support/redis_server.h"
 #include "support/server_process.h"
 #include "support/test_support.h"
 
@@ -105,7 +106,8 @@ protected:
     static Env base_env() {
         Env env = {{"LANG", "C.UTF-8"}, {"LC_ALL", std::nullopt}, {"LC_CTYPE", std::nullopt}};
         for (const char* name : {"MODEL_PATH", "HOST", "PORT", "DATA_DIR", "LOG_FILE", "THREADS", "CTX_SIZE",
-                                 "MAX_BATCH_SIZE", "API_KEY", "PROVIDER", "UPSTREAM_URL", "UPSTREAM_MODEL", "REUSE_PORT"}) {
+                                 "MAX_BATCH_SIZE", "API_KEY", "PROVIDER", "UPSTREAM_URL", "UPSTREAM_MODEL", "REUSE_PORT",
+                                 "STORE"}) {
             env[name] = std::nullopt;
         }
         return env;
@@ -171,6 +173,29 @@ TEST_F(DoctorTest, SoundSetupPassesEveryCheck) {
     EXPECT_NE(line_starting(r.out, "OK   upstream: none used"), "") << r.out;
     EXPECT_NE(line_starting(r.out, "WARN CPU: ") + line_starting(r.out, "OK   CPU: "), "") << r.out;
     EXPECT_EQ(r.err, "");
+}
+
+TEST_F(DoctorTest, RedisStoreIsCheckedForReachabilityAndDurability) {
+    RedisServer durable;
+    ASSERT_TRUE(durable.running()) << durable.error();
+    auto [rc, out] = run_clawbot_command("token create --name t --admin --store " + durable.url());
+    ASSERT_EQ(rc, 0) << out;
+    ProcessResult r = doctor({{"--store", durable.url()}});
+    EXPECT_EQ(r.exit_code, 0) << r.out;
+    EXPECT_NE(line_starting(r.out, "OK   store: Redis at "), "") << r.out;
+    EXPECT_NE(line_starting(r.out, "OK   access tokens: 1 active"), "") << r.out;
+
+    RedisServer volatile_redis(RedisServerOptions{.aof_always = false, .password = ""});
+    ASSERT_TRUE(volatile_redis.running()) << volatile_redis.error();
+    r = doctor({{"--store", volatile_redis.url()}, {"--host", "127.0.0.1"}});
+    EXPECT_NE(line_starting(r.out, "WARN store: Redis at "), "") << r.out;
+    EXPECT_NE(r.out.find("appendfsync always"), std::string::npos) << r.out;
+
+    durable.kill();
+    r = doctor({{"--store", durable.url()}});
+    EXPECT_EQ(r.exit_code, 1) << r.out;
+    EXPECT_NE(line_starting(r.out, "FAIL store: "), "") << r.out;
+    EXPECT_NE(r.out.find("redis-server"), std::string::npos) << r.out;
 }
 
 TEST_F(DoctorTest, DoesNotChangeAnExistingDatabase) {
