@@ -12,7 +12,7 @@ RUN scripts/setup.sh && strip --strip-debug build/clawbot
 FROM debian:12-slim
 RUN apt-get update \
  && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends \
-      libsqlite3-0 libssl3 libutf8proc2 ca-certificates \
+      libsqlite3-0 libssl3 libutf8proc2 libhiredis0.14 ca-certificates \
  && rm -rf /var/lib/apt/lists/*
 # A fixed uid, so that a bind-mounted host directory can be given to it:
 # mkdir -p logs && chown 10001:10001 logs

@@ -2,6 +2,7 @@
 #include "engine/scheduler/engine.h"
 
 #include <condition_variable>
+#include <future>
 #include <mutex>
 
 #include <gtest/gtest.h>
@@ -55,6 +56,20 @@ private:
     const InferenceEngine* engine_;
     std::mutex mutex_;
     std::condition_variable cv_;
+};
+
+// Blocks the engine thread at its first token until `opened` is ready: a
+// test's way to hold the engine still while it submits more requests.
+class GatedSink : public CollectingSink {
+public:
+    explicit GatedSink(std::shared_future<void> opened) : opened_(std::move(opened)) {}
+    void on_token(TokenId token, std::string_view text) override {
+        opened_.wait();
+        CollectingSink::on_token(token, text);
+    }
+
+private:
+    std::shared_future<void> opened_;
 };
 
 class EngineTest : public testing::Test {
@@ -201,11 +216,17 @@ TEST_F(EngineTest, RefusesWhatCanNeverFitAndWhenTheQueueIsFull) {
     ASSERT_TRUE(std::holds_alternative<SubmitFailure>(too_long));
     EXPECT_EQ(std::get<SubmitFailure>(too_long).code, SubmitError::ContextLengthExceeded);
 
-    // One running + one waiting fill the engine; the next is refused.
+    // One running + one waiting fill the engine; the next is refused. The
+    // first request holds the engine thread at its first token until all
+    // are submitted, so none can finish early and free its place (on a
+    // loaded machine the engine thread could otherwise run 50 tokens
+    // between two submits).
+    std::promise<void> gate;
+    std::shared_future<void> opened = gate.get_future().share();
     std::vector<std::shared_ptr<CollectingSink>> sinks;
     int refused = 0;
     for (int i = 0; i < 4; ++i) {
-        sinks.push_back(std::make_shared<CollectingSink>());
+        sinks.push_back(i == 0 ? std::make_shared<GatedSink>(opened) : std::make_shared<CollectingSink>());
         auto r = engine.submit(greedy({1, 403, 407}, 50, sinks.back()));
         if (auto* f = std::get_if<SubmitFailure>(&r)) {
             EXPECT_EQ(f->code, SubmitError::QueueFull);
@@ -213,7 +234,8 @@ TEST_F(EngineTest, RefusesWhatCanNeverFitAndWhenTheQueueIsFull) {
             sinks.pop_back();
         }
     }
-    EXPECT_GE(refused, 2);
+    gate.set_value();
+    EXPECT_EQ(refused, 2);
     for (auto& s : sinks) ASSERT_TRUE(s->wait());
 }
 
