@@ -100,7 +100,9 @@ TEST_F(ConfigTest, TableHasTheDocumentedNamesAndFlags) {
                              "API_KEY", "METRICS_PUBLIC", "MAX_BODY_BYTES", "MAX_HEADER_BYTES",
                              "HEADER_TIMEOUT_S", "MAX_CONNECTIONS", "DRAIN_TIMEOUT_S", "PROVIDER",
                              "UPSTREAM_URL", "UPSTREAM_MODEL", "UPSTREAM_CONNECT_TIMEOUT_S",
-                             "UPSTREAM_READ_TIMEOUT_S", "UPSTREAM_RETRIES", "REUSE_PORT"}) {
+                             "UPSTREAM_READ_TIMEOUT_S", "UPSTREAM_RETRIES", "REUSE_PORT", "REQUEST_LINE_TIMEOUT_S",
+                             "MAX_CONNECTIONS_PER_CLIENT", "CONNECTION_LIMIT_EXEMPT", "RESERVED_OPS_CONNECTIONS",
+                             "MAX_BUFFERED_BODY_BYTES", "RATE_LIMIT_REQUESTS_PER_MINUTE", "RATE_LIMIT_TOKENS_PER_MINUTE"}) {
         EXPECT_NE(find_setting(name), nullptr) << name;
     }
     EXPECT_EQ(flag_name(*find_setting("MODEL_PATH")), "--model-path");

@@ -184,7 +184,11 @@ void InferenceEngine::execute(const StepPlan& plan) {
         }
         if (e.sample) to_sample_.push_back(e.seq);
     }
+    const auto step_start = std::chrono::steady_clock::now();
     auto ok = forward_.forward(batch_, logits_);
+    const double step_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
+    step_s_ema_ = step_s_ema_ == 0.0 ? step_s : 0.7 * step_s_ema_ + 0.3 * step_s;
+    stat_step_s_ = step_s_ema_;
     ++stat_steps_;
     if (options_.observer) options_.observer->on_step(plan.n_tokens, static_cast<int>(plan.entries.size()));
     if (!ok) {
@@ -200,6 +204,9 @@ void InferenceEngine::execute(const StepPlan& plan) {
     for (size_t i = 0; i < to_sample_.size(); ++i) {
         sample_and_emit(*to_sample_[i], std::span<float>(logits_.data() + i * vocab, vocab));
     }
+    double remaining = 0;
+    for (const Sequence* seq : running_) remaining += seq->request.max_tokens - seq->n_generated;
+    stat_mean_remaining_steps_ = running_.empty() ? 0.0 : remaining / static_cast<double>(running_.size());
 }
 
 void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
@@ -248,11 +255,15 @@ void InferenceEngine::retire(Sequence* seq, FinishReason reason, std::string_vie
 }
 
 double InferenceEngine::estimated_wait_s() const {
-    // Requests ahead of a newcomer leave in waves of max_batch_size, one
-    // wave per average request time.
+    // Requests ahead of a newcomer leave in waves of max_batch_size. A wave
+    // lasts as many steps as the running sequences have left, at the
+    // measured step time; before any step ran, the average request time.
     const int ahead = stat_waiting_.load() + std::max(stat_running_.load() - options_.max_batch_size + 1, 0);
     const double waves = static_cast<double>(ahead) / options_.max_batch_size + 1.0;
-    return waves * avg_request_s_.load();
+    const double step_s = stat_step_s_.load();
+    const double remaining = stat_mean_remaining_steps_.load();
+    if (step_s <= 0.0 || remaining <= 0.0) return waves * avg_request_s_.load();
+    return waves * remaining * step_s;
 }
 
 void InferenceEngine::notify_queue_positions() {

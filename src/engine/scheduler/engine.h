@@ -114,6 +114,12 @@ private:
     std::atomic<uint64_t> stat_prefix_hits_{0};
     // Exponential moving average of request run time (admission to finish).
     std::atomic<double> avg_request_s_{1.0};
+    // For estimated_wait_s(): the measured time of one step (moving average
+    // over the last few) and the steps the running sequences still have at
+    // most (their max_tokens less what they generated), as of the last step.
+    double step_s_ema_ = 0.0;  // engine thread
+    std::atomic<double> stat_step_s_{0.0};
+    std::atomic<double> stat_mean_remaining_steps_{0.0};
     std::chrono::steady_clock::time_point last_queue_notice_{};
     std::atomic<uint64_t> stat_steps_{0}, stat_generated_{0}, stat_prompt_{0};
     std::thread thread_;

@@ -10,6 +10,7 @@
 #include "service/provider/provider.h"
 #include "service/store/conversation_store.h"
 #include "service/api/work_queue.h"
+#include "service/auth/token_rate_limiter.h"
 
 namespace clawbot::service {
 
@@ -21,6 +22,7 @@ struct ServiceMetrics {
     Histogram& ttft_seconds;
     CounterFamily& tokens;    // by kind: prompt, completion, cached
     CounterFamily& rejected;  // by reason: overloaded, context_length_exceeded, ...
+    CounterFamily& truncated;  // replies whose prompt dropped the oldest turns
 };
 
 // Counts chat requests in flight (queued or generating) against
@@ -62,6 +64,11 @@ struct ApiContext {
     Logger& log;
     WorkQueue& blocking;  // store writes off the engine and IO threads
     InflightLimit& inflight;
+    // Chat requests from their parsed header to the provider: body parsing,
+    // history reads, template rendering and tokenizing, off the I/O threads.
+    // Bounded: a full queue answers 503.
+    WorkQueue& prep;
+    TokenRateLimiter& rate_limiter;
 };
 
 }  // namespace clawbot::service

@@ -72,7 +72,7 @@ public:
     }
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
-        scope_->set_usage(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens);
+        scope_->set_usage(usage);
         if (finish == FinishKind::Cancelled) {  // the client is gone: nothing to acknowledge
             relay_.finish();
             return;
@@ -87,7 +87,7 @@ private:
         ConversationStore& store = scope_->ctx().store;
         if (!conversation_) {
             auto created = store.create_conversation(token_.id, conversation_title(params_.query), params_.system.value_or(""));
-            if (!created) return fail(503, "store_unavailable", "could not store the conversation");
+            if (!created) return fail(503, "store_unavailable", "could not store the conversation", created.error().message);
             conversation_ = std::move(*created);
         }
         const TokenUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
@@ -97,13 +97,15 @@ private:
             answer = answer_;
         }
         auto exchange = store.append_exchange(token_.id, conversation_->id, params_.query, answer, u);
-        if (!exchange || !*exchange) return fail(503, "store_unavailable", "could not store the reply");
+        if (!exchange) return fail(503, "store_unavailable", "could not store the reply", exchange.error().message);
+        if (!*exchange) return fail(503, "store_unavailable", "could not store the reply", "the conversation was deleted meanwhile");
         const nlohmann::json response{
             {"conversation_id", conversation_->id},
             {"message_id", (*exchange)->assistant.id},
             {"answer", answer},
             {"model", model_},
-            {"usage", {{"prompt_tokens", usage.prompt_tokens}, {"completion_tokens", usage.completion_tokens}, {"cached_tokens", usage.cached_tokens}}}};
+            {"usage", {{"prompt_tokens", usage.prompt_tokens}, {"completion_tokens", usage.completion_tokens}, {"cached_tokens", usage.cached_tokens},
+                       {"truncated_turns", usage.truncated_turns}}}};
         if (params_.stream) {
             relay_.send(sse_event("done", dump_json(response)));
             relay_.finish();
@@ -112,8 +114,10 @@ private:
         }
     }
 
-    void fail(int status, const std::string& code, const std::string& message) {
-        scope_->ctx().log.event("error", "chat: " + message);
+    // `cause`: what the store said, for the log only (it may name files).
+    void fail(int status, const std::string& code, const std::string& message, const std::string& cause) {
+        scope_->ctx().log.event("error", "chat: " + message + ": " + cause);
+        scope_->mark_failed(status);
         if (params_.stream && !relay_.claim_unstarted()) {
             relay_.send(sse_event("error", dump_json({{"error", {{"code", code}, {"message", message}}}})));
             relay_.finish();
@@ -144,6 +148,17 @@ std::string conversation_title(const std::string& text) {
 }
 
 std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope) {
+    const TokenRateLimiter::Verdict rate = scope->ctx().rate_limiter.admit(scope->token_id());
+    if (!rate.admitted) {
+        scope->ctx().metrics.rejected.inc({"rate_limited"});
+        HttpResponse r = error_response(429, "rate_limited",
+                                        std::string("this access token is over its ") + rate.limit +
+                                            " per minute limit (RATE_LIMIT_" + (rate.limit[0] == 'r' ? "REQUESTS" : "TOKENS") +
+                                            "_PER_MINUTE)");
+        r.headers.emplace_back("Retry-After", std::to_string(rate.retry_after_s));
+        scope->respond(std::move(r));
+        return nullptr;
+    }
     auto slot = scope->ctx().inflight.try_acquire();
     if (!slot) respond_start_error(scope, StartError{StartErrorCode::Overloaded, "too many requests in flight (MAX_CONCURRENT_REQUESTS)", 1});
     return slot;

@@ -105,7 +105,8 @@ nlohmann::json usage_json(const CompletionUsage& u) {
     return {{"prompt_tokens", u.prompt_tokens},
             {"completion_tokens", u.completion_tokens},
             {"total_tokens", u.prompt_tokens + u.completion_tokens},
-            {"prompt_tokens_details", {{"cached_tokens", u.cached_tokens}}}};
+            {"prompt_tokens_details", {{"cached_tokens", u.cached_tokens}}},
+            {"truncated_turns", u.truncated_turns}};
 }
 
 const char* finish_name(FinishKind k) { return k == FinishKind::Length ? "length" : "stop"; }
@@ -143,7 +144,7 @@ public:
     }
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
-        scope_->set_usage(usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens);
+        scope_->set_usage(usage);
         if (params_.stream) {
             send_data(chunk(nlohmann::json::object(), finish_name(finish)));
             if (params_.include_usage) {

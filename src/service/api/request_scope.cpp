@@ -7,7 +7,8 @@ ServiceMetrics::ServiceMetrics(MetricsRegistry& r)
       request_seconds(r.histogram("clawbot_http_request_duration_seconds", "Time from request to last byte", latency_buckets())),
       ttft_seconds(r.histogram("clawbot_time_to_first_token_seconds", "Time from request to the first generated text", latency_buckets())),
       tokens(r.counter("clawbot_tokens_total", "Tokens by kind: prompt, completion, cached", {"kind"})),
-      rejected(r.counter("clawbot_requests_rejected_total", "Chat requests refused before generation, by reason", {"reason"})) {}
+      rejected(r.counter("clawbot_requests_rejected_total", "Chat requests refused before generation, by reason", {"reason"})),
+      truncated(r.counter("clawbot_conversations_truncated_total", "Replies whose prompt left out the oldest turns to fit the context")) {}
 
 RequestScope::RequestScope(ApiContext& ctx, const HttpRequest& request, std::string route, std::shared_ptr<Responder> responder)
     : ctx_(ctx),
@@ -17,17 +18,24 @@ RequestScope::RequestScope(ApiContext& ctx, const HttpRequest& request, std::str
       remote_(request.remote_address),
       start_(std::chrono::steady_clock::now()) {}
 
+void record_request(ApiContext& ctx, const RequestRecord& r) {
+    const std::string method(method_label(r.method));
+    ctx.metrics.requests.inc({r.route, method, std::to_string(r.status)});
+    ctx.metrics.request_seconds.observe(r.seconds);
+    if (r.prompt_tokens || r.completion_tokens) {
+        ctx.metrics.tokens.inc({"prompt"}, r.prompt_tokens);
+        ctx.metrics.tokens.inc({"completion"}, r.completion_tokens);
+        ctx.metrics.tokens.inc({"cached"}, r.cached_tokens);
+    }
+    ctx.log.request(RequestLogEntry{method, r.route, r.status, r.seconds * 1000.0, r.prompt_tokens,
+                                    r.completion_tokens, r.cached_tokens, std::string(r.token_id),
+                                    std::string(r.remote)});
+}
+
 RequestScope::~RequestScope() {
     const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-    ctx_.metrics.requests.inc({route_, method_, std::to_string(status_)});
-    ctx_.metrics.request_seconds.observe(seconds);
-    if (prompt_tokens_ || completion_tokens_) {
-        ctx_.metrics.tokens.inc({"prompt"}, prompt_tokens_);
-        ctx_.metrics.tokens.inc({"completion"}, completion_tokens_);
-        ctx_.metrics.tokens.inc({"cached"}, cached_tokens_);
-    }
-    ctx_.log.request(RequestLogEntry{method_, route_, status_, seconds * 1000.0, prompt_tokens_, completion_tokens_,
-                                     cached_tokens_, token_id_, remote_});
+    record_request(ctx_, RequestRecord{method_, route_, remote_, status_, seconds, prompt_tokens_, completion_tokens_,
+                                       cached_tokens_, token_id_});
 }
 
 void RequestScope::respond(HttpResponse response) {
@@ -40,10 +48,16 @@ std::shared_ptr<EventStream> RequestScope::start_stream(std::vector<std::pair<st
     return responder_->start_stream(200, std::move(headers));
 }
 
-void RequestScope::set_usage(int prompt, int completion, int cached) {
-    prompt_tokens_ = prompt;
-    completion_tokens_ = completion;
-    cached_tokens_ = cached;
+void RequestScope::set_usage(const CompletionUsage& usage) {
+    prompt_tokens_ = usage.prompt_tokens;
+    completion_tokens_ = usage.completion_tokens;
+    cached_tokens_ = usage.cached_tokens;
+    if (!token_id_.empty()) ctx_.rate_limiter.charge_tokens(token_id_, usage.prompt_tokens + usage.completion_tokens);
+    if (usage.truncated_turns > 0) {
+        ctx_.metrics.truncated.inc({}, 1);
+        ctx_.log.event("info", "conversation too long for the context: the prompt left out its " +
+                                   std::to_string(usage.truncated_turns) + " oldest messages (token " + token_id_ + ")");
+    }
 }
 
 void RequestScope::first_token() {

@@ -13,6 +13,22 @@
 
 namespace clawbot::service {
 
+// What the metrics and the request log record of one finished request.
+struct RequestRecord {
+    std::string_view method;  // as sent; recorded as method_label()
+    std::string route;        // a route_name(), never a raw path
+    std::string_view remote;
+    int status = 0;
+    double seconds = 0;
+    int prompt_tokens = 0, completion_tokens = 0, cached_tokens = 0;
+    std::string_view token_id;
+};
+
+// Counts the request in the metrics and writes its log line. RequestScope
+// does this when it ends; a request refused before any scope (at its
+// header) is recorded with it directly.
+void record_request(ApiContext& ctx, const RequestRecord& record);
+
 class RequestScope {
 public:
     RequestScope(ApiContext& ctx, const HttpRequest& request, std::string route, std::shared_ptr<Responder> responder);
@@ -28,7 +44,13 @@ public:
     void on_close(std::function<void()> callback) { responder_->on_close(std::move(callback)); }
 
     void set_token_id(std::string id) { token_id_ = std::move(id); }
-    void set_usage(int prompt, int completion, int cached);
+    // Records what the reply used (metrics, log, the token's rate limit)
+    // and logs a conversation that had to drop turns to fit.
+    void set_usage(const CompletionUsage& usage);
+    // A reply that had started (200 sent) but failed before its end: counted
+    // with this status, not as a success.
+    void mark_failed(int status) { status_ = status; }
+    const std::string& token_id() const { return token_id_; }
     // Records time to first token once.
     void first_token();
 

@@ -18,6 +18,8 @@ bool handle_static(const HttpRequest& req, const Scope& scope) {
     const web::Asset& asset = *found;
     HttpResponse r;
     r.headers.emplace_back("Content-Security-Policy", kContentSecurityPolicy);
+    // frame-ancestors for browsers that read CSP, X-Frame-Options for older ones.
+    r.headers.emplace_back("X-Frame-Options", "DENY");
     r.headers.emplace_back("X-Content-Type-Options", "nosniff");
     r.headers.emplace_back("Referrer-Policy", "no-referrer");
     r.headers.emplace_back("Cache-Control", "no-cache");

@@ -2,17 +2,21 @@
 
 namespace clawbot::service {
 
-WorkQueue::WorkQueue(int threads) {
+WorkQueue::WorkQueue(int threads, std::size_t max_pending) : max_pending_(max_pending) {
     for (int i = 0; i < threads; ++i) threads_.emplace_back([this] { worker(); });
 }
 
-WorkQueue::~WorkQueue() {
+WorkQueue::~WorkQueue() { shut_down(); }
+
+void WorkQueue::shut_down() {
     {
         std::lock_guard lock(mutex_);
         stopping_ = true;
     }
     cv_.notify_all();
-    for (std::thread& t : threads_) t.join();
+    for (std::thread& t : threads_) {
+        if (t.joinable()) t.join();
+    }
 }
 
 void WorkQueue::post(std::function<void()> job) {
@@ -21,6 +25,21 @@ void WorkQueue::post(std::function<void()> job) {
         jobs_.push_back(std::move(job));
     }
     cv_.notify_one();
+}
+
+bool WorkQueue::try_post(std::function<void()> job) {
+    {
+        std::lock_guard lock(mutex_);
+        if (stopping_ || jobs_.size() >= max_pending_) return false;
+        jobs_.push_back(std::move(job));
+    }
+    cv_.notify_one();
+    return true;
+}
+
+std::size_t WorkQueue::pending() const {
+    std::lock_guard lock(mutex_);
+    return jobs_.size();
 }
 
 void WorkQueue::worker() {

@@ -36,6 +36,34 @@ void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, cons
     r.callback("clawbot_open_connections", "Open HTTP connections", [&server] { return static_cast<double>(server.open_connections()); });
     r.callback("clawbot_http_connections_rejected_total", "Connections refused over the connection cap",
                [&server] { return static_cast<double>(server.stats().connections_rejected); }, "counter");
+    // What the HTTP layer refused or lost before (or instead of) a route:
+    // each is also in clawbot_http_requests_total with route="-".
+    const auto http_counter = [&](const char* name, const char* help, std::uint64_t HttpServerStats::*field) {
+        r.callback(name, help, [&server, field] { return static_cast<double>(server.stats().*field); }, "counter");
+    };
+    http_counter("clawbot_http_connections_rejected_per_client_total",
+                 "Connections refused over MAX_CONNECTIONS_PER_CLIENT (429)", &HttpServerStats::connections_rejected_per_client);
+    http_counter("clawbot_http_ops_connections_total", "Connections served from the slots reserved for health and metrics",
+                 &HttpServerStats::ops_connections);
+    http_counter("clawbot_http_requests_malformed_total", "Requests refused as malformed (400)",
+                 &HttpServerStats::requests_malformed);
+    http_counter("clawbot_http_requests_body_too_large_total", "Requests over MAX_BODY_BYTES (413)",
+                 &HttpServerStats::requests_body_too_large);
+    http_counter("clawbot_http_requests_header_too_large_total", "Requests over MAX_HEADER_BYTES (431)",
+                 &HttpServerStats::requests_header_too_large);
+    http_counter("clawbot_http_requests_not_implemented_total", "Requests with an unknown method or coding (501)",
+                 &HttpServerStats::requests_not_implemented);
+    http_counter("clawbot_http_requests_refused_before_body_total",
+                 "Requests refused on their header (no valid token) without reading a body",
+                 &HttpServerStats::requests_refused_before_body);
+    http_counter("clawbot_http_body_buffer_full_total", "Requests refused over MAX_BUFFERED_BODY_BYTES (503)",
+                 &HttpServerStats::requests_body_buffer_full);
+    http_counter("clawbot_http_timeouts_total", "Connections closed by a request-line, header, body or write timeout",
+                 &HttpServerStats::timeouts);
+    http_counter("clawbot_http_client_disconnects_total", "Clients gone in the middle of an exchange",
+                 &HttpServerStats::client_disconnects);
+    http_counter("clawbot_http_stream_overflows_total", "Streams closed because the client fell too far behind",
+                 &HttpServerStats::stream_overflows);
     r.callback("clawbot_requests_running", "Requests generating now",
                [provider] { return provider ? static_cast<double>(provider->load().running) : 0.0; });
     r.callback("clawbot_requests_queued", "Requests waiting for a batch slot",

@@ -1,9 +1,12 @@
 #include "service/app/server_app.h"
 
+#include <algorithm>
 #include <csignal>
 #include <iostream>
 
 #include <pthread.h>
+
+#include <boost/asio/ip/address.hpp>
 
 #include "service/api/api_context.h"
 #include "service/api/router.h"
@@ -61,6 +64,26 @@ std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineOb
     return std::move(*provider);
 }
 
+// "10.0.0.5, ::1" -> {"10.0.0.5", "::1"}, each in the form the listener
+// compares with (inet_ntop's), so "::0001" and "::1" are the same client.
+std::vector<std::string> split_address_list(const std::string& list) {
+    std::vector<std::string> out;
+    std::size_t at = 0;
+    while (at <= list.size()) {
+        const std::size_t comma = std::min(list.find(',', at), list.size());
+        std::string item = list.substr(at, comma - at);
+        item.erase(0, item.find_first_not_of(" \t"));
+        item.erase(item.find_last_not_of(" \t") + 1);
+        if (!item.empty()) {
+            boost::system::error_code ec;
+            const auto address = boost::asio::ip::make_address(item, ec);
+            out.push_back(ec ? item : address.to_string());
+        }
+        at = comma + 1;
+    }
+    return out;
+}
+
 HttpServerOptions http_options(const Settings& s, Logger& log) {
     HttpServerOptions o;
     o.host = s.host;
@@ -68,7 +91,12 @@ HttpServerOptions http_options(const Settings& s, Logger& log) {
     o.max_body_bytes = s.max_body_bytes;
     o.max_header_bytes = s.max_header_bytes;
     o.header_timeout = std::chrono::seconds(s.header_timeout_s);
+    o.request_line_timeout = std::chrono::seconds(s.request_line_timeout_s);
     o.max_connections = static_cast<size_t>(s.max_connections);
+    o.max_connections_per_client = static_cast<size_t>(s.max_connections_per_client);
+    o.per_client_exempt = split_address_list(s.connection_limit_exempt);
+    o.reserved_ops_connections = static_cast<size_t>(s.reserved_ops_connections);
+    o.max_buffered_body_bytes = s.max_buffered_body_bytes;
     o.reuse_port = s.reuse_port;
     o.error_log = [&log](std::string_view message) { log.event("error", std::string(message)); };
     return o;
@@ -103,8 +131,13 @@ int run_server(const Settings& settings) {
     if (!provider && !provider_error.empty()) return fail(provider_error);
 
     WorkQueue blocking(2);
+    // As many chat requests may wait to be prepared as may be in flight
+    // (and at least a burst's worth, so a small MAX_CONCURRENT_REQUESTS
+    // still answers its own 429).
+    WorkQueue prep(2, static_cast<std::size_t>(std::max(settings.max_concurrent_requests, 64)));
     InflightLimit inflight(settings.max_concurrent_requests);
-    ApiContext ctx{settings, store, provider.get(), registry, metrics, **log, blocking, inflight};
+    TokenRateLimiter rate_limiter(settings.rate_limit_requests_per_minute, settings.rate_limit_tokens_per_minute);
+    ApiContext ctx{settings, store, provider.get(), registry, metrics, **log, blocking, inflight, prep, rate_limiter};
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
     register_runtime_metrics(registry, server, provider.get(), settings.max_queue);
@@ -127,6 +160,7 @@ int run_server(const Settings& settings) {
     (*log)->event("info", "draining");
     const bool drained = server.drain(std::chrono::seconds(settings.drain_timeout_s));
     server.stop();
+    prep.shut_down();  // no chat request reaches the provider after this
     // The engine goes before the work queue: requests it cancels post nothing.
     ctx.provider = nullptr;
     provider.reset();

@@ -24,7 +24,14 @@ struct Settings {
     std::size_t max_body_bytes = 1024 * 1024;
     std::size_t max_header_bytes = 16 * 1024;
     int header_timeout_s = 10;
+    int request_line_timeout_s = 5;            // a connection that has not sent its request line yet
     int max_connections = 4096;
+    int max_connections_per_client = 256;      // per client address; 0: no limit
+    std::string connection_limit_exempt;       // comma-separated addresses not limited per client (a proxy's)
+    int reserved_ops_connections = 16;         // of max_connections, kept for /healthz, /readyz, /metrics
+    std::size_t max_buffered_body_bytes = 64 * 1024 * 1024;  // all request bodies being read at once
+    int rate_limit_requests_per_minute = 600;  // chat requests per access token; 0: no limit
+    int rate_limit_tokens_per_minute = 0;      // prompt + completion tokens per access token; 0: no limit
     int drain_timeout_s = 30;
     std::string provider = "local";             // "local" engine or "openai" upstream (cloud mode)
     std::string upstream_url;                   // cloud mode: base URL, e.g. https://api.openai.com/v1

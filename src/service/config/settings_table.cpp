@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 25> kTable = {{
+constexpr std::array<SettingSpec, 32> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
@@ -45,7 +45,21 @@ constexpr std::array<SettingSpec, 25> kTable = {{
      &S::max_header_bytes},
     {"HEADER_TIMEOUT_S", "seconds a client has to send the request headers", K::PositiveInt,
      &S::header_timeout_s},
+    {"REQUEST_LINE_TIMEOUT_S", "seconds a new or idle connection has to send its request line", K::PositiveInt,
+     &S::request_line_timeout_s},
     {"MAX_CONNECTIONS", "most open client connections", K::PositiveInt, &S::max_connections},
+    {"MAX_CONNECTIONS_PER_CLIENT", "most open connections from one client address (429 past it); 0: no limit",
+     K::NonNegativeInt, &S::max_connections_per_client},
+    {"CONNECTION_LIMIT_EXEMPT", "comma-separated client addresses without the per-client limit (e.g. nginx's)",
+     K::Text, &S::connection_limit_exempt, false, true},
+    {"RESERVED_OPS_CONNECTIONS", "of MAX_CONNECTIONS, slots kept for /healthz, /readyz and /metrics",
+     K::NonNegativeInt, &S::reserved_ops_connections},
+    {"MAX_BUFFERED_BODY_BYTES", "request body bytes all connections together may be reading (503 past it)",
+     K::ByteSize, &S::max_buffered_body_bytes},
+    {"RATE_LIMIT_REQUESTS_PER_MINUTE", "chat requests per access token per minute (429 past it); 0: no limit",
+     K::NonNegativeInt, &S::rate_limit_requests_per_minute},
+    {"RATE_LIMIT_TOKENS_PER_MINUTE", "prompt + completion tokens per access token per minute (429 past it); 0: no limit",
+     K::NonNegativeInt, &S::rate_limit_tokens_per_minute},
     {"DRAIN_TIMEOUT_S", "seconds SIGTERM waits for running replies to finish", K::PositiveInt,
      &S::drain_timeout_s},
     {"PROVIDER", "where answers come from: the local model, or an OpenAI-compatible upstream", K::Choice,

@@ -4,7 +4,9 @@
 // the handler answers through the Responder whenever it is ready, from any
 // thread (the inference engine's, typically), so no I/O thread ever waits
 // for a model.
+#include <any>
 #include <functional>
+#include <optional>
 #include <memory>
 #include <string_view>
 
@@ -62,9 +64,34 @@ public:
     virtual void on_close(std::function<void()> callback) = 0;
 };
 
+// What HttpHandler::screen() decides about a request whose header has
+// arrived.
+struct Screening {
+    // Set: the server answers this and closes the connection; the body, if
+    // any, is never read, and no "100 Continue" is sent.
+    std::optional<HttpResponse> refusal;
+    // Handed back with the request (HttpRequest::screened), so what screen()
+    // established (the caller's verified identity) need not be checked again.
+    std::any attachment;
+};
+
 class HttpHandler {
 public:
     virtual ~HttpHandler() = default;
+    // Called on an I/O thread for each request as soon as its header has
+    // arrived (`head` has no body yet), so a request that will be refused
+    // (no valid token) costs no more than its header. Must return quickly.
+    virtual Screening screen(const HttpRequest& head) {
+        (void)head;
+        return {};
+    }
+    // A request the server answered itself, before any handler saw it (400,
+    // 413, 431, 501, or 503 when the body buffers are full). `method` is
+    // what the client sent (maybe empty or made up); for counting only.
+    virtual void on_rejected(std::string_view method, int status) {
+        (void)method;
+        (void)status;
+    }
     // Called on an I/O thread for each complete request; must return quickly
     // (hand long work to another thread and answer via `responder` later).
     // An exception escaping it is answered with 500.

@@ -129,13 +129,28 @@ void Listener::on_accept(boost::system::error_code ec, tcp::socket socket) {
 }
 
 void Listener::admit(tcp::socket socket) {
-    if (core_->open_connections() >= core_->options().max_connections) {
-        core_->counters().connections_rejected.fetch_add(1);
-        send_overload_reply(core_, std::move(socket));
-        return;
+    boost::system::error_code ec;
+    const auto peer = socket.remote_endpoint(ec);
+    if (ec) return;  // already gone
+    std::string address = peer.address().to_string();
+    switch (core_->admission_for(address)) {
+        case ConnectionAdmission::over_client_cap:
+            core_->counters().connections_rejected_per_client.fetch_add(1);
+            send_overload_reply(core_, std::move(socket), OverloadKind::client_over_cap);
+            return;
+        case ConnectionAdmission::over_capacity:
+            core_->counters().connections_rejected.fetch_add(1);
+            send_overload_reply(core_, std::move(socket), OverloadKind::server_full);
+            return;
+        case ConnectionAdmission::ops_only:
+            core_->counters().ops_connections.fetch_add(1);
+            std::make_shared<Session>(core_, std::move(socket), std::move(address), true)->start();
+            return;
+        case ConnectionAdmission::serve:
+            core_->counters().connections_accepted.fetch_add(1);
+            std::make_shared<Session>(core_, std::move(socket), std::move(address), false)->start();
+            return;
     }
-    core_->counters().connections_accepted.fetch_add(1);
-    std::make_shared<Session>(core_, std::move(socket))->start();
 }
 
 }  // namespace clawbot::service

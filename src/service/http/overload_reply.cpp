@@ -25,11 +25,15 @@ constexpr std::chrono::seconds kLingerTimeout{1};
 
 std::atomic<int> g_replies_in_flight{0};
 
-std::string overload_response_bytes() {
-    HttpResponse response = json_error_response(503, "overloaded", "too many open connections; retry later");
+std::string overload_response_bytes(OverloadKind kind) {
+    const bool client = kind == OverloadKind::client_over_cap;
+    const int status = client ? 429 : 503;
+    HttpResponse response =
+        client ? json_error_response(429, "too_many_connections", "too many open connections from your address")
+               : json_error_response(503, "overloaded", "too many open connections; retry later");
     response.set_header("Retry-After", "1");
     ResponseHead head;
-    head.status = 503;
+    head.status = status;
     head.headers = &response.headers;
     head.content_length = response.body.size();
     head.keep_alive = false;
@@ -40,7 +44,8 @@ std::string overload_response_bytes() {
 // kLingerTimeout), so the client reads the 503 instead of a reset.
 class OverloadReply : public std::enable_shared_from_this<OverloadReply> {
 public:
-    explicit OverloadReply(tcp::socket socket) : stream_(std::move(socket)), bytes_(overload_response_bytes()) {}
+    OverloadReply(tcp::socket socket, OverloadKind kind)
+        : stream_(std::move(socket)), bytes_(overload_response_bytes(kind)) {}
     ~OverloadReply() { g_replies_in_flight.fetch_sub(1); }
 
     void start() {
@@ -69,12 +74,12 @@ private:
 
 }  // namespace
 
-void send_overload_reply(const std::shared_ptr<ServerCore>&, tcp::socket socket) {
+void send_overload_reply(const std::shared_ptr<ServerCore>&, tcp::socket socket, OverloadKind kind) {
     if (g_replies_in_flight.fetch_add(1) >= kMaxRepliesInFlight) {
         g_replies_in_flight.fetch_sub(1);
         return;  // the socket closes as it goes out of scope
     }
-    std::make_shared<OverloadReply>(std::move(socket))->start();
+    std::make_shared<OverloadReply>(std::move(socket), kind)->start();
 }
 
 }  // namespace clawbot::service

@@ -8,6 +8,12 @@ namespace clawbot::service {
 namespace http = boost::beast::http;
 
 HttpRequest to_http_request(BeastRequest&& message, std::string remote_address) {
+    HttpRequest request = to_http_request_head(message, std::move(remote_address));
+    request.body = std::move(message.body());
+    return request;
+}
+
+HttpRequest to_http_request_head(const BeastRequest& message, std::string remote_address) {
     HttpRequest request;
     request.method = std::string(message.method_string());
     request.target = std::string(message.target());
@@ -20,7 +26,6 @@ HttpRequest to_http_request(BeastRequest&& message, std::string remote_address) 
     }
     request.version = static_cast<int>(message.version());
     request.keep_alive = message.keep_alive();
-    request.body = std::move(message.body());
     request.remote_address = std::move(remote_address);
     return request;
 }

@@ -10,21 +10,12 @@ namespace clawbot::service {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
-namespace {
-
-std::string peer_address(const tcp::socket& socket) {
-    boost::system::error_code ec;
-    const auto endpoint = socket.remote_endpoint(ec);
-    return ec ? std::string() : endpoint.address().to_string();
-}
-
-}  // namespace
-
-Session::Session(std::shared_ptr<ServerCore> core, tcp::socket socket)
+Session::Session(std::shared_ptr<ServerCore> core, tcp::socket socket, std::string remote_address, bool ops_only)
     : core_(std::move(core)),
       stream_(std::move(socket)),
       phase_timer_(stream_.get_executor()),
-      remote_address_(peer_address(stream_.socket())) {
+      remote_address_(std::move(remote_address)),
+      ops_only_(ops_only) {
     // Streamed tokens are small writes; Nagle would hold each one back.
     boost::system::error_code ignored;
     stream_.socket().set_option(tcp::no_delay(true), ignored);
@@ -33,10 +24,11 @@ Session::Session(std::shared_ptr<ServerCore> core, tcp::socket socket)
 Session::~Session() {
     // Only reached unclosed when the io_context was torn down under us.
     if (registry_id_ != 0 && phase_ != Phase::closed) core_->remove_session(registry_id_);
+    release_body_reservation();
 }
 
 void Session::start() {
-    registry_id_ = core_->add_session(weak_from_this());
+    registry_id_ = core_->add_session(weak_from_this(), remote_address_, ops_only_);
     net::dispatch(stream_.get_executor(), [self = shared_from_this()] { self->read_request(); });
 }
 
@@ -95,7 +87,7 @@ bool Session::reserve_stream_bytes(std::size_t bytes) {
 }
 
 void Session::after_exchange() {
-    if (!keep_alive_after_exchange_ || core_->draining()) {
+    if (!keep_alive_after_exchange_ || core_->draining() || ops_only_) {
         close_gracefully();
         return;
     }
@@ -132,6 +124,7 @@ void Session::close() {
     phase_timer_.cancel();
     stream_.close();  // pending operations complete with operation_aborted
     queued_.clear();  // writing_ stays until its write completes
+    release_body_reservation();
     if (exchange_open_) {
         exchange_open_ = false;
         if (exchange_end_) std::exchange(exchange_end_, nullptr)->fire();

@@ -36,7 +36,10 @@ namespace clawbot::service {
 
 class Session : public std::enable_shared_from_this<Session> {
 public:
-    Session(std::shared_ptr<ServerCore> core, boost::asio::ip::tcp::socket socket);
+    // `ops_only`: one of the reserved slots (HttpServerOptions::
+    // reserved_ops_connections): one request to an ops path, then close.
+    Session(std::shared_ptr<ServerCore> core, boost::asio::ip::tcp::socket socket, std::string remote_address,
+            bool ops_only);
     ~Session();
     Session(const Session&) = delete;
     Session& operator=(const Session&) = delete;
@@ -71,12 +74,17 @@ private:
 
     // session_read.cpp: one request, under limits and timeouts.
     void read_request();
-    void on_header_read(boost::beast::error_code ec, std::size_t bytes);
+    void read_header_bytes();
+    void on_header_bytes(boost::beast::error_code ec, std::size_t bytes);
+    void on_header_complete(std::size_t header_end);
+    bool screen_request();
     void send_continue();
     void read_body();
     void on_body_read(boost::beast::error_code ec, std::size_t bytes);
     void fail_request(boost::beast::error_code ec);
-    void answer_error_and_close(int status, std::string_view code, std::string message);
+    void reject_request(int status, std::string_view code, std::string message);
+    void answer_and_close(HttpResponse response);
+    void release_body_reservation();
     void dispatch_request();
 
     // session_watch.cpp: the background read and the phase timer.
@@ -114,6 +122,15 @@ private:
     boost::beast::flat_buffer buffer_;
     std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
     std::string remote_address_;
+    const bool ops_only_;
+    // The request being read: how far the search for the header's end got,
+    // its deadlines, the head the handler screened, and the body bytes
+    // reserved against max_buffered_body_bytes.
+    std::size_t header_scanned_ = 0;
+    std::chrono::steady_clock::time_point request_line_deadline_;
+    std::chrono::steady_clock::time_point header_deadline_;
+    std::optional<HttpRequest> head_;
+    std::size_t body_bytes_reserved_ = 0;
     std::uint64_t registry_id_ = 0;
     Phase phase_ = Phase::reading_request;
     bool background_read_pending_ = false;

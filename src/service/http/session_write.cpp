@@ -37,7 +37,7 @@ bool Session::is_current(std::uint64_t exchange_id) const {
 void Session::write_response(std::uint64_t exchange_id, HttpResponse response) {
     if (!is_current(exchange_id)) return;
     keep_alive_after_exchange_ =
-        client_keep_alive_ && !core_->draining() && !asks_connection_close(response.headers);
+        client_keep_alive_ && !ops_only_ && !core_->draining() && !asks_connection_close(response.headers);
     const bool bodyless = has_no_body(response.status);
     ResponseHead head;
     head.status = response.status;
@@ -60,7 +60,7 @@ void Session::write_stream_start(std::uint64_t exchange_id, int status, HttpHead
     add_default_header(headers, "X-Accel-Buffering", "no");  // nginx: pass each event on at once
     const bool chunked = request_version_ >= 11;
     keep_alive_after_exchange_ =
-        chunked && client_keep_alive_ && !core_->draining() && !asks_connection_close(headers);
+        chunked && client_keep_alive_ && !ops_only_ && !core_->draining() && !asks_connection_close(headers);
     ResponseHead head;
     head.status = status;
     head.headers = &headers;

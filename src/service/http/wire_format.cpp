@@ -37,12 +37,17 @@ std::string serialize_response_head(const ResponseHead& head) {
     response.version(head.version == 10 ? 10 : 11);
     const bool valid_status = head.status >= 100 && head.status <= 999;
     response.result(static_cast<unsigned>(valid_status ? head.status : 500));
+    bool has_nosniff = false;
     if (head.headers != nullptr) {
         for (const auto& [name, value] : *head.headers) {
             if (is_server_owned(name) || !is_safe_field(name, value)) continue;
+            has_nosniff = has_nosniff || header_name_equals(name, "X-Content-Type-Options");
             response.insert(name, value);
         }
     }
+    // Every response says what it is and means it: a JSON error quoting a
+    // client's text must never be sniffed into HTML by a browser.
+    if (!has_nosniff && valid_status && head.status >= 200) response.insert("X-Content-Type-Options", "nosniff");
     switch (head.framing) {
         case BodyFraming::content_length: response.content_length(head.content_length); break;
         case BodyFraming::chunked: response.chunked(true); break;

@@ -47,6 +47,9 @@ struct CompletionUsage {
     int prompt_tokens = 0;
     int completion_tokens = 0;
     int cached_tokens = 0;
+    // Oldest messages left out of the prompt so the conversation fits the
+    // context (local engine); the stored history keeps them.
+    int truncated_turns = 0;
 };
 
 enum class FinishKind { Stop, Length, Cancelled };

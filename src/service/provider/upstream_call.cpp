@@ -90,7 +90,7 @@ asio::awaitable<void> UpstreamCall::run() {
         if (cancelled_) outcome = Outcome::cancelled();
         const FinishKind finish = finish_reason_ == "length" ? FinishKind::Length : FinishKind::Stop;
         // Usage the upstream did not report: its chunk count stands in for tokens.
-        const CompletionUsage usage = usage_.value_or(CompletionUsage{0, deltas_, 0});
+        const CompletionUsage usage = usage_.value_or(CompletionUsage{0, deltas_, 0, 0});
         switch (outcome.kind) {
             case Outcome::Finished: handler_->on_done(finish, usage); co_return;
             case Outcome::Cancelled: handler_->on_done(FinishKind::Cancelled, usage); co_return;
