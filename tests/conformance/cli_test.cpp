@@ -1,9 +1,16 @@
 // The command-line contract other tools rely on, tested on the real binary.
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <gtest/gtest.h>
 
@@ -80,6 +87,36 @@ void expect_one_line_error(const test::ProcessResult& r, const std::string& phra
 
 TEST(Cli, MissingModelIsOneLineError) {
     expect_one_line_error(run_clawbot("generate --model /nonexistent/model.gguf --prompt hi"), "/nonexistent/model.gguf");
+}
+
+TEST(Cli, FifoAsModelIsRefusedWithoutHanging) {
+    using namespace std::chrono_literals;
+    const std::string dir = test::make_temp_dir();
+    const std::string fifo = dir + "/model.gguf";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    // Should the binary block opening the FIFO, a writer end opened after
+    // a while releases it, so a regression fails here instead of hanging.
+    std::atomic<bool> done{false}, rescued{false};
+    std::thread rescue([&] {
+        const auto deadline = std::chrono::steady_clock::now() + 8s;
+        while (!done && std::chrono::steady_clock::now() < deadline) std::this_thread::sleep_for(20ms);
+        while (!done) {
+            const int fd = ::open(fifo.c_str(), O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+            if (fd >= 0) {
+                rescued = true;
+                ::close(fd);
+                return;
+            }
+            std::this_thread::sleep_for(20ms);
+        }
+    });
+    const auto r = run_clawbot("tokenize --model " + shell_quote(fifo) + " hello");
+    done = true;
+    rescue.join();
+    EXPECT_FALSE(rescued) << "clawbot tokenize waited on the FIFO";
+    expect_one_line_error(r, "is not a regular file");
+    EXPECT_NE(r.err.find(fifo), std::string::npos) << r.err;
+    std::filesystem::remove_all(dir);
 }
 
 TEST(Cli, MalformedModelIsOneLineError) {

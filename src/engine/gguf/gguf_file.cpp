@@ -39,11 +39,14 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<GgufFile>> GgufFile::open(const std::string& path) {
-    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    // O_NONBLOCK: opening a FIFO for reading would otherwise wait for a
+    // writer forever. A regular file ignores the flag, and it is only mapped,
+    // never read(), so the flag need not be cleared.
+    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC));
     if (fd.get() < 0) return make_error(os_error("open", path, errno));
     struct stat st {};
     if (::fstat(fd.get(), &st) != 0) return make_error(os_error("stat", path, errno));
-    if (!S_ISREG(st.st_mode)) return make_error("not a regular file: '" + path + "'");
+    if (!S_ISREG(st.st_mode)) return make_error("'" + path + "' is not a regular file");
 
     const auto size = static_cast<size_t>(st.st_size);
     const uint8_t* data = nullptr;
