@@ -104,11 +104,11 @@ std::optional<PerRoleFormat> per_role_format(F family) {
 }
 
 std::string render_role_name(const RoleNameFormat& format, std::span<const ChatMessage> messages,
-                             bool add_generation_prompt) {
+                             bool add_generation_prompt, bool mark) {
     std::string out;
     for (const ChatMessage& m : messages) {
         out.append(format.before_role).append(m.role).append(format.after_role);
-        out.append(format.trim_content ? trim_ascii_space(m.content) : m.content);
+        out.append(detail::content_text(m.content, format.trim_content, mark));
         out.append(format.after_content);
     }
     if (add_generation_prompt) out.append(format.generation_prompt);
@@ -116,7 +116,7 @@ std::string render_role_name(const RoleNameFormat& format, std::span<const ChatM
 }
 
 std::string render_per_role(const PerRoleFormat& format, std::span<const ChatMessage> messages,
-                            bool add_generation_prompt) {
+                            bool add_generation_prompt, bool mark) {
     std::string out;
     for (const ChatMessage& m : messages) {
         const Wrap* wrap = m.role == "system"      ? &format.system
@@ -125,7 +125,7 @@ std::string render_per_role(const PerRoleFormat& format, std::span<const ChatMes
                                                    : nullptr;
         if (wrap == nullptr) continue;
         out.append(wrap->prefix);
-        out.append(format.trim_content ? trim_ascii_space(m.content) : m.content);
+        out.append(detail::content_text(m.content, format.trim_content, mark));
         out.append(wrap->suffix);
     }
     if (add_generation_prompt) out.append(format.generation_prompt);
@@ -134,12 +134,12 @@ std::string render_per_role(const PerRoleFormat& format, std::span<const ChatMes
 
 // Gemma has no system turn: system text is held back and opens the next
 // user turn, separated by a blank line.
-std::string render_gemma(std::span<const ChatMessage> messages, bool add_generation_prompt) {
+std::string render_gemma(std::span<const ChatMessage> messages, bool add_generation_prompt, bool mark) {
     std::string out;
     std::string pending_system;
     for (const ChatMessage& m : messages) {
         if (m.role == "system") {
-            pending_system += trim_ascii_space(m.content);
+            pending_system += detail::content_text(m.content, true, mark);
             continue;
         }
         const std::string_view role = m.role == "assistant" ? std::string_view("model") : m.role;
@@ -148,7 +148,7 @@ std::string render_gemma(std::span<const ChatMessage> messages, bool add_generat
             out.append(pending_system).append("\n\n");
             pending_system.clear();
         }
-        out.append(trim_ascii_space(m.content)).append("<end_of_turn>\n");
+        out.append(detail::content_text(m.content, true, mark)).append("<end_of_turn>\n");
     }
     if (add_generation_prompt) out.append("<start_of_turn>model\n");
     return out;
@@ -157,34 +157,34 @@ std::string render_gemma(std::span<const ChatMessage> messages, bool add_generat
 }  // namespace
 
 std::string render_builtin(ChatTemplateFamily family, std::span<const ChatMessage> messages,
-                           bool add_generation_prompt) {
+                           bool add_generation_prompt, bool mark_contents) {
     if (const auto format = role_name_format(family)) {
-        return render_role_name(*format, messages, add_generation_prompt);
+        return render_role_name(*format, messages, add_generation_prompt, mark_contents);
     }
     if (const auto format = per_role_format(family)) {
-        return render_per_role(*format, messages, add_generation_prompt);
+        return render_per_role(*format, messages, add_generation_prompt, mark_contents);
     }
     switch (family) {
         case F::gemma:
-            return render_gemma(messages, add_generation_prompt);
+            return render_gemma(messages, add_generation_prompt, mark_contents);
         case F::llama2:
         case F::llama2_sys:
         case F::llama2_sys_bos:
         case F::llama2_sys_strip:
-            return detail::render_llama2(family, messages);
+            return detail::render_llama2(family, messages, mark_contents);
         case F::mistral_v1:
         case F::mistral_v3:
         case F::mistral_v3_tekken:
-            return detail::render_mistral_legacy(family, messages);
+            return detail::render_mistral_legacy(family, messages, mark_contents);
         case F::mistral_v7:
         case F::mistral_v7_tekken:
-            return detail::render_mistral_v7(family, messages);
+            return detail::render_mistral_v7(family, messages, mark_contents);
         default:
             break;
     }
     // Every family is handled above; chatml is the safe answer should a new
     // enumerator be added without a format.
-    return render_role_name(*role_name_format(F::chatml), messages, add_generation_prompt);
+    return render_role_name(*role_name_format(F::chatml), messages, add_generation_prompt, mark_contents);
 }
 
 }  // namespace clawbot::chat

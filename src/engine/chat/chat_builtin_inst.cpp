@@ -4,7 +4,7 @@
 
 namespace clawbot::chat::detail {
 
-std::string render_llama2(ChatTemplateFamily family, std::span<const ChatMessage> messages) {
+std::string render_llama2(ChatTemplateFamily family, std::span<const ChatMessage> messages, bool mark_contents) {
     const bool system_block = family != ChatTemplateFamily::llama2;
     const bool bos_between_turns = family == ChatTemplateFamily::llama2_sys_bos;
     const bool strip = family == ChatTemplateFamily::llama2_sys_strip;
@@ -13,7 +13,7 @@ std::string render_llama2(ChatTemplateFamily family, std::span<const ChatMessage
     std::string out = "[INST] ";
     bool turn_open = true;
     for (const ChatMessage& m : messages) {
-        const std::string_view content = strip ? trim_ascii_space(m.content) : m.content;
+        const std::string content = content_text(m.content, strip, mark_contents);
         if (!turn_open) {
             out += bos_between_turns ? "<s>[INST] " : "[INST] ";
             turn_open = true;
@@ -35,7 +35,8 @@ std::string render_llama2(ChatTemplateFamily family, std::span<const ChatMessage
     return out;
 }
 
-std::string render_mistral_legacy(ChatTemplateFamily family, std::span<const ChatMessage> messages) {
+std::string render_mistral_legacy(ChatTemplateFamily family, std::span<const ChatMessage> messages,
+                                  bool mark_contents) {
     // v1 puts a space before [INST] and [/INST]; v3 puts one after [INST]
     // and before the reply and trims the reply; v3-tekken has no spaces.
     const std::string_view lead = family == ChatTemplateFamily::mistral_v1 ? " " : "";
@@ -49,27 +50,28 @@ std::string render_mistral_legacy(ChatTemplateFamily family, std::span<const Cha
             turn_open = true;
         }
         if (m.role == "system") {
-            out.append(m.content).append("\n\n");
+            out.append(content_text(m.content, false, mark_contents)).append("\n\n");
         } else if (m.role == "user") {
-            out.append(m.content).append(lead).append("[/INST]");
+            out.append(content_text(m.content, false, mark_contents)).append(lead).append("[/INST]");
         } else {
-            out.append(gap).append(trim_reply ? trim_ascii_space(m.content) : m.content).append("</s>");
+            out.append(gap).append(content_text(m.content, trim_reply, mark_contents)).append("</s>");
             turn_open = false;
         }
     }
     return out;
 }
 
-std::string render_mistral_v7(ChatTemplateFamily family, std::span<const ChatMessage> messages) {
+std::string render_mistral_v7(ChatTemplateFamily family, std::span<const ChatMessage> messages, bool mark_contents) {
     const std::string_view gap = family == ChatTemplateFamily::mistral_v7 ? " " : "";
     std::string out;
     for (const ChatMessage& m : messages) {
+        const std::string content = content_text(m.content, false, mark_contents);
         if (m.role == "system") {
-            out.append("[SYSTEM_PROMPT]").append(gap).append(m.content).append("[/SYSTEM_PROMPT]");
+            out.append("[SYSTEM_PROMPT]").append(gap).append(content).append("[/SYSTEM_PROMPT]");
         } else if (m.role == "user") {
-            out.append("[INST]").append(gap).append(m.content).append("[/INST]");
+            out.append("[INST]").append(gap).append(content).append("[/INST]");
         } else {
-            out.append(gap).append(m.content).append("</s>");
+            out.append(gap).append(content).append("</s>");
         }
     }
     return out;

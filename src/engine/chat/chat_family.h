@@ -51,8 +51,9 @@ std::optional<ChatTemplateFamily> family_from_name(std::string_view name);
 // come (the caller validates them); with add_generation_prompt the text ends
 // where the assistant's reply begins (families that always end there, like
 // llama2 and mistral, ignore the flag, as llama.cpp does). No BOS is added:
-// the tokenizer adds it.
+// the tokenizer adds it. With mark_contents, each content is printed
+// between content marks (see content_marks.h).
 std::string render_builtin(ChatTemplateFamily family, std::span<const ChatMessage> messages,
-                           bool add_generation_prompt);
+                           bool add_generation_prompt, bool mark_contents = false);
 
 }  // namespace clawbot::chat

@@ -2,6 +2,7 @@
 
 #include "engine/chat/chat_detect.h"
 #include "engine/chat/chat_text.h"
+#include "engine/chat/content_marks.h"
 #include "engine/chat/jinja_chat.h"
 
 namespace clawbot::chat {
@@ -39,6 +40,34 @@ Result<std::string> ChatTemplate::render(std::span<const ChatMessage> messages, 
 
 Result<RenderedPrompt> ChatTemplate::render_detailed(std::span<const ChatMessage> messages,
                                                      const ChatRenderOptions& options) const {
+    return render_with(messages, options, false);
+}
+
+Result<MarkedPrompt> ChatTemplate::render_marked(std::span<const ChatMessage> messages,
+                                                 const ChatRenderOptions& options) const {
+    std::vector<ChatMessage> clean(messages.begin(), messages.end());
+    for (ChatMessage& m : clean) {
+        if (has_content_marks(m.content)) m.content = without_content_marks(m.content);
+    }
+    auto rendered = render_with(clean, options, true);
+    if (!rendered.ok()) return rendered.error();
+    MarkedPrompt prompt;
+    prompt.from_model_template = rendered.value().from_model_template;
+    prompt.fallback_reason = without_content_marks(rendered.value().fallback_reason);
+    auto unmarked = take_content_marks(rendered.value().text);
+    if (!unmarked && prompt.from_model_template) {
+        prompt.from_model_template = false;
+        prompt.fallback_reason = "the template moved message text out of place";
+        unmarked = take_content_marks(render_builtin(family_, clean, options.add_generation_prompt, true));
+    }
+    if (!unmarked) return make_error("the prompt's message contents could not be located");
+    prompt.text = std::move(unmarked->text);
+    prompt.content_ranges = std::move(unmarked->marked);
+    return prompt;
+}
+
+Result<RenderedPrompt> ChatTemplate::render_with(std::span<const ChatMessage> messages,
+                                                 const ChatRenderOptions& options, bool mark_contents) const {
     if (messages.empty()) return make_error("the conversation has no messages");
     for (const ChatMessage& m : messages) {
         if (!is_supported_role(m.role)) {
@@ -55,6 +84,7 @@ Result<RenderedPrompt> ChatTemplate::render_detailed(std::span<const ChatMessage
         inputs.eos_token = eos_;
         inputs.enable_thinking = options.enable_thinking;
         inputs.merge_system_into_user = !system_role_supported_;
+        inputs.mark_contents = mark_contents;
         auto rendered = render_jinja_chat(*model_template_, inputs);
         if (rendered.ok()) {
             prompt.text = std::move(rendered).value();
@@ -65,7 +95,7 @@ Result<RenderedPrompt> ChatTemplate::render_detailed(std::span<const ChatMessage
     } else {
         prompt.fallback_reason = model_template_error_;
     }
-    prompt.text = render_builtin(family_, messages, options.add_generation_prompt);
+    prompt.text = render_builtin(family_, messages, options.add_generation_prompt, mark_contents);
     return prompt;
 }
 

@@ -13,11 +13,13 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "engine/chat/calendar_date.h"
 #include "engine/chat/chat_family.h"
 #include "engine/chat/chat_message.h"
 #include "engine/chat/jinja_template.h"
+#include "engine/common/byte_range.h"
 #include "engine/common/result.h"
 
 namespace clawbot::chat {
@@ -35,6 +37,19 @@ struct RenderedPrompt {
     std::string fallback_reason;       // why the model's template was not used, if it exists
 };
 
+// The prompt with where the message contents landed in it, so that the
+// tokenizer can take control tokens from the template's own markup only:
+// text a user typed (or a system prompt a request sent) must never become
+// one.
+struct MarkedPrompt {
+    std::string text;  // what render_detailed gives (see render_marked)
+    // Every byte that came from a message content lies in one of these
+    // (sorted, disjoint, non-empty).
+    std::vector<ByteRange> content_ranges;
+    bool from_model_template = false;
+    std::string fallback_reason;
+};
+
 class ChatTemplate {
 public:
     // jinja_source: the model's tokenizer.chat_template, if any (a bare
@@ -49,6 +64,11 @@ public:
     Result<std::string> render(std::span<const ChatMessage> messages, bool add_generation_prompt) const;
     Result<RenderedPrompt> render_detailed(std::span<const ChatMessage> messages,
                                            const ChatRenderOptions& options) const;
+    // render_detailed's text (the same bytes, unless a content holds the
+    // noncharacters U+FDD0 or U+FDD1, which are dropped) and the ranges
+    // the contents occupy. Should the model's template move content text
+    // somewhere it can no longer be told apart, the family renders instead.
+    Result<MarkedPrompt> render_marked(std::span<const ChatMessage> messages, const ChatRenderOptions& options) const;
 
     // "jinja" when the model's own template renders first, else the family.
     std::string_view name() const;
@@ -61,6 +81,8 @@ public:
 
 private:
     explicit ChatTemplate(ChatTemplateFamily family) : family_(family) {}
+    Result<RenderedPrompt> render_with(std::span<const ChatMessage> messages, const ChatRenderOptions& options,
+                                       bool mark_contents) const;
 
     ChatTemplateFamily family_;
     std::optional<jinja::JinjaTemplate> model_template_;

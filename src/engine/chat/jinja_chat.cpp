@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "engine/chat/content_marks.h"
+
 namespace clawbot::chat {
 namespace {
 
@@ -35,11 +37,12 @@ std::vector<ChatMessage> fold_system_messages(std::span<const ChatMessage> messa
     return out;
 }
 
-Value messages_value(std::span<const ChatMessage> messages) {
+Value messages_value(std::span<const ChatMessage> messages, bool mark_contents) {
     std::vector<Value> items;
     items.reserve(messages.size());
     for (const ChatMessage& m : messages) {
-        items.push_back(Value::object({{"role", Value::string(m.role)}, {"content", Value::string(m.content)}}));
+        Value content = Value::string(mark_contents ? mark_content(m.content) : m.content);
+        items.push_back(Value::object({{"role", Value::string(m.role)}, {"content", std::move(content)}}));
     }
     return Value::array(std::move(items));
 }
@@ -54,7 +57,7 @@ Result<std::string> render_jinja_chat(const jinja::JinjaTemplate& tmpl, const Ji
         messages = folded;
     }
     const jinja::Variables variables = {
-        {"messages", messages_value(messages)},
+        {"messages", messages_value(messages, inputs.mark_contents)},
         {"bos_token", Value::string(std::string(inputs.bos_token))},
         {"eos_token", Value::string(std::string(inputs.eos_token))},
         {"add_generation_prompt", Value::boolean(inputs.add_generation_prompt)},

@@ -25,6 +25,9 @@ struct JinjaChatInputs {
     bool enable_thinking = true;
     // For templates without a system role (see template_supports_system_role).
     bool merge_system_into_user = false;
+    // Each (folded) content enters the template between content marks (see
+    // content_marks.h); the contents must hold none themselves.
+    bool mark_contents = false;
 };
 
 // Variables passed to the template: messages (role, content), bos_token,

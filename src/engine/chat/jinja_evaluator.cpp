@@ -5,6 +5,7 @@
 
 #include "engine/chat/jinja_builtins.h"
 #include "engine/chat/jinja_error.h"
+#include "engine/chat/jinja_marks.h"
 #include "engine/chat/jinja_operators.h"
 #include "engine/chat/jinja_text.h"
 
@@ -110,6 +111,7 @@ Value get_item(const Value& object, const Value& key) {
         if (index < 0 || index >= static_cast<int64_t>(items.size())) return Value();
         return items[static_cast<std::size_t>(index)];
     }
+    if (touches_marked_text(object)) return remarked(get_item(unmarked(object), key));
     if (object.is_string()) {
         const auto cps = code_points(object.as_string());
         if (index < 0) index += static_cast<int64_t>(cps.size());
@@ -398,6 +400,7 @@ Value Evaluator::evaluate_slice(const SliceExpr& slice, Frame& frame) {
     const auto stop = bound(slice.stop);
     const int64_t step = bound(slice.step).value_or(1);
     if (step == 0) fail("slice step cannot be zero");
+    const bool marked = touches_marked_text(object);
     if (object.is_array()) {
         const auto& items = object.as_array().items;
         std::vector<Value> out;
@@ -406,10 +409,11 @@ Value Evaluator::evaluate_slice(const SliceExpr& slice, Frame& frame) {
         return Value::array(std::move(out));
     }
     if (object.is_string()) {
+        if (marked) object = unmarked(object);
         const auto cps = code_points(object.as_string());
         std::string out;
         for (std::size_t i : slice_indices(cps.size(), start, stop, step)) out.append(cps[i]);
-        return new_string(std::move(out));
+        return marked ? remarked(new_string(std::move(out))) : new_string(std::move(out));
     }
     if (object.is_undefined()) return Value();
     fail("'" + std::string(object.type_name()) + "' object cannot be sliced");
@@ -432,8 +436,12 @@ std::vector<Value> Evaluator::iterate(const Value& value) {
             return keys;
         }
         case Value::Kind::string: {
+            const bool marked = touches_marked_text(value);
+            const std::string text = marked ? unmarked(value).as_string() : value.as_string();
             std::vector<Value> chars;
-            for (std::string_view cp : code_points(value.as_string())) chars.push_back(Value::string(std::string(cp)));
+            for (std::string_view cp : code_points(text)) {
+                chars.push_back(marked ? remarked(Value::string(std::string(cp))) : Value::string(std::string(cp)));
+            }
             charge_iterations(chars.size());
             return chars;
         }

@@ -7,6 +7,7 @@
 #include "engine/chat/jinja_args.h"
 #include "engine/chat/jinja_builtins.h"
 #include "engine/chat/jinja_filters_seq.h"
+#include "engine/chat/jinja_marks.h"
 #include "engine/chat/jinja_text.h"
 
 namespace clawbot::chat::jinja {
@@ -241,6 +242,9 @@ const std::unordered_map<std::string_view, Filter>& scalar_filters() {
 }  // namespace
 
 Value apply_filter(Evaluator& evaluator, const std::string& name, const Value& input, const Arguments& args) {
+    if (touches_marked_text(input, args)) {
+        return remarked(apply_filter(evaluator, name, unmarked(input), unmarked(args)));
+    }
     if (auto result = apply_sequence_filter(evaluator, name, input, args)) return std::move(*result);
     const auto& filters = scalar_filters();
     const auto it = filters.find(name);

@@ -3,6 +3,7 @@
 
 #include "engine/chat/jinja_args.h"
 #include "engine/chat/jinja_builtins.h"
+#include "engine/chat/jinja_marks.h"
 #include "engine/chat/jinja_operators.h"
 #include "engine/chat/jinja_text.h"
 
@@ -145,6 +146,13 @@ std::optional<Value> list_method(Evaluator& ev, const Value& list, const std::st
 
 std::optional<Value> call_method(Evaluator& evaluator, const Value& object, const std::string& name,
                                  const Arguments& args) {
+    // sep.join(items) keeps each item's own marks when sep has none.
+    const bool plain_join = name == "join" && object.is_string() && !touches_marked_text(object);
+    if (!plain_join && touches_marked_text(object, args)) {
+        auto result = string_method(evaluator, unmarked(object).as_string(), name, unmarked(args));
+        if (result) return remarked(*result);
+        return result;
+    }
     if (object.is_string()) return string_method(evaluator, object.as_string(), name, args);
     if (object.is_array()) return list_method(evaluator, object, name, args);
     if (object.is_object() && !object.as_object().is_namespace) return dict_method(evaluator, object, name, args);

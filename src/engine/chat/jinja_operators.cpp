@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "engine/chat/jinja_error.h"
+#include "engine/chat/jinja_marks.h"
 #include "engine/chat/jinja_text.h"
 
 namespace clawbot::chat::jinja {
@@ -127,6 +128,9 @@ int compare_values(const Value& a, const Value& b, bool fold_case) {
         return a.as_double() < b.as_double() ? -1 : (a.as_double() > b.as_double() ? 1 : 0);
     }
     if (a.is_bool() && b.is_bool()) return static_cast<int>(a.as_bool()) - static_cast<int>(b.as_bool());
+    if (a.is_string() && b.is_string() && (touches_marked_text(a) || touches_marked_text(b))) {
+        return compare_values(unmarked(a), unmarked(b), fold_case);
+    }
     if (a.is_string() && b.is_string()) {
         // UTF-8 byte order is code point order.
         const int c = fold_case ? ascii_lower(a.as_string()).compare(ascii_lower(b.as_string()))
@@ -142,6 +146,9 @@ bool value_in(const Value& item, const Value& container) {
             return false;
         case Value::Kind::string:
             if (!item.is_string()) fail("'in <string>' requires a string on the left");
+            if (touches_marked_text(item) || touches_marked_text(container)) {
+                return value_in(unmarked(item), unmarked(container));
+            }
             return container.as_string().find(item.as_string()) != std::string::npos;
         case Value::Kind::array:
             for (const Value& v : container.as_array().items) {
@@ -149,7 +156,7 @@ bool value_in(const Value& item, const Value& container) {
             }
             return false;
         case Value::Kind::object:
-            return item.is_string() && container.as_object().find(item.as_string()) != nullptr;
+            return item.is_string() && container.as_object().find(unmarked(item).as_string()) != nullptr;
         default:
             fail("argument of type '" + std::string(container.type_name()) + "' is not iterable");
     }

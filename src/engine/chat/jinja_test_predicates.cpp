@@ -4,6 +4,7 @@
 
 #include "engine/chat/jinja_args.h"
 #include "engine/chat/jinja_builtins.h"
+#include "engine/chat/jinja_marks.h"
 #include "engine/chat/jinja_operators.h"
 
 namespace clawbot::chat::jinja {
@@ -95,7 +96,8 @@ std::string_view canonical_name(std::string_view name) {
 
 }  // namespace
 
-bool apply_test(Evaluator&, const std::string& name, const Value& input, const Arguments& args) {
+bool apply_test(Evaluator& evaluator, const std::string& name, const Value& input, const Arguments& args) {
+    if (touches_marked_text(input, args)) return apply_test(evaluator, name, unmarked(input), unmarked(args));
     const auto& table = tests();
     const auto it = table.find(canonical_name(name));
     if (it == table.end()) fail("unknown test '" + name + "'");

@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <cstdlib>
 
+#include "engine/chat/content_marks.h"
 #include "engine/chat/jinja_callable.h"
 #include "engine/chat/jinja_error.h"
 
@@ -174,6 +175,10 @@ bool equal_at(const Value& a, const Value& b, int depth) {
         case Value::Kind::boolean:
             return a.as_bool() == b.as_bool();
         case Value::Kind::string:
+            // A message content compares as its text (see content_marks.h).
+            if (has_content_marks(a.as_string()) || has_content_marks(b.as_string())) {
+                return without_content_marks(a.as_string()) == without_content_marks(b.as_string());
+            }
             return a.as_string() == b.as_string();
         case Value::Kind::array: {
             const auto& x = a.as_array().items;

@@ -18,23 +18,12 @@ public:
     explicit VocabTokenizer(Vocab vocab) : vocab_(std::move(vocab)) {}
 
     std::vector<TokenId> encode(std::string_view text, bool add_special, bool parse_special) const override {
-        std::vector<TokenId> out;
-        out.reserve(text.size() / 3 + 2);
-        if (add_special && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
-        const std::vector<Fragment> fragments = split_special_tokens(vocab_, text, parse_special);
-        if (vocab_.kind() == VocabKind::Spm) {
-            encode_spm(text, fragments, out);
-        } else {
-            for (const Fragment& f : fragments) {
-                if (f.is_text()) {
-                    bpe_encode(vocab_, text.substr(f.begin, f.length), out);
-                } else {
-                    out.push_back(f.token);
-                }
-            }
-        }
-        if (add_special && vocab_.add_eos && vocab_.eos >= 0) out.push_back(vocab_.eos);
-        return out;
+        return encode_split(text, add_special, parse_special, {});
+    }
+
+    std::vector<TokenId> encode(std::string_view text, bool add_special,
+                                std::span<const ByteRange> plain_ranges) const override {
+        return encode_split(text, add_special, true, plain_ranges);
     }
 
     std::string token_to_piece(TokenId id, bool render_special) const override {
@@ -61,6 +50,27 @@ public:
     bool add_bos() const override { return vocab_.add_bos; }
 
 private:
+    std::vector<TokenId> encode_split(std::string_view text, bool add_special, bool parse_special,
+                                      std::span<const ByteRange> plain_ranges) const {
+        std::vector<TokenId> out;
+        out.reserve(text.size() / 3 + 2);
+        if (add_special && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
+        const std::vector<Fragment> fragments = split_special_tokens(vocab_, text, parse_special, plain_ranges);
+        if (vocab_.kind() == VocabKind::Spm) {
+            encode_spm(text, fragments, out);
+        } else {
+            for (const Fragment& f : fragments) {
+                if (f.is_text()) {
+                    bpe_encode(vocab_, text.substr(f.begin, f.length), out);
+                } else {
+                    out.push_back(f.token);
+                }
+            }
+        }
+        if (add_special && vocab_.add_eos && vocab_.eos >= 0) out.push_back(vocab_.eos);
+        return out;
+    }
+
     // SentencePiece sees every text fragment as a fresh sentence: a "▁" is
     // prepended to the first one and to each one that follows a special token.
     void encode_spm(std::string_view text, const std::vector<Fragment>& fragments, std::vector<TokenId>& out) const {

@@ -4,10 +4,12 @@
 // (model "gpt2") with the pre-tokenizer named by tokenizer.ggml.pre.
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "engine/common/byte_range.h"
 #include "engine/common/result.h"
 #include "engine/gguf/gguf_file.h"
 
@@ -27,6 +29,13 @@ public:
     // becomes those tokens; otherwise it is tokenized as plain text.
     virtual std::vector<TokenId> encode(std::string_view text, bool add_special,
                                         bool parse_special) const = 0;
+    // As encode(text, add_special, true), except that no control token is
+    // taken from text overlapping `plain_ranges` (byte ranges of `text`):
+    // for a prompt whose template markup holds control tokens and whose
+    // message contents must not. The text is still split and merged in one
+    // pass, so where nothing is left out the tokens are the same.
+    virtual std::vector<TokenId> encode(std::string_view text, bool add_special,
+                                        std::span<const ByteRange> plain_ranges) const = 0;
 
     // The bytes a token stands for (byte tokens become their byte, SPM "▁"
     // becomes a space, byte-level BPE symbols become their bytes). Special

@@ -4,7 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
-#include "service/provider/history_fit.h"
+#include "service/provider/prompt_tokens.h"
 #include "service/provider/stop_matcher.h"
 
 namespace clawbot::service {
@@ -15,9 +15,8 @@ namespace {
 class HandlerSink final : public TokenSink {
 public:
     HandlerSink(std::shared_ptr<CompletionHandler> handler, std::vector<std::string> stops,
-                std::shared_ptr<RequestControl> control, int truncated_turns)
-        : handler_(std::move(handler)), stops_(std::move(stops)), control_(std::move(control)),
-          truncated_turns_(truncated_turns) {}
+                std::shared_ptr<RequestControl> control)
+        : handler_(std::move(handler)), stops_(std::move(stops)), control_(std::move(control)) {}
 
     void on_token(TokenId, std::string_view text) override {
         if (stops_.stopped()) return;
@@ -37,7 +36,7 @@ public:
         }
         const std::string rest = stops_.flush();
         if (!rest.empty()) handler_->on_delta(rest);
-        const CompletionUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, truncated_turns_};
+        const CompletionUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
         FinishKind kind = FinishKind::Stop;
         if (stops_.stopped()) {
             kind = FinishKind::Stop;
@@ -53,7 +52,6 @@ private:
     std::shared_ptr<CompletionHandler> handler_;
     StopMatcher stops_;
     std::shared_ptr<RequestControl> control_;
-    int truncated_turns_;
 };
 
 class EngineControl final : public CompletionControl {
@@ -87,51 +85,32 @@ Result<std::vector<TokenId>> LocalProvider::prompt_tokens(const CompletionReques
     std::vector<chat::ChatMessage> messages;
     messages.reserve(request.messages.size());
     for (const ChatTurn& t : request.messages) messages.push_back({t.role, t.content});
-    auto text = template_->render(messages, true);
-    if (!text) return text.error();
-    // Control tokens in the template (<|im_start|>, ...) must become those
-    // tokens. BOS is added as the vocabulary says, unless the template
-    // already printed it (many Jinja templates start with bos_token).
-    const bool template_has_bos = !bos_text_.empty() && text->rfind(bos_text_, 0) == 0;
-    return model_->tokenizer().encode(*text, !template_has_bos, true);
+    // Control tokens in the template (<|im_start|>, ...) become those
+    // tokens; the same text in a message stays text.
+    return tokenize_prompt(*template_, model_->tokenizer(), messages, bos_text_);
 }
 
 StartResult LocalProvider::start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) {
-    // Without a limit a reply may use the rest of the context, up to a cap
-    // that keeps one request from holding the KV cache for minutes.
-    constexpr int kDefaultMaxTokens = 1024;
-    const int context = engine_->options().context_size;
-    const int wanted = request.max_tokens > 0 ? request.max_tokens : kDefaultMaxTokens;
-    // A long conversation drops its oldest turns rather than fail: enough of
-    // them that the reply gets what it asked for, or a quarter of the
-    // context if it asked for more.
-    FitLimits limits{context, std::min(wanted, std::max(context / 4, 1))};
-    const Tokenizer& tokenizer = model_->tokenizer();
-    auto fitted = fit_history(
-        request.messages, limits,
-        [&](const std::vector<ChatTurn>& turns) {
-            CompletionRequest part;
-            part.messages = turns;
-            return prompt_tokens(part);
-        },
-        [&](const ChatTurn& turn) { return static_cast<int>(tokenizer.encode(turn.content, false, false).size()); });
-    if (!fitted) return {nullptr, StartError{StartErrorCode::InvalidRequest, fitted.error().message}};
+    auto tokens = prompt_tokens(request);
+    if (!tokens) return {nullptr, StartError{StartErrorCode::InvalidRequest, tokens.error().message}};
     GenerationRequest g;
-    g.prompt = std::move(fitted->tokens);
-    const int room = context - static_cast<int>(g.prompt.size());
+    g.prompt = std::move(*tokens);
+    const int room = engine_->options().context_size - static_cast<int>(g.prompt.size());
     if (room < 1) {
         return {nullptr, StartError{StartErrorCode::ContextLengthExceeded,
                                     "the prompt is " + std::to_string(g.prompt.size()) + " tokens; the context holds " +
-                                        std::to_string(context)}};
+                                        std::to_string(engine_->options().context_size)}};
     }
-    // A max_tokens past what fits is clamped, not refused.
-    g.max_tokens = std::min(wanted, room);
+    // Without a limit a reply may use the rest of the context, up to a cap
+    // that keeps one request from holding the KV cache for minutes.
+    constexpr int kDefaultMaxTokens = 1024;
+    g.max_tokens = request.max_tokens > 0 ? request.max_tokens : std::min(room, kDefaultMaxTokens);
     g.sampling.temperature = request.temperature;
     g.sampling.top_p = request.top_p;
     g.sampling.seed = request.seed.value_or(std::random_device{}());
     auto control = std::make_shared<RequestControl>();
     g.control = control;
-    g.sink = std::make_shared<HandlerSink>(std::move(handler), request.stop, control, fitted->dropped_turns);
+    g.sink = std::make_shared<HandlerSink>(std::move(handler), request.stop, control);
     auto submitted = engine_->submit(std::move(g));
     if (auto* failure = std::get_if<SubmitFailure>(&submitted)) {
         switch (failure->code) {
