@@ -4,6 +4,7 @@
 #include <cmath>
 #include <filesystem>
 
+#include "service/provider/history_fit.h"
 #include "service/provider/prompt_tokens.h"
 #include "service/provider/stop_matcher.h"
 
@@ -15,8 +16,9 @@ namespace {
 class HandlerSink final : public TokenSink {
 public:
     HandlerSink(std::shared_ptr<CompletionHandler> handler, std::vector<std::string> stops,
-                std::shared_ptr<RequestControl> control)
-        : handler_(std::move(handler)), stops_(std::move(stops)), control_(std::move(control)) {}
+                std::shared_ptr<RequestControl> control, int truncated_turns)
+        : handler_(std::move(handler)), stops_(std::move(stops)), control_(std::move(control)),
+          truncated_turns_(truncated_turns) {}
 
     void on_token(TokenId, std::string_view text) override {
         if (stops_.stopped()) return;
@@ -36,7 +38,7 @@ public:
         }
         const std::string rest = stops_.flush();
         if (!rest.empty()) handler_->on_delta(rest);
-        const CompletionUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
+        const CompletionUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, truncated_turns_};
         FinishKind kind = FinishKind::Stop;
         if (stops_.stopped()) {
             kind = FinishKind::Stop;
@@ -52,6 +54,7 @@ private:
     std::shared_ptr<CompletionHandler> handler_;
     StopMatcher stops_;
     std::shared_ptr<RequestControl> control_;
+    int truncated_turns_;
 };
 
 class EngineControl final : public CompletionControl {
@@ -91,26 +94,41 @@ Result<std::vector<TokenId>> LocalProvider::prompt_tokens(const CompletionReques
 }
 
 StartResult LocalProvider::start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) {
-    auto tokens = prompt_tokens(request);
-    if (!tokens) return {nullptr, StartError{StartErrorCode::InvalidRequest, tokens.error().message}};
-    GenerationRequest g;
-    g.prompt = std::move(*tokens);
-    const int room = engine_->options().context_size - static_cast<int>(g.prompt.size());
-    if (room < 1) {
-        return {nullptr, StartError{StartErrorCode::ContextLengthExceeded,
-                                    "the prompt is " + std::to_string(g.prompt.size()) + " tokens; the context holds " +
-                                        std::to_string(engine_->options().context_size)}};
-    }
     // Without a limit a reply may use the rest of the context, up to a cap
     // that keeps one request from holding the KV cache for minutes.
     constexpr int kDefaultMaxTokens = 1024;
-    g.max_tokens = request.max_tokens > 0 ? request.max_tokens : std::min(room, kDefaultMaxTokens);
+    const int context = engine_->options().context_size;
+    const int wanted = request.max_tokens > 0 ? request.max_tokens : kDefaultMaxTokens;
+    // A long conversation drops its oldest turns rather than fail: enough of
+    // them that the reply gets what it asked for, or a quarter of the
+    // context if it asked for more.
+    FitLimits limits{context, std::min(wanted, std::max(context / 4, 1))};
+    const Tokenizer& tokenizer = model_->tokenizer();
+    auto fitted = fit_history(
+        request.messages, limits,
+        [&](const std::vector<ChatTurn>& turns) {
+            CompletionRequest part;
+            part.messages = turns;
+            return prompt_tokens(part);
+        },
+        [&](const ChatTurn& turn) { return static_cast<int>(tokenizer.encode(turn.content, false, false).size()); });
+    if (!fitted) return {nullptr, StartError{StartErrorCode::InvalidRequest, fitted.error().message}};
+    GenerationRequest g;
+    g.prompt = std::move(fitted->tokens);
+    const int room = context - static_cast<int>(g.prompt.size());
+    if (room < 1) {
+        return {nullptr, StartError{StartErrorCode::ContextLengthExceeded,
+                                    "the prompt is " + std::to_string(g.prompt.size()) + " tokens; the context holds " +
+                                        std::to_string(context)}};
+    }
+    // A max_tokens past what fits is clamped, not refused.
+    g.max_tokens = std::min(wanted, room);
     g.sampling.temperature = request.temperature;
     g.sampling.top_p = request.top_p;
     g.sampling.seed = request.seed.value_or(std::random_device{}());
     auto control = std::make_shared<RequestControl>();
     g.control = control;
-    g.sink = std::make_shared<HandlerSink>(std::move(handler), request.stop, control);
+    g.sink = std::make_shared<HandlerSink>(std::move(handler), request.stop, control, fitted->dropped_turns);
     auto submitted = engine_->submit(std::move(g));
     if (auto* failure = std::get_if<SubmitFailure>(&submitted)) {
         switch (failure->code) {
