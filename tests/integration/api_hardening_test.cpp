@@ -371,5 +371,36 @@ TEST_F(HardeningTest, TokensPerMinuteAreChargedAfterEachReply) {
     EXPECT_NE(json_of(limited)["error"]["message"].get<std::string>().find("TOKENS"), std::string::npos);
 }
 
+TEST_F(HardeningTest, AStreamWhoseReplyCannotBeStoredEndsInAnErrorAndIsCountedAsOne) {
+    start({"--ctx-size", "512"});
+    const HttpResult created = post_json("/api/v1/conversations", nlohmann::json::object(), admin_);
+    ASSERT_EQ(created.status, 201) << created.body;
+    const std::string id = json_of(created)["id"];
+    // A long streamed answer; the conversation is deleted while it streams,
+    // so the reply has nowhere to be stored.
+    const std::string body = nlohmann::json{{"query", "Once upon a time"}, {"conversation_id", id}, {"stream", true},
+                                            {"max_tokens", 400}, {"temperature", 0}}.dump();
+    const int fd = connect_loopback(server_->port());
+    ASSERT_GE(fd, 0);
+    ASSERT_TRUE(send_all(fd, chat_header(body.size(), "Authorization: Bearer " + admin_ + "\r\nConnection: close\r\n") + body));
+    std::string got;
+    char buf[4096];
+    while (got.find("event: delta") == std::string::npos) {
+        pollfd p{fd, POLLIN, 0};
+        ASSERT_GT(::poll(&p, 1, 10000), 0) << got;
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        ASSERT_GT(n, 0) << got;
+        got.append(buf, static_cast<size_t>(n));
+    }
+    EXPECT_EQ(call("DELETE", "/api/v1/conversations/" + id, "", admin_).status, 204);
+    got += read_until_close(fd, std::chrono::seconds(60)).bytes;
+    ::close(fd);
+    EXPECT_EQ(status_of(got), 200);
+    EXPECT_NE(got.find("event: error"), std::string::npos) << got.substr(got.size() > 400 ? got.size() - 400 : 0);
+    EXPECT_EQ(got.find("event: done"), std::string::npos);
+    EXPECT_EQ(metric_value(metrics(), R"(clawbot_http_requests_total{route="/api/v1/chat",method="POST",status="503"})"), 1);
+    EXPECT_TRUE(eventually([&] { return server_->log().find("deleted meanwhile") != std::string::npos; }));
+}
+
 }  // namespace
 }  // namespace clawbot::test
