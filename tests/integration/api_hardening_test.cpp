@@ -10,7 +10,6 @@
 #include <unistd.h>
 
 #include <chrono>
-#include <regex>
 #include <thread>
 
 #include "api_fixture.h"
@@ -97,8 +96,12 @@ int status_of(const std::string& response) {
 
 int count_responses(const std::string& bytes) {
     int n = 0;
-    static const std::regex status_line("HTTP/1\\.1 [0-9]{3} ");
-    for (auto it = std::sregex_iterator(bytes.begin(), bytes.end(), status_line); it != std::sregex_iterator(); ++it) ++n;
+    // Status lines only: "HTTP/1.1 " followed by three digits and a space
+    // (an error message may quote "HTTP/1.1 request").
+    const auto digit = [&](size_t i) { return i < bytes.size() && bytes[i] >= '0' && bytes[i] <= '9'; };
+    for (size_t at = bytes.find("HTTP/1.1 "); at != std::string::npos; at = bytes.find("HTTP/1.1 ", at + 1)) {
+        if (digit(at + 9) && digit(at + 10) && digit(at + 11) && at + 12 < bytes.size() && bytes[at + 12] == ' ') ++n;
+    }
     return n;
 }
 
