@@ -106,9 +106,13 @@ def prompts(binary, model):
             t0 = time.time(); srv.get("/healthz", auth=False); lat.append((time.time() - t0) * 1000); time.sleep(0.01)
         return lat
     idle = probes()
-    posters = [threading.Thread(target=post) for _ in range(6)]
+    stop = threading.Event()
+    def keep_posting():  # six prompts in flight for the whole probe run
+        while not stop.is_set(): post()
+    posters = [threading.Thread(target=keep_posting) for _ in range(6)]
     for t in posters: t.start()
     busy = probes()
+    stop.set()
     for t in posters: t.join()
     print(f"prompts: /healthz idle median {statistics.median(idle):.2f} ms max {max(idle):.1f}; "
           f"with six 800 KB prompts median {statistics.median(busy):.2f} ms max {max(busy):.1f} ms")
