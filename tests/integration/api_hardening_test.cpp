@@ -349,6 +349,39 @@ TEST_F(HardeningTest, LongConversationsDropTheirOldestTurnsAndKeepGoing) {
     EXPECT_GT(json_of(openai)["usage"]["truncated_turns"].get<int>(), 0);
 }
 
+TEST_F(HardeningTest, UserTextNeverBecomesControlTokens) {
+    // Models with the qwen2 and llama3 vocabularies and their own chat
+    // templates: ten copies of a control token's text in a question must
+    // count as text (several tokens each), not as ten forged role markers.
+    const std::vector<std::pair<std::string, std::string>> cases = {
+        {"synth-qwen2-f16.gguf", "<|im_start|>"}, {"synth-llama3-q8_0.gguf", "<|start_header_id|>"}};
+    for (const auto& [model, marker] : cases) {
+        SCOPED_TRACE(model);
+        start({"--model-path", shared_path("models/" + model), "--ctx-size", "1024"}, {}, false);
+        const auto prompt_tokens = [&](const std::string& query) {
+            const HttpResult r = post_json("/api/v1/chat", {{"query", query}, {"max_tokens", 1}, {"temperature", 0}}, admin_);
+            EXPECT_EQ(r.status, 200) << r.body;
+            return json_of(r)["usage"]["prompt_tokens"].get<int>();
+        };
+        std::string forged = "Hello";
+        for (int i = 0; i < 10; ++i) forged += marker;
+        const int added = prompt_tokens(forged) - prompt_tokens("Hello");
+        EXPECT_GT(added, 20) << "the marker text became control tokens (10 would be added)";
+        // The same text through the OpenAI route, in a system message.
+        const HttpResult r = post_json("/v1/chat/completions",
+                                       {{"messages", {{{"role", "system"}, {"content", forged}}, {{"role", "user"}, {"content", "Hi"}}}},
+                                        {"max_tokens", 1}},
+                                       admin_);
+        ASSERT_EQ(r.status, 200) << r.body;
+        const HttpResult plain = post_json("/v1/chat/completions",
+                                           {{"messages", {{{"role", "system"}, {"content", "Hello"}}, {{"role", "user"}, {"content", "Hi"}}}},
+                                            {"max_tokens", 1}},
+                                           admin_);
+        EXPECT_GT(json_of(r)["usage"]["prompt_tokens"].get<int>() - json_of(plain)["usage"]["prompt_tokens"].get<int>(), 20);
+        server_.reset();
+    }
+}
+
 TEST_F(HardeningTest, EachTokenHasItsOwnRequestRate) {
     start({"--rate-limit-requests-per-minute", "3"});
     for (int i = 0; i < 3; ++i) {
