@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "cli/bench_batched.h"
 #include "cli/commands.h"
 #include "engine/model/generator.h"
 #include "engine/model/model.h"
@@ -34,6 +35,12 @@ TokenId argmax(std::span<const float> logits) {
 // time, greedy, as a user's stream would. One untimed warm-up run first so
 // page faults of the mapped weights are not counted.
 int run_bench(const BenchOptions& o) {
+    std::vector<int> batch_sizes;
+    if (!o.batches.empty()) {
+        auto sizes = parse_batch_sizes(o.batches);
+        if (!sizes) return fail(sizes.error().message);
+        batch_sizes = std::move(*sizes);
+    }
     auto model = Model::load(o.model);
     if (!model) return fail(model.error().message);
     const Model& m = **model;
@@ -67,6 +74,14 @@ int run_bench(const BenchOptions& o) {
         decode_rates.push_back(o.gen_tokens / decode_s);
     }
     const double prefill = median(prefill_rates), decode = median(decode_rates);
+    std::vector<BatchFigures> batches;
+    double barrier_us = 0;
+    if (!batch_sizes.empty()) {
+        auto figures = bench_batches(m, pool, batch_sizes, o.prompt_tokens, o.gen_tokens, o.repetitions);
+        if (!figures) return fail(figures.error().message);
+        batches = std::move(*figures);
+        barrier_us = thread_pool_barrier_us(pool);
+    }
     if (o.json) {
         nlohmann::json out{{"model", o.model},
                            {"prefill_tok_s", prefill},
@@ -77,11 +92,23 @@ int run_bench(const BenchOptions& o) {
                            {"repetitions", o.repetitions},
                            {"prefill_runs_tok_s", prefill_rates},
                            {"decode_runs_tok_s", decode_rates}};
+        if (!batches.empty()) {
+            out["batches"] = nlohmann::json::array();
+            for (const BatchFigures& b : batches) {
+                out["batches"].push_back({{"batch", b.batch}, {"prefill_tok_s", b.prefill_tok_s}, {"decode_tok_s", b.decode_tok_s},
+                                            {"same_tokens_as_alone", b.same_tokens_as_alone}});
+            }
+            out["barrier_us"] = barrier_us;
+        }
         std::cout << out.dump() << "\n";
     } else {
         std::printf("model %s, %d threads, median of %d runs\n", o.model.c_str(), threads, o.repetitions);
         std::printf("prefill %d tokens: %.2f tok/s\n", o.prompt_tokens, prefill);
         std::printf("decode  %d tokens: %.2f tok/s\n", o.gen_tokens, decode);
+        for (const BatchFigures& b : batches) {
+            std::printf("batch %3d: prefill %.1f tok/s, aggregate decode %.1f tok/s\n", b.batch, b.prefill_tok_s, b.decode_tok_s);
+        }
+        if (!batches.empty()) std::printf("thread pool barrier: %.2f us per run\n", barrier_us);
     }
     return 0;
 }

@@ -42,6 +42,7 @@ struct BenchOptions {
     int threads = 0;
     int repetitions = 3;
     bool json = false;
+    std::string batches;  // "1,4,16,32": also decode that many sequences together
 };
 int run_bench(const BenchOptions& o);
 

@@ -70,6 +70,9 @@ int main(int argc, char** argv) {
     bench_cmd->add_option("--threads,-t", bench.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
     bench_cmd->add_option("--repetitions,-r", bench.repetitions, "Runs to take the median of")->capture_default_str()->check(CLI::Range(1, 100));
     bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
+    bench_cmd->add_option("--batch", bench.batches,
+                          "Batch sizes, e.g. 1,4,16,32: that many sequences (each with its own prompt) prefilled and "
+                          "decoded together; adds aggregate tok/s per size and the thread pool's barrier cost");
 
     QuantizeOptions quant;
     auto* quantize = app.add_subcommand("quantize", "Convert an F32/F16 GGUF model to a quantized type");

@@ -165,6 +165,31 @@ TEST(Cli, BenchJsonReportsRates) {
     EXPECT_GT(out["decode_tok_s"].get<double>(), 0.0);
 }
 
+TEST(Cli, BenchBatchReportsEachSizeAndBatchingChangesNoToken) {
+    const auto r = run_clawbot("bench --model " + shell_quote(model_path("stories260K")) +
+                               " --prompt-tokens 12 --gen-tokens 8 --repetitions 1 --threads 2 --batch 1,5,16 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto out = nlohmann::json::parse(r.out);
+    ASSERT_EQ(out["batches"].size(), 3u) << r.out;
+    const int sizes[] = {1, 5, 16};
+    for (size_t i = 0; i < 3; ++i) {
+        const auto& b = out["batches"][i];
+        EXPECT_EQ(b["batch"].get<int>(), sizes[i]);
+        EXPECT_GT(b["prefill_tok_s"].get<double>(), 0.0);
+        EXPECT_GT(b["decode_tok_s"].get<double>(), 0.0);
+        // The first sequence has the same prompt at every size: decoded
+        // beside 4 or 15 others it must give the tokens it gives alone.
+        EXPECT_TRUE(b["same_tokens_as_alone"].get<bool>()) << "batch " << sizes[i];
+    }
+    EXPECT_GT(out["barrier_us"].get<double>(), 0.0);
+    for (const char* bad : {"0", "4,x", "1,,2", "2000", "-3"}) {
+        const auto refused = run_clawbot("bench --model " + shell_quote(model_path("stories260K")) +
+                                         " --gen-tokens 2 --repetitions 1 --batch '" + bad + "'");
+        EXPECT_NE(refused.exit_code, 0) << bad;
+        EXPECT_NE(refused.err.find("--batch"), std::string::npos) << bad << ": " << refused.err;
+    }
+}
+
 TEST(Cli, MakeModelThenQuantizeKeepsTheLogits) {
     // A random F32 model, quantized to each type: the quantized model's
     // logits stay close to the F32 model's.

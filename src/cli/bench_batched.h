@@ -1,0 +1,34 @@
+#pragma once
+// `clawbot bench --batch 1,4,16,32`: the figures the reference's batched
+// bench prints, so they compare. For each batch size B, B sequences with
+// their own random prompts are prefilled (packed into batches of up to
+// kPrefillBatchTokens tokens), then decoded together, one token per
+// sequence per step, greedy.
+#include <vector>
+
+#include "engine/model/model.h"
+#include "engine/tensor/thread_pool.h"
+
+namespace clawbot::cli {
+
+struct BatchFigures {
+    int batch = 0;
+    double prefill_tok_s = 0;  // prompt tokens of all sequences per second
+    double decode_tok_s = 0;   // generated tokens of all sequences per second
+    // The first sequence (the same prompt at every size) decoded to the same
+    // greedy tokens as it does alone: batching changed no result.
+    bool same_tokens_as_alone = false;
+};
+
+// Median over `repetitions` runs (after one untimed warm-up) for each size.
+Result<std::vector<BatchFigures>> bench_batches(const Model& model, ThreadPool& pool, const std::vector<int>& batches,
+                                                int prompt_tokens, int gen_tokens, int repetitions);
+
+// What one ThreadPool::run with an empty job costs, in microseconds: the
+// wake-up and barrier every matmul pays (median of several thousand).
+double thread_pool_barrier_us(ThreadPool& pool);
+
+// "1,4,16,32" -> {1, 4, 16, 32}; an error for anything but positive numbers.
+Result<std::vector<int>> parse_batch_sizes(const std::string& text);
+
+}  // namespace clawbot::cli
