@@ -16,7 +16,10 @@ struct BatchFigures {
     double prefill_tok_s = 0;  // prompt tokens of all sequences per second
     double decode_tok_s = 0;   // generated tokens of all sequences per second
     // The first sequence (the same prompt at every size) decoded to the same
-    // greedy tokens as it does alone: batching changed no result.
+    // greedy tokens as it does alone. Batched kernels sum in another order
+    // than one row's, so on random-weight models, whose logits are nearly
+    // tied, the tokens may part after a few dozen steps; on a trained model
+    // over a short run a difference means batching broke something.
     bool same_tokens_as_alone = false;
 };
 
