@@ -9,11 +9,12 @@
 #include "engine/kv/block_pool.h"
 #include "engine/kv/kv_storage.h"
 #include "engine/model/forward.h"
+#include "engine/model/generator.h"
 
 namespace clawbot::cli {
 namespace {
 
-constexpr int kBlockSize = 16;
+constexpr int kBlockSize = Generator::kBlockSize;
 constexpr int kPrefillBatchTokens = 512;
 
 double median(std::vector<double> v) {
@@ -94,13 +95,12 @@ private:
     Result<bool> prefill() {
         const size_t capacity = static_cast<size_t>(forward_.max_tokens());
         batch_.clear();
-        int with_logits = 0;
         std::vector<int> finished;  // sequences whose last prompt token is in this batch
         for (int s = 0; s < batch_size_; ++s) {
             const auto& prompt = prompts_[static_cast<size_t>(s)];
             for (size_t pos = 0; pos < prompt.size(); ++pos) {
                 if (batch_.tokens.size() == capacity) {
-                    if (auto ok = flush(finished, with_logits); !ok) return ok;
+                    if (auto ok = flush(finished); !ok) return ok;
                 }
                 if (batch_.tables.empty() || batch_.tables.back() != &tables_[static_cast<size_t>(s)]) {
                     batch_.tables.push_back(&tables_[static_cast<size_t>(s)]);
@@ -108,16 +108,13 @@ private:
                 const bool last = pos + 1 == prompt.size();
                 batch_.tokens.push_back(
                     {prompt[pos], static_cast<int32_t>(pos), static_cast<int32_t>(batch_.tables.size() - 1), last});
-                if (last) {
-                    finished.push_back(s);
-                    ++with_logits;
-                }
+                if (last) finished.push_back(s);
             }
         }
-        return flush(finished, with_logits);
+        return flush(finished);
     }
 
-    Result<bool> flush(std::vector<int>& finished, int& with_logits) {
+    Result<bool> flush(std::vector<int>& finished) {
         if (batch_.tokens.empty()) return true;
         if (auto ok = forward_.forward(batch_, logits_); !ok) return ok;
         const size_t vocab = static_cast<size_t>(model_.config().n_vocab);
@@ -125,7 +122,6 @@ private:
             next_[static_cast<size_t>(finished[i])] = argmax(std::span<const float>(logits_.data() + i * vocab, vocab));
         }
         finished.clear();
-        with_logits = 0;
         batch_.clear();
         return true;
     }
