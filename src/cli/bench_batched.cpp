@@ -1,4 +1,5 @@
 #include "cli/bench_batched.h"
+#include "cli/bench_stats.h"
 
 #include <algorithm>
 #include <chrono>
@@ -16,20 +17,6 @@ namespace {
 
 constexpr int kBlockSize = Generator::kBlockSize;
 constexpr int kPrefillBatchTokens = 512;
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-TokenId argmax(std::span<const float> logits) {
-    return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
 
 // B sequences over one KV pool sized for all of them, and the scratch to
 // run them: everything allocated once, before any timing.

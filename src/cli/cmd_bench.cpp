@@ -8,29 +8,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/bench_batched.h"
+#include "cli/bench_stats.h"
 #include "cli/commands.h"
 #include "engine/model/generator.h"
 #include "engine/model/model.h"
 
 namespace clawbot::cli {
-namespace {
-
-double median(std::vector<double> v) {
-    std::sort(v.begin(), v.end());
-    const size_t n = v.size();
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-}
-
-double seconds_since(std::chrono::steady_clock::time_point start) {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-}
-
-TokenId argmax(std::span<const float> logits) {
-    return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());
-}
-
-}  // namespace
-
 // Prefill: the whole random prompt in one batch. Decode: one token at a
 // time, greedy, as a user's stream would. One untimed warm-up run first so
 // page faults of the mapped weights are not counted.

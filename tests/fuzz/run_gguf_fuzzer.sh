@@ -13,18 +13,7 @@ source_dir=$(cd "$1" && pwd)
 out_dir=$2
 seconds=$3
 
-cxx=""
-for candidate in clang++-14 clang++; do
-    if command -v "$candidate" >/dev/null 2>&1; then
-        cxx=$candidate
-        break
-    fi
-done
-if [[ -z $cxx ]]; then
-    echo "FATAL: clang++ (clang++-14 or clang++) not found; the fuzzer needs clang with libFuzzer" >&2
-    echo "       (Debian: apt-get install clang-14 libclang-rt-14-dev)" >&2
-    exit 1
-fi
+source "$(dirname "$0")/find_clang.sh"
 
 mkdir -p "$out_dir"
 out_dir=$(cd "$out_dir" && pwd)

@@ -37,16 +37,6 @@ int connect_from(const char* source, int port) {
     return fd;
 }
 
-bool send_all(int fd, const std::string& bytes) {
-    size_t sent = 0;
-    while (sent < bytes.size()) {
-        const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) return false;
-        sent += static_cast<size_t>(n);
-    }
-    return true;
-}
-
 // Everything the server sends until it closes, or until `timeout`.
 struct Received {
     std::string bytes;

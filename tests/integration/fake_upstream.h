@@ -16,6 +16,8 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "support/http_client.h"
+
 namespace clawbot::test {
 
 enum class UpstreamAct {
@@ -108,16 +110,6 @@ private:
             if (data.size() >= need) return data;
         }
         return "";
-    }
-
-    static bool send_all(int fd, const std::string& bytes) {
-        size_t sent = 0;
-        while (sent < bytes.size()) {
-            const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
-            if (n <= 0) return false;
-            sent += static_cast<size_t>(n);
-        }
-        return true;
     }
 
     static std::string header_value(const std::string& request, const std::string& name) {

@@ -55,6 +55,16 @@ std::optional<std::string> HttpResult::header(const std::string& name) const {
     return std::nullopt;
 }
 
+bool send_all(int fd, const std::string& bytes) {
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+        const ssize_t n = ::send(fd, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+        if (n <= 0) return false;
+        sent += static_cast<size_t>(n);
+    }
+    return true;
+}
+
 int connect_loopback(int port) {
     const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
     if (fd < 0) return -1;
@@ -78,12 +88,7 @@ HttpResult http_request(int port, const HttpCall& call, std::chrono::seconds tim
     if (call.bearer) req += "Authorization: Bearer " + *call.bearer + "\r\n";
     if (!call.body.empty() || call.method == "POST") req += "Content-Length: " + std::to_string(call.body.size()) + "\r\n";
     req += "\r\n" + call.body;
-    size_t sent = 0;
-    while (sent < req.size()) {
-        const ssize_t n = ::send(fd, req.data() + sent, req.size() - sent, MSG_NOSIGNAL);
-        if (n <= 0) break;
-        sent += static_cast<size_t>(n);
-    }
+    send_all(fd, req);
     std::string raw;
     read_all(fd, raw, timeout);
     ::close(fd);

@@ -33,4 +33,7 @@ std::vector<std::pair<std::string, std::string>> parse_sse(const std::string& bo
 // A connected socket to 127.0.0.1:port, or -1.
 int connect_loopback(int port);
 
+// Writes all of `bytes` (no SIGPIPE); false if the peer closed first.
+bool send_all(int fd, const std::string& bytes);
+
 }  // namespace clawbot::test
