@@ -5,18 +5,8 @@
 # usage: run_gguf_fuzzer.sh SOURCE_DIR BUILD_OUT_DIR SECONDS
 set -euo pipefail
 
-if [[ $# -ne 3 ]]; then
-    echo "usage: $0 SOURCE_DIR BUILD_OUT_DIR SECONDS" >&2
-    exit 2
-fi
-source_dir=$(cd "$1" && pwd)
-out_dir=$2
-seconds=$3
+source "$(dirname "$0")/fuzz_setup.sh"
 
-source "$(dirname "$0")/find_clang.sh"
-
-mkdir -p "$out_dir"
-out_dir=$(cd "$out_dir" && pwd)
 reader_sources=("$source_dir"/src/engine/gguf/*.cpp "$source_dir"/src/engine/tensor/dtype.cpp)
 common_flags=(-std=c++20 -g -Wall -Wextra -Werror -I"$source_dir/src")
 

@@ -6,20 +6,11 @@
 # usage: run_http_fuzzer.sh SOURCE_DIR BUILD_OUT_DIR SECONDS
 set -euo pipefail
 
-if [[ $# -ne 3 ]]; then
-    echo "usage: $0 SOURCE_DIR BUILD_OUT_DIR SECONDS" >&2
-    exit 2
-fi
-source_dir=$(cd "$1" && pwd)
-out_dir=$2
-seconds=$3
+source "$(dirname "$0")/fuzz_setup.sh"
 
-source "$(dirname "$0")/find_clang.sh"
-
-mkdir -p "$out_dir"
-out_dir=$(cd "$out_dir" && pwd)
 sources=("$source_dir"/src/service/http/request_head.cpp "$source_dir"/src/service/http/request_conversion.cpp
-         "$source_dir"/src/service/http/http_message.cpp "$source_dir"/src/service/api/json_body.cpp)
+         "$source_dir"/src/service/http/http_message.cpp "$source_dir"/src/service/api/json_body.cpp
+         "$source_dir"/src/engine/tokenizer/utf8.cpp)
 echo "building HTTP fuzzer with $cxx"
 "$cxx" -std=c++20 -g -Wall -Wextra -Werror -I"$source_dir/src" -O1 -fno-omit-frame-pointer \
     -DBOOST_ASIO_NO_DEPRECATED -DBOOST_BEAST_USE_STD_STRING_VIEW \

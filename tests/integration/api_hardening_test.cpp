@@ -44,20 +44,8 @@ struct Received {
 };
 Received read_until_close(int fd, std::chrono::milliseconds timeout) {
     Received r;
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buf[4096];
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return r;
-        pollfd p{fd, POLLIN, 0};
-        if (::poll(&p, 1, static_cast<int>(left.count())) <= 0) return r;
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) {
-            r.closed = true;
-            return r;
-        }
-        r.bytes.append(buf, static_cast<size_t>(n));
-    }
+    r.closed = read_all(fd, r.bytes, timeout);
+    return r;
 }
 
 // Sends `request` on a new connection and returns what came back.

@@ -18,19 +18,6 @@ std::string lower(std::string s) {
     return s;
 }
 
-bool read_all(int fd, std::string& out, std::chrono::seconds timeout) {
-    const auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buf[16384];
-    for (;;) {
-        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) return false;
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
-        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
-        if (n <= 0) return true;  // closed by the server
-        out.append(buf, static_cast<size_t>(n));
-    }
-}
 
 std::string dechunk(const std::string& raw) {
     std::string out;
@@ -53,6 +40,20 @@ std::optional<std::string> HttpResult::header(const std::string& name) const {
         if (lower(k) == lower(name)) return v;
     }
     return std::nullopt;
+}
+
+bool read_all(int fd, std::string& out, std::chrono::milliseconds timeout) {
+    const auto deadline = std::chrono::steady_clock::now() + timeout;
+    char buf[16384];
+    for (;;) {
+        const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+        if (left.count() <= 0) return false;
+        pollfd p{fd, POLLIN, 0};
+        if (poll(&p, 1, static_cast<int>(left.count())) <= 0) return false;
+        const ssize_t n = ::recv(fd, buf, sizeof buf, 0);
+        if (n <= 0) return true;  // closed by the server
+        out.append(buf, static_cast<size_t>(n));
+    }
 }
 
 bool send_all(int fd, const std::string& bytes) {

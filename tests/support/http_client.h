@@ -33,6 +33,10 @@ std::vector<std::pair<std::string, std::string>> parse_sse(const std::string& bo
 // A connected socket to 127.0.0.1:port, or -1.
 int connect_loopback(int port);
 
+// Appends what arrives on `fd` to `out` until the peer closes (true) or
+// `timeout` passes (false).
+bool read_all(int fd, std::string& out, std::chrono::milliseconds timeout);
+
 // Writes all of `bytes` (no SIGPIPE); false if the peer closed first.
 bool send_all(int fd, const std::string& bytes);
 

@@ -36,6 +36,8 @@ TEST(HttpMessage, JsonErrorResponseHasTheServiceErrorShape) {
 TEST(HttpMessage, JsonEscapeHandlesControlsAndKeepsUtf8) {
     EXPECT_EQ(json_escape(std::string("a\\b\t\x01\0", 6)), "a\\\\b\\t\\u0001\\u0000");
     EXPECT_EQ(json_escape("\xe4\xbd\xa0\xe5\xa5\xbd"), "\xe4\xbd\xa0\xe5\xa5\xbd");
+    // Bytes that are not UTF-8 (a stray byte, a cut-off sequence) become U+FFFD.
+    EXPECT_EQ(json_escape("/\xff/\xe4\xbd"), "/\xef\xbf\xbd/\xef\xbf\xbd");
 }
 
 TEST(WireFormat, ChunkFramingUsesHexSizes) {

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "engine/tokenizer/utf8.h"
+
 namespace clawbot::service {
 
 namespace {
@@ -9,35 +11,6 @@ namespace {
 char ascii_lower(char c) { return (c >= 'A' && c <= 'Z') ? static_cast<char>(c - 'A' + 'a') : c; }
 
 constexpr std::string_view kKnownMethods[] = {"GET", "HEAD", "POST", "PUT", "DELETE", "CONNECT", "OPTIONS", "TRACE", "PATCH"};
-
-// Length of the well-formed UTF-8 sequence at text[at] (RFC 3629: no
-// overlongs, no surrogates, nothing past U+10FFFF), or 0 if it is not one.
-std::size_t utf8_sequence_length(std::string_view text, std::size_t at) {
-    const auto byte = [&](std::size_t i) { return static_cast<unsigned char>(text[i]); };
-    const unsigned char lead = byte(at);
-    std::size_t length = 0;
-    unsigned char low = 0x80, high = 0xBF;  // range of the second byte
-    if (lead < 0x80) return 1;
-    if (lead >= 0xC2 && lead <= 0xDF) {
-        length = 2;
-    } else if (lead >= 0xE0 && lead <= 0xEF) {
-        length = 3;
-        if (lead == 0xE0) low = 0xA0;
-        if (lead == 0xED) high = 0x9F;
-    } else if (lead >= 0xF0 && lead <= 0xF4) {
-        length = 4;
-        if (lead == 0xF0) low = 0x90;
-        if (lead == 0xF4) high = 0x8F;
-    } else {
-        return 0;
-    }
-    if (at + length > text.size()) return 0;
-    if (byte(at + 1) < low || byte(at + 1) > high) return 0;
-    for (std::size_t i = 2; i < length; ++i) {
-        if ((byte(at + i) & 0xC0) != 0x80) return 0;
-    }
-    return length;
-}
 
 }  // namespace
 
@@ -82,22 +55,13 @@ std::string_view method_label(std::string_view method) {
 }
 
 std::string json_escape(std::string_view text) {
+    // Messages quote what clients sent (a path, a field): what is not UTF-8
+    // becomes U+FFFD so the JSON stays valid.
+    std::string clean;
+    utf8::append_sanitized(clean, text);
     std::string out;
-    out.reserve(text.size() + 8);
-    for (std::size_t at = 0; at < text.size(); ++at) {
-        const char c = text[at];
-        if (static_cast<unsigned char>(c) >= 0x80) {
-            // Messages quote what clients sent (a path, a field): a byte
-            // that is not UTF-8 becomes U+FFFD so the JSON stays valid.
-            const std::size_t length = utf8_sequence_length(text, at);
-            if (length == 0) {
-                out += "\ufffd";
-            } else {
-                out.append(text.substr(at, length));
-                at += length - 1;
-            }
-            continue;
-        }
+    out.reserve(clean.size() + 8);
+    for (const char c : clean) {
         switch (c) {
             case '"': out += "\\\""; break;
             case '\\': out += "\\\\"; break;
