@@ -97,9 +97,7 @@ void Session::on_header_complete(std::size_t header_end) {
             case 501: counters.requests_not_implemented.fetch_add(1); break;
             default: counters.requests_malformed.fetch_add(1); break;
         }
-        const std::string method(request_line_method(block));
-        core_->handler().on_rejected(method, rejection->status);
-        return answer_and_close(json_error_response(rejection->status, rejection->code, rejection->message));
+        return reject_request(rejection->status, rejection->code, std::move(rejection->message));
     }
     buffer_.consume(header_end);
     head_ = to_http_request_head(parser_->get(), remote_address_);
