@@ -24,7 +24,9 @@ int run_bench(const BenchOptions& o) {
         if (!sizes) return fail(sizes.error().message);
         batch_sizes = std::move(*sizes);
     }
-    auto model = Model::load(o.model);
+    const auto load_start = std::chrono::steady_clock::now();
+    auto model = Model::load(o.model, LoadOptions{.repack = !o.no_repack});
+    const double load_s = seconds_since(load_start);
     if (!model) return fail(model.error().message);
     const Model& m = **model;
     const int ctx = o.prompt_tokens + o.gen_tokens + 1;
@@ -73,6 +75,9 @@ int run_bench(const BenchOptions& o) {
                            {"gen_tokens", o.gen_tokens},
                            {"threads", threads},
                            {"repetitions", o.repetitions},
+                           {"load_s", load_s},
+                           {"repacked_matrices", m.packing().matrices},
+                           {"repack_s", m.packing().seconds},
                            {"prefill_runs_tok_s", prefill_rates},
                            {"decode_runs_tok_s", decode_rates}};
         if (!batches.empty()) {
@@ -86,6 +91,7 @@ int run_bench(const BenchOptions& o) {
         std::cout << out.dump() << "\n";
     } else {
         std::printf("model %s, %d threads, median of %d runs\n", o.model.c_str(), threads, o.repetitions);
+        std::printf("load %.2f s (%d matrices repacked in %.2f s)\n", load_s, m.packing().matrices, m.packing().seconds);
         std::printf("prefill %d tokens: %.2f tok/s\n", o.prompt_tokens, prefill);
         std::printf("decode  %d tokens: %.2f tok/s\n", o.gen_tokens, decode);
         for (const BatchFigures& b : batches) {

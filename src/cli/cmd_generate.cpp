@@ -15,7 +15,7 @@ void print_text(const std::string& text, void*) { std::cout << text << std::flus
 }  // namespace
 
 int run_generate(const GenerateOptions& o) {
-    auto model = Model::load(o.model);
+    auto model = Model::load(o.model, LoadOptions{.repack = !o.no_repack});
     if (!model) return fail(model.error().message);
     const Model& m = **model;
     const auto prompt = m.tokenizer().encode(o.prompt, true, false);

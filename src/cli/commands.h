@@ -24,6 +24,7 @@ struct GenerateOptions {
     int threads = 0;  // 0 = physical cores
     int ctx_size = 2048;
     bool json = false;
+    bool no_repack = false;
 };
 int run_generate(const GenerateOptions& o);
 
@@ -43,6 +44,7 @@ struct BenchOptions {
     int repetitions = 3;
     bool json = false;
     std::string batches;  // "1,4,16,32": also decode that many sequences together
+    bool no_repack = false;
 };
 int run_bench(const BenchOptions& o);
 

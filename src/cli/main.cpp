@@ -54,6 +54,7 @@ int main(int argc, char** argv) {
     generate->add_option("--threads,-t", gen.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
     generate->add_option("--ctx-size", gen.ctx_size, "Context size in tokens")->capture_default_str()->check(CLI::Range(16, 1 << 20));
     generate->add_flag("--json", gen.json, "Print one JSON object: prompt_tokens, tokens, text");
+    generate->add_flag("--no-repack", gen.no_repack, "Run on the mapped file instead of packed copies of the weights (less memory, slower)");
 
     TokenizeOptions tok;
     auto* tokenize = app.add_subcommand("tokenize", "Print the token ids of a text as a JSON array");
@@ -70,6 +71,7 @@ int main(int argc, char** argv) {
     bench_cmd->add_option("--threads,-t", bench.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
     bench_cmd->add_option("--repetitions,-r", bench.repetitions, "Runs to take the median of")->capture_default_str()->check(CLI::Range(1, 100));
     bench_cmd->add_flag("--json", bench.json, "Print one JSON object");
+    bench_cmd->add_flag("--no-repack", bench.no_repack, "Run on the mapped file instead of packed copies of the weights (compare the two)");
     bench_cmd->add_option("--batch", bench.batches,
                           "Batch sizes, e.g. 1,4,16,32: that many sequences (each with its own prompt) prefilled and "
                           "decoded together; adds aggregate tok/s per size and the thread pool's barrier cost");

@@ -107,7 +107,7 @@ protected:
         Env env = {{"LANG", "C.UTF-8"}, {"LC_ALL", std::nullopt}, {"LC_CTYPE", std::nullopt}};
         for (const char* name : {"MODEL_PATH", "HOST", "PORT", "DATA_DIR", "LOG_FILE", "THREADS", "CTX_SIZE",
                                  "MAX_BATCH_SIZE", "API_KEY", "PROVIDER", "UPSTREAM_URL", "UPSTREAM_MODEL", "REUSE_PORT",
-                                 "STORE"}) {
+                                 "STORE", "REPACK_WEIGHTS"}) {
             env[name] = std::nullopt;
         }
         return env;

@@ -102,7 +102,7 @@ TEST_F(ConfigTest, TableHasTheDocumentedNamesAndFlags) {
                              "UPSTREAM_URL", "UPSTREAM_MODEL", "UPSTREAM_CONNECT_TIMEOUT_S",
                              "UPSTREAM_READ_TIMEOUT_S", "UPSTREAM_RETRIES", "REUSE_PORT", "REQUEST_LINE_TIMEOUT_S",
                              "MAX_CONNECTIONS_PER_CLIENT", "CONNECTION_LIMIT_EXEMPT", "RESERVED_OPS_CONNECTIONS",
-                             "MAX_BUFFERED_BODY_BYTES", "RATE_LIMIT_REQUESTS_PER_MINUTE", "RATE_LIMIT_TOKENS_PER_MINUTE"}) {
+                             "MAX_BUFFERED_BODY_BYTES", "RATE_LIMIT_REQUESTS_PER_MINUTE", "RATE_LIMIT_TOKENS_PER_MINUTE", "REPACK_WEIGHTS"}) {
         EXPECT_NE(find_setting(name), nullptr) << name;
     }
     EXPECT_EQ(flag_name(*find_setting("MODEL_PATH")), "--model-path");
@@ -110,6 +110,7 @@ TEST_F(ConfigTest, TableHasTheDocumentedNamesAndFlags) {
     EXPECT_EQ(default_text(*find_setting("PORT")), "18789");
     EXPECT_EQ(default_text(*find_setting("HOST")), "127.0.0.1");
     EXPECT_EQ(default_text(*find_setting("METRICS_PUBLIC")), "0");
+    EXPECT_EQ(default_text(*find_setting("REPACK_WEIGHTS")), "1");
     EXPECT_EQ(default_text(*find_setting("MAX_BODY_BYTES")), "1048576");
     EXPECT_TRUE(find_setting("API_KEY")->secret);
     EXPECT_FALSE(find_setting("HOST")->secret);

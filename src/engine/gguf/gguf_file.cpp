@@ -71,6 +71,14 @@ GgufFile::~GgufFile() {
     if (mapping_) ::munmap(mapping_, size_);
 }
 
+void GgufFile::release_pages(const uint8_t* begin, size_t bytes) const {
+    if (!mapping_ || begin < base_ || bytes > size_ || begin > base_ + (size_ - bytes)) return;
+    const auto page = static_cast<uintptr_t>(::sysconf(_SC_PAGESIZE));
+    const uintptr_t first = (reinterpret_cast<uintptr_t>(begin) + page - 1) / page * page;
+    const uintptr_t last = (reinterpret_cast<uintptr_t>(begin) + bytes) / page * page;
+    if (first < last) ::madvise(reinterpret_cast<void*>(first), last - first, MADV_DONTNEED);
+}
+
 const MetaValue* GgufFile::find(std::string_view key) const {
     const auto it = kv_index_.find(key);
     return it == kv_index_.end() ? nullptr : &kv_[it->second].second;

@@ -92,6 +92,12 @@ public:
     const std::vector<TensorInfo>& tensors() const { return tensors_; }
     const TensorInfo* tensor(std::string_view name) const;
 
+    // Drops the mapped pages wholly inside [begin, begin + bytes) from this
+    // process's resident memory; they stay in the page cache and fault back
+    // in if read again. For data copied elsewhere (packed weights). No-op
+    // for a parse()d buffer, which the caller owns.
+    void release_pages(const uint8_t* begin, size_t bytes) const;
+
 private:
     GgufFile() = default;
     class Parser;

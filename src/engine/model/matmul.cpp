@@ -3,72 +3,95 @@
 #include <algorithm>
 
 #include "engine/tensor/kernels.h"
+#include "engine/tensor/packed_kernels.h"
 
 namespace clawbot {
 namespace {
 
 // Rows per unit of work: keeps each thread's slice a multiple of the
-// kernels' row tile.
+// kernels' row tile and of the packed layout's row groups.
 constexpr int64_t kRowGrain = 16;
+static_assert(kRowGrain % kernels::kPackRows == 0);
+
+enum class Activation { F32, Q8_0, Q8_K, Q8_0Sum, Count };
+
+Activation activation_of(const Matrix& w) {
+    if (w.packed) {
+        return w.packed_kernels->activation == kernels::PackedActivation::Q8_0Sum ? Activation::Q8_0Sum
+                                                                                  : Activation::Q8_K;
+    }
+    switch (w.kernels->activation) {
+        case DType::Q8_0: return Activation::Q8_0;
+        case DType::Q8_K: return Activation::Q8_K;
+        default: return Activation::F32;
+    }
+}
+
+struct ActivationRows {
+    const void* data = nullptr;
+    size_t stride = 0;  // bytes
+};
 
 struct Job {
     std::span<const MatmulTarget> targets;
-    const void* act_f32;
-    size_t act_f32_stride;
-    const void* act_q8_0;
-    const void* act_q8_k;
-    size_t q8_0_stride;
-    size_t q8_k_stride;
+    ActivationRows act[static_cast<int>(Activation::Count)];
     int n_tokens;
 };
 
 void run_slice(const Job& job, int thread, int n_threads) {
     for (const MatmulTarget& t : job.targets) {
         const Matrix& w = *t.weight;
-        const kernels::TypeKernels* k = kernels::kernels(w.type);
         const int64_t units = (w.rows + kRowGrain - 1) / kRowGrain;
         const int64_t first = units * thread / n_threads * kRowGrain;
         const int64_t last = std::min(w.rows, units * (thread + 1) / n_threads * kRowGrain);
         if (first >= last) continue;
-        const void* act = job.act_f32;
-        size_t act_stride = job.act_f32_stride;
-        if (k->activation == DType::Q8_0) {
-            act = job.act_q8_0;
-            act_stride = job.q8_0_stride;
-        } else if (k->activation == DType::Q8_K) {
-            act = job.act_q8_k;
-            act_stride = job.q8_k_stride;
+        const ActivationRows& a = job.act[static_cast<int>(activation_of(w))];
+        if (w.packed) {
+            w.packed_kernels->gemm(w.packed, w.rows, w.cols, first, last, a.data, a.stride, job.n_tokens, t.out,
+                                   t.out_stride);
+        } else {
+            w.kernels->gemm(w.cols, w.data + static_cast<size_t>(first) * w.row_stride, w.row_stride, last - first,
+                            a.data, a.stride, job.n_tokens, t.out + first, t.out_stride);
         }
-        k->gemm(w.cols, w.data + static_cast<size_t>(first) * w.row_stride, w.row_stride, last - first, act,
-                act_stride, job.n_tokens, t.out + first, t.out_stride);
     }
 }
+
+int64_t padded(int64_t cols) { return (cols + 255) / 256 * 256; }
 
 }  // namespace
 
 MatmulRunner::MatmulRunner(ThreadPool& pool, int max_tokens, int64_t max_cols)
     : pool_(pool),
-      q8_0_(static_cast<size_t>(max_tokens) * row_bytes(DType::Q8_0, (max_cols + 255) / 256 * 256)),
-      q8_k_(static_cast<size_t>(max_tokens) * row_bytes(DType::Q8_K, (max_cols + 255) / 256 * 256)) {}
+      q8_0_(static_cast<size_t>(max_tokens) * row_bytes(DType::Q8_0, padded(max_cols))),
+      q8_k_(static_cast<size_t>(max_tokens) * row_bytes(DType::Q8_K, padded(max_cols))),
+      q8_0_sum_(static_cast<size_t>(max_tokens) * static_cast<size_t>(padded(max_cols) / 32) *
+                sizeof(kernels::BlockQ8_0Sum)) {}
 
 void MatmulRunner::run(std::span<const MatmulTarget> targets, const float* x, size_t x_stride, int n_tokens) {
     const int64_t cols = targets.front().weight->cols;
-    bool need_q8_0 = false, need_q8_k = false;
-    for (const MatmulTarget& t : targets) {
-        const DType act = kernels::kernels(t.weight->type)->activation;
-        need_q8_0 |= act == DType::Q8_0;
-        need_q8_k |= act == DType::Q8_K;
-    }
-    Job job{targets, x, x_stride * sizeof(float), q8_0_.data(), q8_k_.data(), 0, 0, n_tokens};
-    if (need_q8_0) {
-        job.q8_0_stride = row_bytes(DType::Q8_0, cols);
+    bool need[static_cast<int>(Activation::Count)] = {};
+    for (const MatmulTarget& t : targets) need[static_cast<int>(activation_of(*t.weight))] = true;
+    Job job{targets, {}, n_tokens};
+    job.act[static_cast<int>(Activation::F32)] = {x, x_stride * sizeof(float)};
+    const bool need_q8_0_sum = need[static_cast<int>(Activation::Q8_0Sum)];
+    if (need[static_cast<int>(Activation::Q8_0)] || need_q8_0_sum) {
+        const size_t stride = row_bytes(DType::Q8_0, cols);
         const auto quantize = kernels::activation_quantizer(DType::Q8_0);
-        for (int j = 0; j < n_tokens; ++j) quantize(x + static_cast<size_t>(j) * x_stride, q8_0_.data() + j * job.q8_0_stride, cols);
+        for (int j = 0; j < n_tokens; ++j) quantize(x + static_cast<size_t>(j) * x_stride, q8_0_.data() + j * stride, cols);
+        job.act[static_cast<int>(Activation::Q8_0)] = {q8_0_.data(), stride};
+        if (need_q8_0_sum) {
+            const size_t sum_stride = static_cast<size_t>(cols / 32) * sizeof(kernels::BlockQ8_0Sum);
+            for (int j = 0; j < n_tokens; ++j) {
+                kernels::q8_0_to_q8_0_sum(q8_0_.data() + j * stride, q8_0_sum_.data() + j * sum_stride, cols);
+            }
+            job.act[static_cast<int>(Activation::Q8_0Sum)] = {q8_0_sum_.data(), sum_stride};
+        }
     }
-    if (need_q8_k) {
-        job.q8_k_stride = row_bytes(DType::Q8_K, cols);
+    if (need[static_cast<int>(Activation::Q8_K)]) {
+        const size_t stride = row_bytes(DType::Q8_K, cols);
         const auto quantize = kernels::activation_quantizer(DType::Q8_K);
-        for (int j = 0; j < n_tokens; ++j) quantize(x + static_cast<size_t>(j) * x_stride, q8_k_.data() + j * job.q8_k_stride, cols);
+        for (int j = 0; j < n_tokens; ++j) quantize(x + static_cast<size_t>(j) * x_stride, q8_k_.data() + j * stride, cols);
+        job.act[static_cast<int>(Activation::Q8_K)] = {q8_k_.data(), stride};
     }
     const Job* job_ptr = &job;
     pool_.run([job_ptr](int thread, int n_threads) { run_slice(*job_ptr, thread, n_threads); });

@@ -30,6 +30,7 @@ private:
     ThreadPool& pool_;
     std::vector<uint8_t> q8_0_;  // activations quantized for Q8_0-type dots
     std::vector<uint8_t> q8_k_;  // ... for K-quant dots
+    std::vector<uint8_t> q8_0_sum_;  // ... for packed Q4_0 / Q8_0 weights
 };
 
 }  // namespace clawbot

@@ -2,7 +2,7 @@
 
 namespace clawbot {
 
-Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
+Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOptions& options) {
     auto file = gguf::GgufFile::open(path);
     if (!file) return file.error();
     std::unique_ptr<Model> model(new Model());
@@ -20,6 +20,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path) {
         return make_error(path + ": tokenizer has " + std::to_string(model->tokenizer_->n_vocab()) +
                           " tokens but the embedding has " + std::to_string(model->config_.n_vocab));
     }
+    if (options.repack) model->packing_ = pack_weights(model->weights_, *model->file_);
     return model;
 }
 

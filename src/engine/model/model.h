@@ -12,14 +12,22 @@
 
 namespace clawbot {
 
+struct LoadOptions {
+    // Copy the matrices into the packed kernels' layout (faster prefill,
+    // batches and decode). Off keeps resident memory at the file's size on
+    // hosts that cannot afford the copy being made, at some speed.
+    bool repack = true;
+};
+
 class Model {
 public:
-    static Result<std::unique_ptr<Model>> load(const std::string& path);
+    static Result<std::unique_ptr<Model>> load(const std::string& path, const LoadOptions& options = {});
 
     const ModelConfig& config() const { return config_; }
     const ModelWeights& weights() const { return weights_; }
     const Tokenizer& tokenizer() const { return *tokenizer_; }
     const gguf::GgufFile& file() const { return *file_; }
+    const PackingReport& packing() const { return packing_; }
 
 private:
     Model() = default;
@@ -27,6 +35,7 @@ private:
     ModelConfig config_;
     ModelWeights weights_;
     std::unique_ptr<Tokenizer> tokenizer_;
+    PackingReport packing_;
 };
 
 }  // namespace clawbot

@@ -36,6 +36,7 @@ Result<Matrix> bind_matrix(const gguf::GgufFile& file, const std::string& name, 
     m.rows = static_cast<int64_t>(info.ne[1]);
     m.cols = cols;
     m.row_stride = row_bytes(info.type, cols);
+    m.kernels = kernels::kernels(info.type);
     return m;
 }
 

@@ -1,5 +1,6 @@
 #pragma once
-// Views of a model's weights inside the mapped GGUF file: nothing is copied.
+// Views of a model's weights inside the mapped GGUF file, and the packed
+// copies pack_weights() makes of the matrices the packed kernels can run.
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -7,7 +8,10 @@
 #include "engine/common/result.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
+#include "engine/model/weight_packing.h"
 #include "engine/tensor/dtype.h"
+#include "engine/tensor/kernels.h"
+#include "engine/tensor/packed_kernels.h"
 
 namespace clawbot {
 
@@ -18,6 +22,12 @@ struct Matrix {
     int64_t rows = 0;
     int64_t cols = 0;
     size_t row_stride = 0;
+    // Kernels resolved once at load, so a matmul does no table search.
+    const kernels::TypeKernels* kernels = nullptr;
+    // Set when the matrix has a packed copy: the packed kernels run on it
+    // and `data` (the file) is no longer read by matmuls.
+    const kernels::PackedKernels* packed_kernels = nullptr;
+    const uint8_t* packed = nullptr;
 };
 
 struct LayerWeights {
@@ -35,6 +45,7 @@ struct ModelWeights {
     const float* output_norm = nullptr;
     Matrix output;           // the embedding itself when tied
     std::vector<LayerWeights> layers;
+    std::vector<PackedBuffer> packed_storage;  // owns every Matrix::packed
 };
 
 // Binds every tensor by name, checking shape and type; sets config.n_vocab.

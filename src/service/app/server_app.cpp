@@ -56,11 +56,16 @@ std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineOb
     o.max_batch_size = s.max_batch_size;
     o.max_queue = s.max_queue;
     o.observer = observer;
-    auto provider = LocalProvider::create(s.model_path, o);
+    auto provider = LocalProvider::create(s.model_path, LoadOptions{.repack = s.repack_weights}, o);
     if (!provider) {
         error = provider.error().message;
         return nullptr;
     }
+    const PackingReport& packing = (*provider)->model().packing();
+    log.event("info", "model loaded: " + std::to_string(packing.matrices) + " matrices repacked for the fast kernels (" +
+                          std::to_string(packing.bytes >> 20) + " MiB) in " +
+                          std::to_string(static_cast<int>(packing.seconds * 1000)) + " ms" +
+                          (s.repack_weights ? "" : " (REPACK_WEIGHTS=0)"));
     return std::move(*provider);
 }
 

@@ -39,6 +39,7 @@ struct Settings {
     int upstream_connect_timeout_s = 10;
     int upstream_read_timeout_s = 120;          // longest silence while waiting for upstream bytes
     int upstream_retries = 3;                   // extra tries on 429/5xx/refused, before any byte reached the client
+    bool repack_weights = true;                 // packed copies of the weights for the fast kernels
     bool reuse_port = false;                    // SO_REUSEPORT: lets an upgrade start beside the old process
 };
 

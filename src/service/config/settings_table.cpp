@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 32> kTable = {{
+constexpr std::array<SettingSpec, 33> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
@@ -74,6 +74,8 @@ constexpr std::array<SettingSpec, 32> kTable = {{
      &S::upstream_read_timeout_s},
     {"UPSTREAM_RETRIES", "cloud mode: retries on 429, 5xx or refused connection before the first byte",
      K::NonNegativeInt, &S::upstream_retries},
+    {"REPACK_WEIGHTS", "copy the model's matrices into the fast kernels' layout at load; off runs on the mapped "
+                       "file (slower prefill and batches, and the copy is never made)", K::Bool, &S::repack_weights},
     {"REUSE_PORT", "share the port with a newer process during an upgrade (SO_REUSEPORT)", K::Bool,
      &S::reuse_port},
 }};

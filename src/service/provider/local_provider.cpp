@@ -68,8 +68,9 @@ private:
 
 }  // namespace
 
-Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& model_path, const EngineOptions& options) {
-    auto model = Model::load(model_path);
+Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& model_path, const LoadOptions& load,
+                                                                   const EngineOptions& options) {
+    auto model = Model::load(model_path, load);
     if (!model) return model.error();
     std::unique_ptr<LocalProvider> p(new LocalProvider());
     p->model_ = std::move(*model);

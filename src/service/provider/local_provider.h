@@ -15,9 +15,11 @@ namespace clawbot::service {
 class LocalProvider final : public Provider {
 public:
     // Loads the model and starts the engine thread.
-    static Result<std::unique_ptr<LocalProvider>> create(const std::string& model_path, const EngineOptions& options);
+    static Result<std::unique_ptr<LocalProvider>> create(const std::string& model_path, const LoadOptions& load,
+                                                         const EngineOptions& options);
 
     std::string model_name() const override { return name_; }
+    const Model& model() const { return *model_; }
     std::optional<std::string> not_ready_reason() const override { return std::nullopt; }
     int context_size() const override { return engine_->options().context_size; }
     StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) override;

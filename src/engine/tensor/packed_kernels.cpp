@@ -1,0 +1,92 @@
+// Packing of Q4_0 / Q8_0 weights into the interleaved layout of
+// packed_layout.h, and the choice of packed kernels for this CPU.
+#include "engine/tensor/packed_kernels.h"
+
+#include <cstring>
+
+#include "engine/tensor/block_formats.h"
+#include "engine/tensor/fp16.h"
+#include "engine/tensor/kernels.h"
+#include "engine/tensor/packed_layout.h"
+
+namespace clawbot::kernels {
+
+namespace avx512 {
+void gemm_packed_q4_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q8_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+}  // namespace avx512
+
+namespace {
+
+// The 4 bytes one row's block contributes to code chunk `chunk`.
+using ChunkBytes = void (*)(const uint8_t* block, int chunk, uint8_t out[4]);
+
+void q4_0_chunk(const uint8_t* block, int chunk, uint8_t out[4]) {
+    std::memcpy(out, reinterpret_cast<const BlockQ4_0*>(block)->qs + 4 * chunk, 4);
+}
+
+void q8_0_chunk(const uint8_t* block, int chunk, uint8_t out[4]) {
+    const int8_t* qs = reinterpret_cast<const BlockQ8_0*>(block)->qs + 4 * chunk;
+    for (int i = 0; i < 4; ++i) out[i] = static_cast<uint8_t>(qs[i] + 128);
+}
+
+template <typename Layout, typename Block, ChunkBytes kChunk>
+void pack_rows(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
+    // Every byte of dst is written once (padding rows and the tail of each
+    // group as zeros): packing is one pass over the weights.
+    const int64_t n_blocks = Layout::n_blocks(cols);
+    const size_t stride = Layout::group_stride(cols);
+    const size_t used = static_cast<size_t>(n_blocks) * (Layout::code_bytes + packed::kScaleBytes);
+    constexpr int kChunks = static_cast<int>(Layout::code_bytes / packed::kChunkBytes);
+    for (int64_t g = 0; g < Layout::n_groups(rows); ++g) {
+        uint8_t* group = dst + static_cast<size_t>(g) * stride;
+        const int live = static_cast<int>(rows - g * kPackRows < kPackRows ? rows - g * kPackRows : kPackRows);
+        for (int64_t b = 0; b < n_blocks; ++b) {
+            auto* codes = const_cast<uint8_t*>(Layout::codes(group, b));
+            auto* scales = const_cast<uint8_t*>(Layout::scales(group, cols, b));
+            for (int r = 0; r < kPackRows; ++r) {
+                if (r >= live) {
+                    std::memset(scales + 2 * r, 0, 2);
+                    for (int c = 0; c < kChunks; ++c) std::memset(codes + c * packed::kChunkBytes + 4 * r, 0, 4);
+                    continue;
+                }
+                const uint8_t* block = src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(Block);
+                std::memcpy(scales + 2 * r, block, sizeof(uint16_t));  // both block types start with fp16 d
+                for (int c = 0; c < kChunks; ++c) kChunk(block, c, codes + c * packed::kChunkBytes + 4 * r);
+            }
+        }
+        std::memset(group + used, 0, stride - used);
+    }
+}
+
+const PackedKernels kAvx512Q4_0{DType::Q4_0, PackedActivation::Q8_0Sum, &packed::Q4_0Layout::packed_bytes,
+                                &pack_rows<packed::Q4_0Layout, BlockQ4_0, q4_0_chunk>, &avx512::gemm_packed_q4_0};
+const PackedKernels kAvx512Q8_0{DType::Q8_0, PackedActivation::Q8_0Sum, &packed::Q8_0Layout::packed_bytes,
+                                &pack_rows<packed::Q8_0Layout, BlockQ8_0, q8_0_chunk>, &avx512::gemm_packed_q8_0};
+
+}  // namespace
+
+const PackedKernels* packed_kernels(DType weight) {
+    if (detected_isa() != Isa::Avx512) return nullptr;
+    switch (weight) {
+        case DType::Q4_0: return &kAvx512Q4_0;
+        case DType::Q8_0: return &kAvx512Q8_0;
+        default: return nullptr;
+    }
+}
+
+void q8_0_to_q8_0_sum(const void* q8_0, void* dst, int64_t n) {
+    const auto* in = static_cast<const BlockQ8_0*>(q8_0);
+    auto* out = static_cast<BlockQ8_0Sum*>(dst);
+    for (int64_t b = 0; b < n / kQ8_0Elems; ++b) {
+        out[b].d = fp16_to_fp32(in[b].d);
+        int32_t sum = 0;
+        for (int i = 0; i < kQ8_0Elems; ++i) sum += in[b].qs[i];
+        out[b].sum = sum;
+        std::memcpy(out[b].qs, in[b].qs, kQ8_0Elems);
+    }
+}
+
+}  // namespace clawbot::kernels

@@ -1,0 +1,52 @@
+#pragma once
+// Byte layout of packed Q4_0 and Q8_0 matrices, shared by the packer
+// (packed_kernels.cpp) and the kernels (gemm_packed_avx512.cpp).
+//
+// Rows are grouped by kPackRows (16); groups follow one another, each
+// group_stride bytes (a multiple of 64, so every group starts on a cache
+// line). Inside a group:
+//   codes   n_blocks x code_bytes. A block's codes are 64-byte chunks; chunk
+//           c holds 4 bytes of each of the 16 rows, row r at bytes 4r..4r+3.
+//           Q4_0: 4 chunks, chunk c = qs[4c..4c+3] of each row, so the low
+//             nibbles are elements 4c..4c+3 and the high ones 16+4c..16+4c+3;
+//             a nibble n stands for n - 8.
+//           Q8_0: 8 chunks, chunk c = elements 4c..4c+3, stored as q + 128.
+//   scales  n_blocks x 16 fp16: the block scales of the group's rows.
+// Codes and scales are separate streams so that the code chunks stay
+// 64-byte aligned. Rows past the matrix's last row are zero.
+#include <cstddef>
+#include <cstdint>
+
+#include "engine/tensor/packed_kernels.h"
+
+namespace clawbot::kernels::packed {
+
+constexpr size_t kChunkBytes = 64;
+constexpr size_t kScaleBytes = kPackRows * sizeof(uint16_t);
+
+template <size_t kCodeBytes, int kOffset>
+struct Q8FamilyLayout {
+    static constexpr size_t code_bytes = kCodeBytes;  // per block of 32 elements, 16 rows
+    static constexpr int offset = kOffset;            // stored code = value + offset
+
+    static int64_t n_blocks(int64_t cols) { return cols / 32; }
+    static size_t group_stride(int64_t cols) {
+        const size_t bytes = static_cast<size_t>(n_blocks(cols)) * (code_bytes + kScaleBytes);
+        return (bytes + 63) / 64 * 64;
+    }
+    static int64_t n_groups(int64_t rows) { return (rows + kPackRows - 1) / kPackRows; }
+    static size_t packed_bytes(int64_t rows, int64_t cols) {
+        return static_cast<size_t>(n_groups(rows)) * group_stride(cols);
+    }
+    static const uint8_t* codes(const uint8_t* group, int64_t block) {
+        return group + static_cast<size_t>(block) * code_bytes;
+    }
+    static const uint8_t* scales(const uint8_t* group, int64_t cols, int64_t block) {
+        return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * kScaleBytes;
+    }
+};
+
+using Q4_0Layout = Q8FamilyLayout<256, 8>;
+using Q8_0Layout = Q8FamilyLayout<512, 128>;
+
+}  // namespace clawbot::kernels::packed
