@@ -145,18 +145,21 @@ TEST_P(PackedGemmTest, ExtremeCodesAndLongRows) {
 
 TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
     if (detected_isa() != Isa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
-    for (DType t : {DType::Q4_0, DType::Q8_0}) {
+    for (DType t : {DType::Q4_0, DType::Q8_0, DType::Q4_K}) {
         const PackedKernels* k = packed_kernels(t);
         ASSERT_NE(k, nullptr) << dtype_name(t);
         EXPECT_EQ(k->weight, t);
         // One pass of packing keeps the size: codes and scales, padded to
         // whole groups of rows and cache lines.
-        EXPECT_EQ(k->packed_bytes(32, 2048), row_bytes(t, 2048) * 32);
+        // Q4_K unpacks its 6-bit scales to bytes: 64 bytes more per 16 rows
+        // of 256 elements.
+        const size_t extra = t == DType::Q4_K ? 2 * 64 * 2048 / 256 : 0;
+        EXPECT_EQ(k->packed_bytes(32, 2048), row_bytes(t, 2048) * 32 + extra);
     }
     EXPECT_EQ(packed_kernels(DType::F32), nullptr);
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, PackedGemmTest, ::testing::Values(DType::Q4_0, DType::Q8_0),
+INSTANTIATE_TEST_SUITE_P(Types, PackedGemmTest, ::testing::Values(DType::Q4_0, DType::Q8_0, DType::Q4_K),
                          [](const ::testing::TestParamInfo<DType>& info) { return std::string(dtype_name(info.param)); });
 
 }  // namespace

@@ -11,6 +11,7 @@
 //
 // Codes are stored unsigned (value + offset, as VNNI wants); the activation
 // block's precomputed code sum takes offset * sum back out before scaling.
+#include "engine/tensor/block_formats.h"
 #include "engine/tensor/gemm_tiling.h"
 #include "engine/tensor/packed_layout.h"
 #include "engine/tensor/simd_avx512.h"
@@ -80,6 +81,12 @@ struct Q8_0Codes {
     }
 };
 
+CLAWBOT_INLINE void prefetch_codes(const uint8_t* codes, size_t bytes) {
+    for (size_t line = 0; line < bytes; line += 64) {
+        _mm_prefetch(reinterpret_cast<const char*>(codes + kPrefetchBytes + line), _MM_HINT_T1);
+    }
+}
+
 template <typename Codes, int C>
 void group_tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t act_stride, float* out,
                 size_t out_stride, __mmask16 live) {
@@ -100,10 +107,7 @@ void group_tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t a
             for (__m512i& d : dot[c]) d = _mm512_setzero_si512();
         }
         const uint8_t* codes = Layout::codes(group, b);
-        CLAWBOT_UNROLL
-        for (size_t line = 0; line < Layout::code_bytes; line += 64) {
-            _mm_prefetch(reinterpret_cast<const char*>(codes + kPrefetchBytes + line), _MM_HINT_T1);
-        }
+        prefetch_codes(codes, Layout::code_bytes);
         Codes::template block<C>(codes, a, dot);
         const __m512 w_scales =
             _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(Layout::scales(group, cols, b))));
@@ -122,40 +126,162 @@ void group_tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t a
     for (int c = 0; c < C; ++c) _mm512_mask_storeu_ps(out + c * out_stride, live, acc[c]);
 }
 
+// The Q4_0 / Q8_0 family as a kernel for the driver below.
+template <typename Codes>
+struct Q8FamilyKernel {
+    using Layout = typename Codes::Layout;
+    static constexpr int kMaxCols = kMaxTileCols;
+    template <int C>
+    static void tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t act_stride, float* out,
+                     size_t out_stride, __mmask16 live) {
+        group_tile<Codes, C>(group, cols, act, act_stride, out, out_stride, live);
+    }
+};
+
+// --- Q4_K ----------------------------------------------------------------------
+//
+// value = d * scale[j] * q - dmin * min[j] for sub-block j (32 elements), so
+// a row's dot with a Q8_K activation block (scale d_a, codes a, per-16 sums)
+// is d_a * (d * sum_j scale[j] * (q . a)_j - dmin * sum_j min[j] * sum_j(a)).
+// The (q . a)_j come from VNNI as for Q4_0, then take their sub-block scale
+// as an int32 multiply; the min term is 4 int16-pair multiply-adds of the
+// rows' min pairs with the activation's sub-block sums.
+struct Q4_KKernel {
+    using Layout = packed::Q4_KLayout;
+    static constexpr int kMaxCols = 4;  // 4 accumulators per column must fit the 32 registers
+
+    // The activation's 8 sub-block sums as int16 pairs (s0,s1), (s2,s3),
+    // (s4,s5), (s6,s7), each pair broadcast to a register.
+    CLAWBOT_INLINE static void sub_block_sum_pairs(const BlockQ8_K* a, __m512i (&pairs)[4]) {
+        const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a->bsums));
+        const __m256i sums = _mm256_madd_epi16(bsums, _mm256_set1_epi16(1));  // s0..s7 as int32
+        // Per 128-bit lane: s0 s1 s2 s3 s0 s1 s2 s3 | s4 s5 s6 s7 ...; as
+        // 32-bit words, 0 = (s0,s1), 1 = (s2,s3), 4 = (s4,s5), 5 = (s6,s7).
+        const __m512i words = _mm512_castsi256_si512(_mm256_packs_epi32(sums, sums));
+        constexpr int kWord[4] = {0, 1, 4, 5};
+        CLAWBOT_UNROLL
+        for (int q = 0; q < 4; ++q) pairs[q] = _mm512_permutexvar_epi32(_mm512_set1_epi32(kWord[q]), words);
+    }
+
+    template <int C>
+    static void tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t act_stride, float* out,
+                     size_t out_stride, __mmask16 live) {
+        constexpr int kSlotsK = C == 1 ? 2 : 1;
+        const int64_t n_blocks = Layout::n_blocks(cols);
+        const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
+        const BlockQ8_K* a[C];
+        __m512 acc[C];
+        CLAWBOT_UNROLL
+        for (int c = 0; c < C; ++c) {
+            a[c] = reinterpret_cast<const BlockQ8_K*>(act + c * act_stride);
+            acc[c] = _mm512_setzero_ps();
+        }
+        for (int64_t b = 0; b < n_blocks; ++b) {
+            const uint8_t* codes = Layout::codes(group, b);
+            const uint8_t* meta = Layout::meta(group, cols, b);
+            __m512i scaled[C];
+            CLAWBOT_UNROLL
+            for (int c = 0; c < C; ++c) scaled[c] = _mm512_setzero_si512();
+            for (int p = 0; p < 4; ++p) {
+                prefetch_codes(codes + p * 8 * packed::kChunkBytes, 8 * packed::kChunkBytes);
+                __m512i low[C][kSlotsK], high[C][kSlotsK];
+                CLAWBOT_UNROLL
+                for (int c = 0; c < C; ++c) {
+                    CLAWBOT_UNROLL
+                    for (int s = 0; s < kSlotsK; ++s) low[c][s] = high[c][s] = _mm512_setzero_si512();
+                }
+                CLAWBOT_UNROLL
+                for (int k = 0; k < 8; ++k) {
+                    const __m512i raw = _mm512_load_si512(codes + (8 * p + k) * packed::kChunkBytes);
+                    const __m512i lo = _mm512_and_si512(raw, low_nibbles);
+                    const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low_nibbles);
+                    CLAWBOT_UNROLL
+                    for (int c = 0; c < C; ++c) {
+                        const int8_t* qs = a[c]->qs + 64 * p + 4 * k;
+                        low[c][k % kSlotsK] = _mm512_dpbusd_epi32(low[c][k % kSlotsK], lo, broadcast_4_bytes(qs));
+                        high[c][k % kSlotsK] =
+                            _mm512_dpbusd_epi32(high[c][k % kSlotsK], hi, broadcast_4_bytes(qs + 32));
+                    }
+                }
+                const __m512i scale_low = _mm512_cvtepu8_epi32(
+                    _mm_load_si128(reinterpret_cast<const __m128i*>(meta + 2 * p * kPackRows)));
+                const __m512i scale_high = _mm512_cvtepu8_epi32(
+                    _mm_load_si128(reinterpret_cast<const __m128i*>(meta + (2 * p + 1) * kPackRows)));
+                CLAWBOT_UNROLL
+                for (int c = 0; c < C; ++c) {
+                    __m512i lo = low[c][0], hi = high[c][0];
+                    if constexpr (kSlotsK == 2) {
+                        lo = _mm512_add_epi32(lo, low[c][1]);
+                        hi = _mm512_add_epi32(hi, high[c][1]);
+                    }
+                    scaled[c] = _mm512_add_epi32(
+                        scaled[c], _mm512_add_epi32(_mm512_mullo_epi32(lo, scale_low), _mm512_mullo_epi32(hi, scale_high)));
+                }
+            }
+            __m512i min_pairs[4];
+            CLAWBOT_UNROLL
+            for (int q = 0; q < 4; ++q) {
+                min_pairs[q] = _mm512_cvtepu8_epi16(_mm256_load_si256(
+                    reinterpret_cast<const __m256i*>(meta + Layout::min_offset + q * 2 * kPackRows)));
+            }
+            const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + Layout::d_offset)));
+            const __m512 dmin =
+                _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + Layout::dmin_offset)));
+            CLAWBOT_UNROLL
+            for (int c = 0; c < C; ++c) {
+                __m512i sums[4];
+                sub_block_sum_pairs(a[c], sums);
+                __m512i mins = _mm512_setzero_si512();
+                CLAWBOT_UNROLL
+                for (int q = 0; q < 4; ++q) mins = _mm512_dpwssd_epi32(mins, min_pairs[q], sums[q]);
+                const __m512 da = _mm512_set1_ps(a[c]->d);
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[c]), _mm512_mul_ps(d, da), acc[c]);
+                acc[c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_mul_ps(dmin, da), acc[c]);
+                ++a[c];
+            }
+        }
+        CLAWBOT_UNROLL
+        for (int c = 0; c < C; ++c) _mm512_mask_storeu_ps(out + c * out_stride, live, acc[c]);
+    }
+};
+
+// --- driver ------------------------------------------------------------------
+
 using GroupTileFn = void (*)(const uint8_t*, int64_t, const uint8_t*, size_t, float*, size_t, __mmask16);
 
-template <typename Codes, int C = kMaxTileCols>
+template <typename Kernel, int C = Kernel::kMaxCols>
 GroupTileFn pick_group_tile(int cols) {
     if constexpr (C > 1) {
-        if (cols < C) return pick_group_tile<Codes, C - 1>(cols);
+        if (cols < C) return pick_group_tile<Kernel, C - 1>(cols);
     }
-    return &group_tile<Codes, C>;
+    return &Kernel::template tile<C>;
 }
 
-template <typename Codes>
+template <typename Kernel>
 void gemm_packed(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t row_end, const void* act,
                  size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    using Layout = typename Codes::Layout;
+    using Layout = typename Kernel::Layout;
+    constexpr int kMaxCols = Kernel::kMaxCols;
     const size_t group_stride = Layout::group_stride(cols);
     const auto* a = static_cast<const uint8_t*>(act);
     // Activation rows one pass over the weights works on: they are re-read
     // for every group, so they must stay in cache (see gemm_tiling.h).
     const int64_t fitting = static_cast<int64_t>(kActivationPassBytes / act_stride);
-    const int64_t pass = fitting > kMaxTileCols ? fitting / kMaxTileCols * kMaxTileCols : kMaxTileCols;
+    const int64_t pass = fitting > kMaxCols ? fitting / kMaxCols * kMaxCols : kMaxCols;
     for (int64_t first = 0; first < n_cols; first += pass) {
         const int64_t last = n_cols - first < pass ? n_cols : first + pass;
         for (int64_t r = row_begin; r < row_end; r += kPackRows) {
             const uint8_t* group = packed + static_cast<size_t>(r / kPackRows) * group_stride;
             const int live_rows = row_end - r < kPackRows ? static_cast<int>(row_end - r) : kPackRows;
             const auto live = static_cast<__mmask16>((1u << live_rows) - 1);
-            for (int64_t j = first; j < last; j += kMaxTileCols) {
-                const int c = last - j < kMaxTileCols ? static_cast<int>(last - j) : kMaxTileCols;
+            for (int64_t j = first; j < last; j += kMaxCols) {
+                const int c = last - j < kMaxCols ? static_cast<int>(last - j) : kMaxCols;
                 float* tile_out = out + static_cast<size_t>(j) * out_stride + static_cast<size_t>(r);
                 const uint8_t* tile_act = a + static_cast<size_t>(j) * act_stride;
-                if (c == kMaxTileCols) {
-                    group_tile<Codes, kMaxTileCols>(group, cols, tile_act, act_stride, tile_out, out_stride, live);
+                if (c == kMaxCols) {
+                    Kernel::template tile<kMaxCols>(group, cols, tile_act, act_stride, tile_out, out_stride, live);
                 } else {
-                    pick_group_tile<Codes>(c)(group, cols, tile_act, act_stride, tile_out, out_stride, live);
+                    pick_group_tile<Kernel>(c)(group, cols, tile_act, act_stride, tile_out, out_stride, live);
                 }
             }
         }
@@ -166,12 +292,17 @@ void gemm_packed(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t
 
 void gemm_packed_q4_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    gemm_packed<Q4_0Codes>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
+    gemm_packed<Q8FamilyKernel<Q4_0Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
 }
 
 void gemm_packed_q8_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    gemm_packed<Q8_0Codes>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
+    gemm_packed<Q8FamilyKernel<Q8_0Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
+}
+
+void gemm_packed_q4_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
+    gemm_packed<Q4_KKernel>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
 }
 
 }  // namespace clawbot::kernels::avx512

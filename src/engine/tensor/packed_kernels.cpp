@@ -4,6 +4,7 @@
 
 #include <cstring>
 
+#include "engine/tensor/block_fields.h"
 #include "engine/tensor/block_formats.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/kernels.h"
@@ -15,6 +16,8 @@ namespace avx512 {
 void gemm_packed_q4_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 void gemm_packed_q8_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q4_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 }  // namespace avx512
 
@@ -61,10 +64,42 @@ void pack_rows(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
     }
 }
 
+void pack_q4_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
+    using Layout = packed::Q4_KLayout;
+    const int64_t n_blocks = Layout::n_blocks(cols);
+    for (int64_t g = 0; g < Layout::n_groups(rows); ++g) {
+        uint8_t* group = dst + static_cast<size_t>(g) * Layout::group_stride(cols);
+        const int live = static_cast<int>(rows - g * kPackRows < kPackRows ? rows - g * kPackRows : kPackRows);
+        for (int64_t b = 0; b < n_blocks; ++b) {
+            auto* codes = const_cast<uint8_t*>(Layout::codes(group, b));
+            auto* meta = const_cast<uint8_t*>(Layout::meta(group, cols, b));
+            std::memset(codes, 0, Layout::code_bytes);  // rows past the last stay zero
+            std::memset(meta, 0, Layout::meta_bytes);
+            for (int r = 0; r < live; ++r) {
+                const auto& block = *reinterpret_cast<const BlockQ4_K*>(
+                    src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(BlockQ4_K));
+                for (int chunk = 0; chunk < 32; ++chunk) {
+                    const int p = chunk / 8, c = chunk % 8;
+                    std::memcpy(codes + chunk * packed::kChunkBytes + 4 * r, block.qs + 32 * p + 4 * c, 4);
+                }
+                const Q4KScales s = unpack_q4_k_scales(block.scales);
+                for (int j = 0; j < 8; ++j) {
+                    meta[j * kPackRows + r] = s.scale[j];
+                    meta[Layout::min_offset + (j / 2) * 2 * kPackRows + 2 * r + j % 2] = s.min[j];
+                }
+                std::memcpy(meta + Layout::d_offset + 2 * r, &block.d, 2);
+                std::memcpy(meta + Layout::dmin_offset + 2 * r, &block.dmin, 2);
+            }
+        }
+    }
+}
+
 const PackedKernels kAvx512Q4_0{DType::Q4_0, PackedActivation::Q8_0Sum, &packed::Q4_0Layout::packed_bytes,
                                 &pack_rows<packed::Q4_0Layout, BlockQ4_0, q4_0_chunk>, &avx512::gemm_packed_q4_0};
 const PackedKernels kAvx512Q8_0{DType::Q8_0, PackedActivation::Q8_0Sum, &packed::Q8_0Layout::packed_bytes,
                                 &pack_rows<packed::Q8_0Layout, BlockQ8_0, q8_0_chunk>, &avx512::gemm_packed_q8_0};
+const PackedKernels kAvx512Q4_K{DType::Q4_K, PackedActivation::Q8_K, &packed::Q4_KLayout::packed_bytes, &pack_q4_k,
+                                &avx512::gemm_packed_q4_k};
 
 }  // namespace
 
@@ -73,6 +108,7 @@ const PackedKernels* packed_kernels(DType weight) {
     switch (weight) {
         case DType::Q4_0: return &kAvx512Q4_0;
         case DType::Q8_0: return &kAvx512Q8_0;
+        case DType::Q4_K: return &kAvx512Q4_K;
         default: return nullptr;
     }
 }

@@ -49,4 +49,35 @@ struct Q8FamilyLayout {
 using Q4_0Layout = Q8FamilyLayout<256, 8>;
 using Q8_0Layout = Q8FamilyLayout<512, 128>;
 
+// Packed Q4_K: per group, super-block after super-block (256 elements):
+//   codes  2048 bytes: 32 chunks; chunk 8p + c holds qs[32p+4c .. 32p+4c+3]
+//          of each row (row r at 4r), so its low nibbles are elements
+//          64p+4c.. (sub-block 2p) and its high ones 64p+32+4c.. (2p+1).
+// and, as a separate stream after all codes of the group, per super-block
+// 320 bytes of unpacked scales:
+//   scale  [8 sub-blocks][16 rows] uint8
+//   min    [4 pairs][16 rows][2] uint8: row r's mins of sub-blocks 2q, 2q+1
+//          side by side, so one widening load gives 16 int16 pairs
+//   d      [16] fp16, dmin [16] fp16
+struct Q4_KLayout {
+    static constexpr size_t code_bytes = 2048;
+    static constexpr size_t meta_bytes = 320;
+    static constexpr size_t min_offset = 128, d_offset = 256, dmin_offset = 288;
+
+    static int64_t n_blocks(int64_t cols) { return cols / 256; }
+    static size_t group_stride(int64_t cols) {
+        return static_cast<size_t>(n_blocks(cols)) * (code_bytes + meta_bytes);  // 2368 = 37 x 64
+    }
+    static int64_t n_groups(int64_t rows) { return (rows + kPackRows - 1) / kPackRows; }
+    static size_t packed_bytes(int64_t rows, int64_t cols) {
+        return static_cast<size_t>(n_groups(rows)) * group_stride(cols);
+    }
+    static const uint8_t* codes(const uint8_t* group, int64_t block) {
+        return group + static_cast<size_t>(block) * code_bytes;
+    }
+    static const uint8_t* meta(const uint8_t* group, int64_t cols, int64_t block) {
+        return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * meta_bytes;
+    }
+};
+
 }  // namespace clawbot::kernels::packed
