@@ -1,7 +1,9 @@
+#include <algorithm>
 #include <iostream>
 #include <string>
 
 #include "cli/commands.h"
+#include "cli/quant_mixture.h"
 #include "cli/tensor_convert.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/gguf/gguf_writer.h"
@@ -21,10 +23,19 @@ bool is_weight_matrix(const gguf::TensorInfo& t) {
 // converted, everything else (norms, biases) is copied unchanged.
 int run_quantize(const QuantizeOptions& o) {
     DType target;
-    if (!parse_write_type(o.type, target)) return fail("unsupported --type '" + o.type + "' (use q8_0, q4_0, q4_k, q6_k, f16, bf16 or f32)");
+    const std::optional<QuantMixture> mixture = find_mixture(o.type);
+    if (mixture) {
+        target = mixture->base;
+    } else if (!parse_write_type(o.type, target)) {
+        return fail("unsupported --type '" + o.type + "' (use q8_0, q4_0, q4_k, q4_k_m, q6_k, f16, bf16 or f32)");
+    }
     auto file = gguf::GgufFile::open(o.input);
     if (!file) return fail(file.error().message);
     const gguf::GgufFile& in = **file;
+    int n_layers = 0;
+    for (const gguf::TensorInfo& t : in.tensors()) {
+        n_layers = std::max(n_layers, layer_index(t.name) + 1);
+    }
     for (const gguf::TensorInfo& t : in.tensors()) {
         if (is_weight_matrix(t) && t.type != DType::F32 && t.type != DType::F16 && t.type != DType::BF16) {
             return fail(o.input + ": tensor '" + std::string(t.name) + "' is already " + std::string(dtype_name(t.type)) +
@@ -37,7 +48,7 @@ int run_quantize(const QuantizeOptions& o) {
         if (key == "general.file_type" || key == "general.alignment") continue;
         out.copy_value(std::string(key), value);
     }
-    out.set_u32("general.file_type", file_type_of(target));
+    out.set_u32("general.file_type", mixture ? mixture->file_type : file_type_of(target));
     out.set_u32("general.quantization_version", 2);
     int fallbacks = 0;
     for (const gguf::TensorInfo& t : in.tensors()) {
@@ -47,8 +58,9 @@ int run_quantize(const QuantizeOptions& o) {
             continue;
         }
         const int64_t cols = static_cast<int64_t>(t.ne[0]), rows = static_cast<int64_t>(t.ne[1]);
-        const DType dst = storage_type_for(target, cols);
-        fallbacks += dst != target;
+        const DType wanted = mixture ? mixture_type(*mixture, t.name, n_layers) : target;
+        const DType dst = storage_type_for(wanted, cols);
+        fallbacks += dst != wanted;
         const gguf::TensorInfo* src = &t;
         out.add_tensor(std::string(t.name), dst, ne, [src, cols, rows, dst, &pool](uint8_t* bytes, size_t) {
             const auto dequantize = kernels::kernels(src->type)->dequantize;
@@ -58,7 +70,8 @@ int run_quantize(const QuantizeOptions& o) {
     }
     auto written = out.write(o.output);
     if (!written) return fail(written.error().message);
-    std::cerr << "clawbot: wrote " << o.output << " (" << in.tensors().size() << " tensors, type " << dtype_name(target);
+    std::cerr << "clawbot: wrote " << o.output << " (" << in.tensors().size() << " tensors, type "
+              << (mixture ? std::string(mixture->name) : std::string(dtype_name(target)));
     if (fallbacks) std::cerr << "; " << fallbacks << " tensors with rows too short for it kept in a wider type";
     std::cerr << ")\n";
     return 0;

@@ -211,6 +211,28 @@ TEST(Cli, MakeModelThenQuantizeKeepsTheLogits) {
         const auto logits = test::logits_at_every_position(**model, pool, prompt);
         EXPECT_GE(test::cosine_similarity(base.back(), logits.back()), min_cos) << type;
     }
+    // The q4_k_m mixture: Q4_K, with Q6_K for the output and for attn_v and
+    // ffn_down of the layers llama.cpp gives more bits (first and last
+    // eighth, every third between).
+    const auto mixed = run_clawbot("quantize " + dir + "/f32.gguf " + dir + "/q4_k_m.gguf --type q4_k_m");
+    ASSERT_EQ(mixed.exit_code, 0) << mixed.err;
+    auto model = Model::load(dir + "/q4_k_m.gguf");
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    EXPECT_EQ((*model)->file().get_int("general.file_type"), 15);
+    const ModelWeights& w = (*model)->weights();
+    const int n = static_cast<int>(w.layers.size());
+    ASSERT_GE(n, 2);
+    EXPECT_EQ(w.output.type, DType::Q6_K);
+    for (int l = 0; l < n; ++l) {
+        const bool more = l < n / 8 || l >= 7 * n / 8 || (l - n / 8) % 3 == 2;
+        const DType want = more ? DType::Q6_K : DType::Q4_K;
+        EXPECT_EQ(w.layers[static_cast<size_t>(l)].wv.type, want) << "layer " << l;
+        EXPECT_EQ(w.layers[static_cast<size_t>(l)].w_down.type, want) << "layer " << l;
+        EXPECT_EQ(w.layers[static_cast<size_t>(l)].wq.type, DType::Q4_K) << "layer " << l;
+        EXPECT_EQ(w.layers[static_cast<size_t>(l)].w_up.type, DType::Q4_K) << "layer " << l;
+    }
+    const auto logits = test::logits_at_every_position(**model, pool, prompt);
+    EXPECT_GE(test::cosine_similarity(base.back(), logits.back()), 0.98);
     std::filesystem::remove_all(dir);
 }
 
