@@ -245,6 +245,114 @@ struct Q4_KKernel {
     }
 };
 
+// --- Q6_K ----------------------------------------------------------------------
+//
+// value = d * scale[s] * (q - 32) for sub-block s (16 elements, int8 scale),
+// so a row's dot with a Q8_K activation block is
+//   d_a * d * (sum_s scale[s] * (q . a)_s - 32 * sum_s scale[s] * sum_s(a)).
+// The 6-bit codes are rebuilt from the low-nibble and top-2-bit planes (a
+// shift and one ternary-logic op per register), the (q . a)_s come from
+// VNNI and take their scale as an int32 multiply, and the offset term is 8
+// int16-pair multiply-adds of the rows' scale pairs with the activation's
+// per-16 sums (which are exactly Q8_K's bsums).
+struct Q6_KKernel {
+    using Layout = packed::Q6_KLayout;
+    static constexpr int kMaxCols = 4;
+
+    // (a & 0x30) | b, per byte: a's bits 4-5 (the top two code bits, already
+    // shifted there) over b (the low nibble).
+    CLAWBOT_INLINE static __m512i merge_top_bits(__m512i a, __m512i b) {
+        return _mm512_ternarylogic_epi32(a, _mm512_set1_epi8(0x30), b, 0xEA);
+    }
+
+    CLAWBOT_INLINE static __m512i scale_pairs(const uint8_t* meta, int q) {
+        return _mm512_cvtepi8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + q * 2 * kPackRows)));
+    }
+
+    // Sub-block s's scales as int32 lanes, from the pair register of s / 2.
+    CLAWBOT_INLINE static __m512i scales_of(const uint8_t* meta, int s) {
+        const __m512i pairs = scale_pairs(meta, s / 2);
+        return s % 2 ? _mm512_srai_epi32(pairs, 16) : _mm512_srai_epi32(_mm512_slli_epi32(pairs, 16), 16);
+    }
+
+    template <int C>
+    static void tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t act_stride, float* out,
+                     size_t out_stride, __mmask16 live) {
+        const int64_t n_blocks = Layout::n_blocks(cols);
+        const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
+        const BlockQ8_K* a[C];
+        __m512 acc[C];
+        CLAWBOT_UNROLL
+        for (int c = 0; c < C; ++c) {
+            a[c] = reinterpret_cast<const BlockQ8_K*>(act + c * act_stride);
+            acc[c] = _mm512_setzero_ps();
+        }
+        for (int64_t b = 0; b < n_blocks; ++b) {
+            const uint8_t* low_plane = Layout::codes(group, b);
+            const uint8_t* high_plane = low_plane + Layout::low_bytes;
+            const uint8_t* meta = Layout::meta(group, cols, b);
+            __m512i scaled[C];
+            CLAWBOT_UNROLL
+            for (int c = 0; c < C; ++c) scaled[c] = _mm512_setzero_si512();
+            // Quarter u covers sub-blocks u, u+4, u+8, u+12: registers
+            // m + 16t for m in 4u..4u+3, t in 0..3.
+            for (int u = 0; u < 4; ++u) {
+                prefetch_codes(low_plane + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
+                prefetch_codes(low_plane + (16 + u * 4) * packed::kChunkBytes, 4 * packed::kChunkBytes);
+                prefetch_codes(high_plane + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
+                __m512i dot[C][4];
+                CLAWBOT_UNROLL
+                for (int c = 0; c < C; ++c) {
+                    CLAWBOT_UNROLL
+                    for (__m512i& d : dot[c]) d = _mm512_setzero_si512();
+                }
+                CLAWBOT_UNROLL
+                for (int i = 0; i < 4; ++i) {
+                    const int m = 4 * u + i;
+                    const __m512i top = _mm512_load_si512(high_plane + m * packed::kChunkBytes);
+                    const __m512i first = _mm512_load_si512(low_plane + m * packed::kChunkBytes);
+                    const __m512i second = _mm512_load_si512(low_plane + (m + 16) * packed::kChunkBytes);
+                    const __m512i codes[4] = {
+                        merge_top_bits(_mm512_slli_epi16(top, 4), _mm512_and_si512(first, low_nibbles)),
+                        merge_top_bits(_mm512_slli_epi16(top, 2), _mm512_and_si512(second, low_nibbles)),
+                        merge_top_bits(top, _mm512_and_si512(_mm512_srli_epi16(first, 4), low_nibbles)),
+                        merge_top_bits(_mm512_srli_epi16(top, 2), _mm512_and_si512(_mm512_srli_epi16(second, 4), low_nibbles)),
+                    };
+                    CLAWBOT_UNROLL
+                    for (int t = 0; t < 4; ++t) {
+                        CLAWBOT_UNROLL
+                        for (int c = 0; c < C; ++c) {
+                            dot[c][t] = _mm512_dpbusd_epi32(dot[c][t], codes[t], broadcast_4_bytes(a[c]->qs + 4 * (m + 16 * t)));
+                        }
+                    }
+                }
+                CLAWBOT_UNROLL
+                for (int t = 0; t < 4; ++t) {
+                    const __m512i scale = scales_of(meta, u + 4 * t);
+                    CLAWBOT_UNROLL
+                    for (int c = 0; c < C; ++c) scaled[c] = _mm512_add_epi32(scaled[c], _mm512_mullo_epi32(dot[c][t], scale));
+                }
+            }
+            const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + Layout::d_offset)));
+            CLAWBOT_UNROLL
+            for (int c = 0; c < C; ++c) {
+                __m512i offset = _mm512_setzero_si512();
+                CLAWBOT_UNROLL
+                for (int q = 0; q < 8; ++q) {
+                    int32_t sums;
+                    std::memcpy(&sums, a[c]->bsums + 2 * q, sizeof sums);
+                    offset = _mm512_dpwssd_epi32(offset, scale_pairs(meta, q), _mm512_set1_epi32(sums));
+                }
+                const __m512i total = _mm512_sub_epi32(scaled[c], _mm512_slli_epi32(offset, 5));
+                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), _mm512_mul_ps(d, _mm512_set1_ps(a[c]->d)), acc[c]);
+                ++a[c];
+            }
+        }
+        CLAWBOT_UNROLL
+        for (int c = 0; c < C; ++c) _mm512_mask_storeu_ps(out + c * out_stride, live, acc[c]);
+    }
+};
+
 // --- driver ------------------------------------------------------------------
 
 using GroupTileFn = void (*)(const uint8_t*, int64_t, const uint8_t*, size_t, float*, size_t, __mmask16);
@@ -303,6 +411,11 @@ void gemm_packed_q8_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int
 void gemm_packed_q4_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
     gemm_packed<Q4_KKernel>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
+}
+
+void gemm_packed_q6_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
+    gemm_packed<Q6_KKernel>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
 }
 
 }  // namespace clawbot::kernels::avx512

@@ -19,6 +19,8 @@ void gemm_packed_q8_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 void gemm_packed_q4_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q6_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 }  // namespace avx512
 
 namespace {
@@ -94,12 +96,47 @@ void pack_q4_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
     }
 }
 
+void pack_q6_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
+    using Layout = packed::Q6_KLayout;
+    const int64_t n_blocks = Layout::n_blocks(cols);
+    const size_t stride = Layout::group_stride(cols);
+    const size_t used = static_cast<size_t>(n_blocks) * (Layout::code_bytes + Layout::meta_bytes);
+    for (int64_t g = 0; g < Layout::n_groups(rows); ++g) {
+        uint8_t* group = dst + static_cast<size_t>(g) * stride;
+        const int live = static_cast<int>(rows - g * kPackRows < kPackRows ? rows - g * kPackRows : kPackRows);
+        for (int64_t b = 0; b < n_blocks; ++b) {
+            auto* low = const_cast<uint8_t*>(Layout::codes(group, b));
+            uint8_t* high = low + Layout::low_bytes;
+            auto* meta = const_cast<uint8_t*>(Layout::meta(group, cols, b));
+            std::memset(low, 0, Layout::code_bytes);  // rows past the last stay zero
+            std::memset(meta, 0, Layout::meta_bytes);
+            for (int r = 0; r < live; ++r) {
+                const auto& block = *reinterpret_cast<const BlockQ6_K*>(
+                    src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(BlockQ6_K));
+                for (int e = 0; e < kSuperElems; ++e) {
+                    const int code = q6_k_code(block, e);
+                    const int reg = e / 4, byte = 4 * r + e % 4;
+                    low[(reg % 32) * packed::kChunkBytes + byte] |= static_cast<uint8_t>((code & 0x0F) << (reg < 32 ? 0 : 4));
+                    high[(reg % 16) * packed::kChunkBytes + byte] |= static_cast<uint8_t>((code >> 4) << (2 * (reg / 16)));
+                }
+                for (int s = 0; s < 16; ++s) {
+                    meta[(s / 2) * 2 * kPackRows + 2 * r + s % 2] = static_cast<uint8_t>(block.scales[s]);
+                }
+                std::memcpy(meta + Layout::d_offset + 2 * r, &block.d, 2);
+            }
+        }
+        std::memset(group + used, 0, stride - used);
+    }
+}
+
 const PackedKernels kAvx512Q4_0{DType::Q4_0, PackedActivation::Q8_0Sum, &packed::Q4_0Layout::packed_bytes,
                                 &pack_rows<packed::Q4_0Layout, BlockQ4_0, q4_0_chunk>, &avx512::gemm_packed_q4_0};
 const PackedKernels kAvx512Q8_0{DType::Q8_0, PackedActivation::Q8_0Sum, &packed::Q8_0Layout::packed_bytes,
                                 &pack_rows<packed::Q8_0Layout, BlockQ8_0, q8_0_chunk>, &avx512::gemm_packed_q8_0};
 const PackedKernels kAvx512Q4_K{DType::Q4_K, PackedActivation::Q8_K, &packed::Q4_KLayout::packed_bytes, &pack_q4_k,
                                 &avx512::gemm_packed_q4_k};
+const PackedKernels kAvx512Q6_K{DType::Q6_K, PackedActivation::Q8_K, &packed::Q6_KLayout::packed_bytes, &pack_q6_k,
+                                &avx512::gemm_packed_q6_k};
 
 }  // namespace
 
@@ -109,6 +146,7 @@ const PackedKernels* packed_kernels(DType weight) {
         case DType::Q4_0: return &kAvx512Q4_0;
         case DType::Q8_0: return &kAvx512Q8_0;
         case DType::Q4_K: return &kAvx512Q4_K;
+        case DType::Q6_K: return &kAvx512Q6_K;
         default: return nullptr;
     }
 }

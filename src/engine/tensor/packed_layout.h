@@ -80,4 +80,39 @@ struct Q4_KLayout {
     }
 };
 
+// Packed Q6_K: per group, per super-block (256 elements, 16 sub-blocks of
+// 16), with code register R (0..63) meaning elements 4R..4R+3 of each row
+// (sub-block R / 4):
+//   low    2048 bytes: 32 chunks; chunk k holds the low 4 bits of the codes
+//          of register k in its low nibbles and of register k + 32 in its
+//          high ones (row r at bytes 4r..4r+3)
+//   high   1024 bytes: 16 chunks; chunk m holds the top 2 bits of the codes
+//          of registers m, m+16, m+32, m+48 at bits 0-1, 2-3, 4-5, 6-7
+// and, as a separate stream after all codes of the group, per super-block
+// 288 bytes:
+//   scale  [8 pairs][16 rows][2] int8: row r's scales of sub-blocks 2q and
+//          2q+1 side by side (one widening load gives 16 int16 pairs)
+//   d      [16] fp16
+// Codes are the unsigned 6-bit q; value = d * scale * (q - 32).
+struct Q6_KLayout {
+    static constexpr size_t low_bytes = 2048, code_bytes = 3072;
+    static constexpr size_t meta_bytes = 288, d_offset = 256;
+
+    static int64_t n_blocks(int64_t cols) { return cols / 256; }
+    static size_t group_stride(int64_t cols) {
+        const size_t bytes = static_cast<size_t>(n_blocks(cols)) * (code_bytes + meta_bytes);
+        return (bytes + 63) / 64 * 64;
+    }
+    static int64_t n_groups(int64_t rows) { return (rows + kPackRows - 1) / kPackRows; }
+    static size_t packed_bytes(int64_t rows, int64_t cols) {
+        return static_cast<size_t>(n_groups(rows)) * group_stride(cols);
+    }
+    static const uint8_t* codes(const uint8_t* group, int64_t block) {
+        return group + static_cast<size_t>(block) * code_bytes;
+    }
+    static const uint8_t* meta(const uint8_t* group, int64_t cols, int64_t block) {
+        return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * meta_bytes;
+    }
+};
+
 }  // namespace clawbot::kernels::packed
