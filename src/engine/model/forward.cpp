@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/model/ops.h"
+#include "engine/tensor/attention.h"
 #include "engine/tensor/f16_vector.h"
 #include "engine/tensor/kernels.h"
 
@@ -46,7 +47,7 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
     s_->gate.resize(T * cfg_.ffn_dim);
     s_->up.resize(T * cfg_.ffn_dim);
     s_->rope.resize(T * cfg_.rope_dims);
-    s_->acc.resize(static_cast<size_t>(pool.size()) * cfg_.head_dim);
+    s_->acc.resize(static_cast<size_t>(pool.size()) * static_cast<size_t>(cfg_.n_heads / cfg_.n_kv_heads) * cfg_.head_dim);  // >= what attend() uses
     s_->logit_rows.reserve(T);
 }
 
@@ -134,6 +135,10 @@ void ForwardPass::attention_block(const Batch& batch, int layer) {
 
 namespace {
 
+// Query heads that go through the KV cache together; a larger group (multi-
+// query attention) takes several passes.
+constexpr int kHeadsPerPass = 16;
+
 struct AttendJob {
     const Batch* batch;
     const KvStorage* kv;
@@ -141,58 +146,62 @@ struct AttendJob {
     int layer;
     const float* q;
     float* out;
-    uint16_t* acc;  // head_dim F16 accumulators per thread
-    int head_dim;
+    uint16_t* acc;  // per thread: head_dim F16 accumulators for each head of a KV group
 };
 
-// Causal attention of one query head of one token over its sequence's
-// cache. It follows the reference's CPU flash-attention arithmetic: the
-// query is rounded to F16 like the cache, the softmax is computed online,
-// and the weighted sum of values is accumulated in F16. Matching that
-// rounding makes our logits agree with the reference to the last digit on
-// the conformance models, instead of drifting by float noise.
-void attend_head(const AttendJob& job, int t, int h, uint16_t* acc) {
+// Causal attention of the query heads that share KV head `kv_head`, for one
+// token, over its sequence's cache: each cached position's K and V rows are
+// read once for the whole group, a KV block at a time. The arithmetic is the
+// reference's CPU flash attention: the query is rounded to F16 like the
+// cache, the softmax is computed online, and the weighted sum of values is
+// accumulated in F16. Matching that rounding makes our logits agree with the
+// reference to the last digit on the conformance models, instead of
+// drifting by float noise.
+void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
     const ModelConfig& c = *job.cfg;
     const BatchToken& bt = job.batch->tokens[static_cast<size_t>(t)];
     const BlockTable& table = *job.batch->tables[static_cast<size_t>(bt.seq)];
     const int bs = job.kv->layout().block_size;
-    const int kv_head = h / (c.n_heads / c.n_kv_heads);
+    const int group = c.n_heads / c.n_kv_heads;
     const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-    float* out = job.out + static_cast<size_t>(t) * c.q_dim() + static_cast<size_t>(h) * c.head_dim;
-    // The F16-rounded query goes in `out`, which is only written at the end.
-    const float* q = job.q + static_cast<size_t>(t) * c.q_dim() + static_cast<size_t>(h) * c.head_dim;
-    kernels::round_to_f16(q, out, c.head_dim);
-    std::fill(acc, acc + c.head_dim, uint16_t{0});
-    float max_score = -INFINITY, sum = 0.0f;
-    for (int p = 0; p <= bt.pos; ++p) {
-        const BlockId block = table.blocks[static_cast<size_t>(p / bs)];
-        const size_t offset = static_cast<size_t>(kv_head) * c.head_dim;
-        const float s = kernels::dot_f32_f16(out, job.kv->key(job.layer, block, p % bs) + offset, c.head_dim) * scale;
-        float old_scale = 1.0f, weight = 1.0f;
-        if (s > max_score) {
-            old_scale = std::exp(max_score - s);
-            max_score = s;
-            kernels::scale_f16(acc, old_scale, c.head_dim);
-        } else {
-            weight = std::exp(s - max_score);
+    const size_t offset = static_cast<size_t>(kv_head) * c.head_dim;
+    const size_t stride = static_cast<size_t>(c.kv_dim());
+    for (int first_head = 0; first_head < group; first_head += kHeadsPerPass) {
+        const int n_heads = std::min(kHeadsPerPass, group - first_head);
+        kernels::HeadState heads[kHeadsPerPass];
+        float* out[kHeadsPerPass];
+        for (int g = 0; g < n_heads; ++g) {
+            const int h = kv_head * group + first_head + g;
+            const size_t at = static_cast<size_t>(t) * c.q_dim() + static_cast<size_t>(h) * c.head_dim;
+            // The F16-rounded query goes in the output, which is only written at the end.
+            out[g] = job.out + at;
+            kernels::round_to_f16(job.q + at, out[g], c.head_dim);
+            uint16_t* head_acc = acc + static_cast<size_t>(g) * c.head_dim;
+            std::fill(head_acc, head_acc + c.head_dim, uint16_t{0});
+            heads[g] = {out[g], head_acc, -INFINITY, 0.0f};
         }
-        kernels::mad_f16(acc, job.kv->value(job.layer, block, p % bs) + offset, weight, c.head_dim);
-        sum = sum * old_scale + weight;
+        for (int first = 0; first <= bt.pos; first += bs) {
+            const BlockId block = table.blocks[static_cast<size_t>(first / bs)];
+            const int n = std::min(bs, bt.pos + 1 - first);
+            kernels::attend_positions(heads, n_heads, job.kv->key(job.layer, block, 0) + offset,
+                                      job.kv->value(job.layer, block, 0) + offset, stride, n, c.head_dim, scale);
+        }
+        for (int g = 0; g < n_heads; ++g) kernels::f16_to_f32_scaled(heads[g].acc, 1.0f / heads[g].sum, out[g], c.head_dim);
     }
-    kernels::f16_to_f32_scaled(acc, 1.0f / sum, out, c.head_dim);
 }
 
 }  // namespace
 
 void ForwardPass::attend(const Batch& batch, int layer) {
-    AttendJob job{&batch, &kv_, &cfg_, layer, s_->q.data(), s_->att.data(), s_->acc.data(), cfg_.head_dim};
+    AttendJob job{&batch, &kv_, &cfg_, layer, s_->q.data(), s_->att.data(), s_->acc.data()};
     const AttendJob* job_ptr = &job;
-    const int units = static_cast<int>(batch.tokens.size()) * cfg_.n_heads;
-    pool_.run([job_ptr, units](int thread, int n_threads) {
-        uint16_t* acc = job_ptr->acc + static_cast<size_t>(thread) * job_ptr->head_dim;
-        const int n_heads = job_ptr->cfg->n_heads;
+    const int units = static_cast<int>(batch.tokens.size()) * cfg_.n_kv_heads;
+    const size_t acc_per_thread = static_cast<size_t>(std::min(cfg_.n_heads / cfg_.n_kv_heads, kHeadsPerPass)) * cfg_.head_dim;
+    pool_.run([job_ptr, units, acc_per_thread](int thread, int n_threads) {
+        uint16_t* acc = job_ptr->acc + static_cast<size_t>(thread) * acc_per_thread;
+        const int n_kv_heads = job_ptr->cfg->n_kv_heads;
         for (int u = units * thread / n_threads; u < units * (thread + 1) / n_threads; ++u) {
-            attend_head(*job_ptr, u / n_heads, u % n_heads, acc);
+            attend_group(*job_ptr, u / n_kv_heads, u % n_kv_heads, acc);
         }
     });
 }
