@@ -31,9 +31,9 @@ struct Heads {
 TEST(AttendPositions, BitIdenticalToThePerPositionHelpers) {
     std::mt19937 rng(11);
     std::normal_distribution<float> nd(0.0f, 2.0f);
-    for (int d : {40, 64, 80, 128, 256}) {
+    for (int d : {40, 64, 80, 96, 128, 256}) {  // 40: no specialisation, the helpers themselves
         for (int g : {1, 3, 8}) {
-            for (int n : {1, 5, 16, 33}) {
+            for (int n : {1, 5, 16, 33, 70}) {
                 const size_t stride = static_cast<size_t>(d) * 3 + 16;  // other KV heads between positions
                 std::vector<uint16_t> k(stride * static_cast<size_t>(n)), v(k.size());
                 for (uint16_t& x : k) x = fp32_to_fp16(nd(rng));

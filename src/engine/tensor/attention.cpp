@@ -8,7 +8,7 @@
 namespace clawbot::kernels {
 
 namespace avx512 {
-void attend_positions(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n,
+bool attend_positions(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n,
                       int head_dim, float scale);
 }  // namespace avx512
 
@@ -37,11 +37,8 @@ void attend_positions_reference(HeadState* heads, int g, const uint16_t* k, cons
 void attend_positions(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n,
                       int head_dim, float scale) {
     static const bool avx512 = detected_isa() == Isa::Avx512;
-    if (avx512) {
-        avx512::attend_positions(heads, g, k, v, stride, n, head_dim, scale);
-    } else {
-        attend_positions_reference(heads, g, k, v, stride, n, head_dim, scale);
-    }
+    if (avx512 && avx512::attend_positions(heads, g, k, v, stride, n, head_dim, scale)) return;
+    attend_positions_reference(heads, g, k, v, stride, n, head_dim, scale);
 }
 
 }  // namespace clawbot::kernels
