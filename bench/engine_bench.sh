@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Engine speed on the TinyLlama-1.1B shape (random weights): writes it in
-# F32, quantizes to Q8_0 and Q4_0 with `clawbot quantize`, and runs
-# `clawbot bench` on each. llama.cpp cannot be installed here, so its
-# figures (release 2026-09-28, same kind of 2-core AVX-512 VNNI machine,
-# 128 prompt / 32 generated tokens, 2 threads) are printed beside ours.
+# Engine speed, one table: the TinyLlama-1.1B shape (random weights) in
+# Q4_0, Q4_K_M, Q8_0 and F32, 128 prompt / 32 generated tokens, and the
+# 125M shape in Q8_0 batched (128 prompt + 64 generated per sequence, 1 /
+# 4 / 16 / 32 sequences). Quantized files run twice, with packed weights
+# (the default) and on the mapped file (--no-repack), alternating, so the
+# two compare on the same host state. llama.cpp cannot be installed here;
+# its figures from the engine-speed issue (release 2026-09-28, same kind of
+# 2-core AVX-512 VNNI machine, 2 threads, llama-bench / llama-batched-bench
+# on the very same shapes) are printed beside ours.
 #
 # usage: bench/engine_bench.sh [THREADS] [OUT_DIR]
 set -euo pipefail
@@ -16,34 +20,32 @@ mkdir -p "$OUT"
 
 f32="$OUT/tinyllama-1.1b-f32.gguf"
 [ -f "$f32" ] || "$BIN" make-model --shape tinyllama-1.1b --type f32 --out "$f32"
-for t in q8_0 q4_0; do
+for t in q8_0 q4_0 q4_k_m; do
   [ -f "$OUT/tinyllama-1.1b-$t.gguf" ] || "$BIN" quantize "$f32" "$OUT/tinyllama-1.1b-$t.gguf" --type "$t"
 done
-
-declare -A REF_PREFILL=([q4_0]=81 [q8_0]=52 [f32]=57)
-declare -A REF_DECODE=([q4_0]=20.7 [q8_0]=13.9 [f32]=5.0)
-declare -A DECODE
-
-printf '| type | prefill tok/s (ours) | prefill tok/s (llama.cpp) | decode tok/s (ours) | decode tok/s (llama.cpp) |\n'
-printf '| --- | --- | --- | --- | --- |\n'
-for t in q4_0 q8_0 f32; do
-  json=$("$BIN" bench --model "$OUT/tinyllama-1.1b-$t.gguf" --threads "$THREADS" \
-         --prompt-tokens 128 --gen-tokens 32 --repetitions 3 --json)
-  echo "$json" > "$OUT/bench-$t.json"
-  prefill=$(echo "$json" | sed -E 's/.*"prefill_tok_s":([0-9.eE+-]+).*/\1/')
-  decode=$(echo "$json" | sed -E 's/.*"decode_tok_s":([0-9.eE+-]+).*/\1/')
-  DECODE[$t]=$decode
-  printf '| %s | %.1f | %s | %.2f | %s |\n' "${t^^}" "$prefill" "${REF_PREFILL[$t]}" "$decode" "${REF_DECODE[$t]}"
-done
-awk -v q="${DECODE[q8_0]}" -v f="${DECODE[f32]}" 'BEGIN { printf "\nQ8_0/F32 decode ratio: %.2f (llama.cpp: %.2f)\n", q / f, 13.9 / 5.0 }'
-
-# Batched decode on the 125M shape in Q8_0, 128 prompt + 64 generated per
-# sequence; llama.cpp's llama-batched-bench figures (issue 11, same machine
-# kind) beside ours.
 m125_f32="$OUT/bench-125m-f32.gguf"
 m125="$OUT/bench-125m-q8_0.gguf"
 [ -f "$m125_f32" ] || "$BIN" make-model --shape bench-125m --type f32 --out "$m125_f32"
 [ -f "$m125" ] || "$BIN" quantize "$m125_f32" "$m125" --type q8_0
+
+declare -A REF=([q4_0]="131-135 | 38.6-51.5" [q4_k_m]="115-128 | 42.6-51.4" [q8_0]="88-108 | 19.3-25.6" [f32]="- | -")
+runs() {  # FILE EXTRA_FLAGS -> "prefill runs | decode runs | repack s"
+  "$BIN" bench --model "$1" --threads "$THREADS" --prompt-tokens 128 --gen-tokens 32 --repetitions 3 --json $2 |
+    node -e '
+      const j = JSON.parse(require("fs").readFileSync(0, "utf8"));
+      const r = (a) => a.map((x) => x.toFixed(1)).join(", ");
+      console.log(`${r(j.prefill_runs_tok_s)} | ${r(j.decode_runs_tok_s)} | ${j.repack_s.toFixed(2)} s`);'
+}
+
+printf '| file | weights | prefill tok/s (3 runs) | decode tok/s (3 runs) | repack | llama.cpp prefill | llama.cpp decode |\n'
+printf '| --- | --- | --- | --- | --- | --- | --- |\n'
+for t in q4_0 q4_k_m q8_0; do
+  file="$OUT/tinyllama-1.1b-$t.gguf"
+  printf '| %s | packed | %s | %s |\n' "${t^^}" "$(runs "$file" "")" "${REF[$t]}"
+  printf '| %s | mapped | %s | %s |\n' "${t^^}" "$(runs "$file" --no-repack)" "${REF[$t]}"
+done
+printf '| F32 | mapped | %s | %s |\n' "$(runs "$f32" "")" "${REF[f32]}"
+
 json=$("$BIN" bench --model "$m125" --threads "$THREADS" --prompt-tokens 128 --gen-tokens 64 \
        --repetitions 3 --batch 1,4,16,32 --json)
 echo "$json" > "$OUT/bench-125m-batched.json"

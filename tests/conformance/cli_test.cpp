@@ -16,6 +16,7 @@
 
 #include "engine/gguf/gguf_writer.h"
 #include "engine/model/model.h"
+#include "engine/tensor/packed_kernels.h"
 #include "support/model_runner.h"
 #include "support/process.h"
 #include "support/test_support.h"
@@ -163,6 +164,20 @@ TEST(Cli, BenchJsonReportsRates) {
     const auto out = nlohmann::json::parse(r.out);
     EXPECT_GT(out["prefill_tok_s"].get<double>(), 0.0);
     EXPECT_GT(out["decode_tok_s"].get<double>(), 0.0);
+    EXPECT_GE(out["load_s"].get<double>(), 0.0);
+}
+
+TEST(Cli, BenchReportsRepackingAndNoRepackTurnsItOff) {
+    const std::string model = shell_quote(model_path("synth-spm-q8_0"));
+    const std::string args = " --prompt-tokens 8 --gen-tokens 2 --repetitions 1 --json";
+    const auto packed = run_clawbot("bench --model " + model + args);
+    const auto mapped = run_clawbot("bench --model " + model + args + " --no-repack");
+    ASSERT_EQ(packed.exit_code, 0) << packed.err;
+    ASSERT_EQ(mapped.exit_code, 0) << mapped.err;
+    const bool packable = kernels::packed_kernels(DType::Q8_0) != nullptr;
+    EXPECT_EQ(nlohmann::json::parse(packed.out)["repacked_matrices"].get<int>() > 0, packable);
+    EXPECT_EQ(nlohmann::json::parse(mapped.out)["repacked_matrices"].get<int>(), 0);
+    EXPECT_EQ(nlohmann::json::parse(mapped.out)["repack_s"].get<double>(), 0.0);
 }
 
 TEST(Cli, BenchBatchReportsEachSizeAndBatchingChangesNoToken) {

@@ -21,7 +21,7 @@ public:
     explicit PackedBuffer(size_t bytes);
     ~PackedBuffer();
     PackedBuffer(PackedBuffer&& other) noexcept;
-    PackedBuffer& operator=(PackedBuffer&&) = delete;
+    PackedBuffer& operator=(PackedBuffer&& other) noexcept;
     PackedBuffer(const PackedBuffer&) = delete;
     PackedBuffer& operator=(const PackedBuffer&) = delete;
 
