@@ -5,6 +5,7 @@
 #include <string>
 
 #include "engine/model/ops.h"
+#include "engine/tensor/activation.h"
 #include "engine/tensor/attention.h"
 #include "engine/tensor/f16_vector.h"
 #include "engine/tensor/kernels.h"
@@ -215,7 +216,17 @@ void ForwardPass::ffn_block(int n, int layer) {
     const MatmulTarget gate_up[] = {{&L.w_gate, s_->gate.data(), static_cast<size_t>(ffn)},
                                     {&L.w_up, s_->up.data(), static_cast<size_t>(ffn)}};
     matmul_.run(gate_up, s_->xn.data(), static_cast<size_t>(dim), n);
-    for (int t = 0; t < n; ++t) ops::swiglu(s_->gate.data() + static_cast<size_t>(t) * ffn, s_->up.data() + static_cast<size_t>(t) * ffn, ffn);
+    // gate and up are n contiguous rows: one element-wise pass, split over
+    // the threads in 64-byte-aligned pieces.
+    float* gate = s_->gate.data();
+    const float* up = s_->up.data();
+    const int64_t total = static_cast<int64_t>(n) * ffn;
+    pool_.run([gate, up, total](int thread, int n_threads) {
+        const int64_t units = (total + 15) / 16;
+        const int64_t first = units * thread / n_threads * 16;
+        const int64_t last = std::min(total, units * (thread + 1) / n_threads * 16);
+        if (first < last) kernels::swiglu(gate + first, up + first, last - first);
+    });
     const MatmulTarget down[] = {{&L.w_down, s_->proj.data(), static_cast<size_t>(dim)}};
     matmul_.run(down, s_->gate.data(), static_cast<size_t>(ffn), n);
     for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);

@@ -39,13 +39,6 @@ void apply_rope(float* x, int n_heads, int head_dim, int rope_dims, RopeStyle st
     }
 }
 
-void swiglu(float* gate, const float* up, int n) {
-    for (int i = 0; i < n; ++i) {
-        const float g = gate[i];
-        gate[i] = g / (1.0f + std::exp(-g)) * up[i];
-    }
-}
-
 void softmax(float* x, int n) {
     const float max = *std::max_element(x, x + n);
     double sum = 0.0;

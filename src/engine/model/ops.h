@@ -16,9 +16,6 @@ void rope_angles(int pos, int rope_dims, float base, float* cs);
 // Rotates the first rope_dims values of each of n_heads heads.
 void apply_rope(float* x, int n_heads, int head_dim, int rope_dims, RopeStyle style, const float* cs);
 
-// gate[i] = silu(gate[i]) * up[i]
-void swiglu(float* gate, const float* up, int n);
-
 // In-place softmax over n scores.
 void softmax(float* x, int n);
 

@@ -1,0 +1,44 @@
+// swiglu on this CPU's best path against the libm definition, over the
+// whole range a gate can take (large magnitudes saturate, not overflow).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <random>
+#include <vector>
+
+#include "engine/tensor/activation.h"
+
+namespace clawbot::kernels {
+namespace {
+
+TEST(Swiglu, MatchesTheLibmDefinition) {
+    std::mt19937 rng(3);
+    std::normal_distribution<float> nd(0.0f, 4.0f);
+    std::vector<float> gate(1000 + 7), up(gate.size());
+    for (size_t i = 0; i < gate.size(); ++i) {
+        gate[i] = nd(rng);
+        up[i] = nd(rng);
+    }
+    // Extremes: e^-g overflows for g < -88.7, vanishes for large g.
+    const float extremes[] = {0.0f, -0.0f, 1e-30f, -1e-30f, 20.0f, -20.0f, 88.0f, -88.0f, 100.0f, -100.0f, 1e30f, -1e30f};
+    for (size_t i = 0; i < std::size(extremes); ++i) gate[i] = extremes[i];
+    std::vector<float> want = gate, got = gate;
+    scalar::swiglu(want.data(), up.data(), static_cast<int64_t>(want.size()));
+    swiglu(got.data(), up.data(), static_cast<int64_t>(got.size()));  // odd length: a masked tail
+    for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_TRUE(std::isfinite(got[i])) << "gate " << gate[i];
+        ASSERT_NEAR(got[i], want[i], 1e-6 * std::fabs(want[i]) + 1e-30) << "gate " << gate[i] << " up " << up[i];
+    }
+}
+
+TEST(Swiglu, KnownValues) {
+    float gate[3] = {0.0f, 1.0f, -1.0f};
+    const float up[3] = {5.0f, 2.0f, 2.0f};
+    swiglu(gate, up, 3);
+    EXPECT_EQ(gate[0], 0.0f);
+    EXPECT_NEAR(gate[1], 2.0f / (1.0f + std::exp(-1.0f)), 1e-6f);
+    EXPECT_NEAR(gate[2], -2.0f / (1.0f + std::exp(1.0f)), 1e-6f);
+}
+
+}  // namespace
+}  // namespace clawbot::kernels
