@@ -1,7 +1,7 @@
 #pragma once
 // Repacks a model's matrices at load into the layout of the packed kernels
-// (tensor/packed_kernels.h): one allocation per matrix, filled in one pass
-// over the weights. The GGUF mapping is never written; the pages of a packed
+// (tensor/packed_kernels.h): each matrix contiguous, all in one huge-page
+// arena, filled in one pass over the weights. The GGUF mapping is never written; the pages of a packed
 // matrix's source are handed back to the page cache (madvise), so resident
 // memory stays about the size of the file instead of doubling.
 #include <cstddef>
@@ -13,9 +13,9 @@ namespace clawbot {
 
 struct ModelWeights;
 
-// Anonymous memory for one packed matrix (page-aligned, transparent huge
-// pages requested: decode streams it once per token and a TLB miss per 4 KiB
-// page shows). Move-only.
+// Anonymous memory for packed matrices, starting on a 2 MiB boundary with
+// transparent huge pages requested (decode streams it once per token, and a
+// TLB miss per 4 KiB page shows). Move-only.
 class PackedBuffer {
 public:
     explicit PackedBuffer(size_t bytes);
@@ -39,9 +39,9 @@ struct PackingReport {
     double seconds = 0.0;      // wall time spent packing
 };
 
-// Packs every matrix whose type has packed kernels on this CPU. A matrix
-// whose buffer cannot be allocated stays on the mapped file (still correct,
-// only slower). Returns what was done, for the load log.
+// Packs every matrix whose type has packed kernels on this CPU. If the
+// arena cannot be allocated, every matrix stays on the mapped file (still
+// correct, only slower). Returns what was done, for the load log.
 PackingReport pack_weights(ModelWeights& weights, const gguf::GgufFile& file);
 
 }  // namespace clawbot
