@@ -1,11 +1,12 @@
-// Single-thread gemm throughput for every weight type and ISA: GB/s of
-// weights streamed and GFLOP/s, for n_cols = 1 (decode of one sequence),
-// 16 and 128 (batched decode / prefill). The weight matrix is larger than
-// the last-level cache so n_cols = 1 measures memory streaming.
+// Single-thread gemm throughput for every weight type and ISA, and for the
+// packed (repacked-at-load) kernels where this CPU has them: GB/s of weights
+// streamed and GFLOP/s, for n_cols = 1 (decode of one sequence), 16 and 128
+// (batched decode / prefill). The weight matrix is larger than the
+// last-level cache so n_cols = 1 measures memory streaming.
 //
-// Build (from the project root, after building clawbot_kernels):
-//   g++ -std=c++20 -O2 -Isrc bench/kernels_bench.cpp build/libclawbot_kernels.a
-//       build/libclawbot_gguf.a -o kernels_bench -pthread
+// Build (from the project root, after building clawbot):
+//   g++ -std=c++20 -O2 -Isrc bench/kernels_bench.cpp build/libclawbot_engine.a
+//       build/libclawbot_kernels.a build/libclawbot_gguf.a -o kernels_bench -pthread
 // Run: ./kernels_bench [weight MiB, default 96] [type ...]
 #include <algorithm>
 #include <chrono>
@@ -16,8 +17,10 @@
 #include <string>
 #include <vector>
 
+#include "engine/model/weight_packing.h"
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/kernels.h"
+#include "engine/tensor/packed_kernels.h"
 
 using clawbot::DType;
 using clawbot::dtype_from_name;
@@ -93,6 +96,34 @@ void bench_type(DType type, size_t weight_mib) {
                         std::string(dtype_name(type)).c_str(), isa_name(isa), static_cast<long long>(n_cols),
                         static_cast<long long>(rows), bytes / s / 1e9, flops / s / 1e9, s * 1e3);
         }
+    }
+
+    const clawbot::kernels::PackedKernels* packed = clawbot::kernels::packed_kernels(type);
+    if (packed == nullptr) return;
+    const size_t packed_bytes = packed->packed_bytes(n_rows, kK);
+    clawbot::PackedBuffer buffer(packed_bytes);
+    if (!buffer) return;
+    packed->pack(w.data(), row, n_rows, kK, buffer.data());
+    std::vector<uint8_t> packed_act = a;
+    size_t packed_a_row = a_row;
+    if (packed->activation == clawbot::kernels::PackedActivation::Q8_0Sum) {
+        packed_a_row = static_cast<size_t>(kK / 32) * sizeof(clawbot::kernels::BlockQ8_0Sum);
+        packed_act.assign(packed_a_row * kMaxCols, 0);
+        for (int64_t j = 0; j < kMaxCols; ++j) {
+            clawbot::kernels::q8_0_to_q8_0_sum(a.data() + j * a_row, packed_act.data() + j * packed_a_row, kK);
+        }
+    }
+    for (int64_t n_cols : {int64_t{1}, int64_t{16}, int64_t{128}}) {
+        const int64_t rows = n_cols == 128 ? std::min<int64_t>(n_rows, 4096) : n_rows;
+        const double s = seconds_of_best_run(n_cols == 1 ? 10 : 3, [&] {
+            packed->gemm(buffer.data(), n_rows, kK, 0, rows, packed_act.data(), packed_a_row, n_cols, out.data(),
+                         static_cast<size_t>(n_rows));
+        });
+        const double bytes = static_cast<double>(packed_bytes) * static_cast<double>(rows) / static_cast<double>(n_rows);
+        const double flops = 2.0 * kK * static_cast<double>(rows) * static_cast<double>(n_cols);
+        std::printf("%-5s %-7s n_cols=%-4lld rows=%-6lld %8.2f GB/s weights  %8.2f GFLOP/s  %9.3f ms\n",
+                    std::string(dtype_name(type)).c_str(), "packed", static_cast<long long>(n_cols),
+                    static_cast<long long>(rows), bytes / s / 1e9, flops / s / 1e9, s * 1e3);
     }
 }
 

@@ -27,7 +27,10 @@ constexpr int kMaxTileCols = 8;
 // memory bandwidth. Measured on the 2-core Zen 4 host, TinyLlama Q4_0 decode,
 // 2 threads, in alternation: none 30-37 tok/s; 4, 8, 16 KiB 37-40; 32 KiB
 // 40-42. The target may lie past the thread's rows or the matrix: a
-// prefetch never faults.
+// prefetch never faults. Per type (bench/kernels_bench.cpp, one thread, one
+// column): Q6_K needs it most (8-10 GB/s without, 18-21 with: it reads two
+// code planes and its scales as separate streams); Q8_0, with the least
+// arithmetic per byte, is faster without (25-27.5 against 20.5 GB/s).
 constexpr size_t kPrefetchBytes = 32 * 1024;
 
 CLAWBOT_INLINE __m512i broadcast_4_bytes(const int8_t* p) {
@@ -56,6 +59,7 @@ CLAWBOT_INLINE void accumulate(__m512i (&dot)[C][kSlots<C>], int step, __m512i c
 
 struct Q4_0Codes {
     using Layout = packed::Q4_0Layout;
+    static constexpr bool kPrefetch = true;
     template <int C>
     CLAWBOT_INLINE static void block(const uint8_t* codes, const BlockQ8_0Sum* const (&a)[C],
                                      __m512i (&dot)[C][kSlots<C>]) {
@@ -71,6 +75,7 @@ struct Q4_0Codes {
 
 struct Q8_0Codes {
     using Layout = packed::Q8_0Layout;
+    static constexpr bool kPrefetch = false;
     template <int C>
     CLAWBOT_INLINE static void block(const uint8_t* codes, const BlockQ8_0Sum* const (&a)[C],
                                      __m512i (&dot)[C][kSlots<C>]) {
@@ -107,7 +112,7 @@ void group_tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t a
             for (__m512i& d : dot[c]) d = _mm512_setzero_si512();
         }
         const uint8_t* codes = Layout::codes(group, b);
-        prefetch_codes(codes, Layout::code_bytes);
+        if constexpr (Codes::kPrefetch) prefetch_codes(codes, Layout::code_bytes);
         Codes::template block<C>(codes, a, dot);
         const __m512 w_scales =
             _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(Layout::scales(group, cols, b))));
