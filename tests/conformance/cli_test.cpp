@@ -137,7 +137,7 @@ TEST(Cli, UnsupportedArchitectureIsRefusedByName) {
 }
 
 TEST(Cli, UnsupportedTensorTypeIsRefusedByName) {
-    // A real model's metadata with an embedding stored as Q5_K, a type this
+    // A real model's metadata with an embedding stored as IQ2_XXS, a type this
     // build cannot run.
     const std::string dir = test::make_temp_dir();
     auto src = gguf::GgufFile::open(model_path("synth-spm-q8_0"));
@@ -147,13 +147,13 @@ TEST(Cli, UnsupportedTensorTypeIsRefusedByName) {
     for (const auto& t : (*src)->tensors()) {
         std::vector<uint64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
         if (t.name == "token_embd.weight") {
-            w.add_tensor(std::string(t.name), DType::Q5_K, ne, std::vector<uint8_t>(row_bytes(DType::Q5_K, static_cast<int64_t>(t.ne[0])) * t.ne[1]));
+            w.add_tensor(std::string(t.name), DType::IQ2_XXS, ne, std::vector<uint8_t>(row_bytes(DType::IQ2_XXS, static_cast<int64_t>(t.ne[0])) * t.ne[1]));
         } else {
             w.add_tensor(std::string(t.name), t.type, ne, std::vector<uint8_t>(t.data, t.data + t.n_bytes));
         }
     }
-    ASSERT_TRUE(w.write(dir + "/q5k.gguf").ok());
-    expect_one_line_error(run_clawbot("generate --model " + dir + "/q5k.gguf --prompt hi"), "q5_K");
+    ASSERT_TRUE(w.write(dir + "/iq2.gguf").ok());
+    expect_one_line_error(run_clawbot("generate --model " + dir + "/iq2.gguf --prompt hi"), "iq2_xxs");
     std::filesystem::remove_all(dir);
 }
 

@@ -124,7 +124,17 @@ INSTANTIATE_TEST_SUITE_P(Reference, LogitsConformance,
                                          Case{"synth-spm-q8_0", "mixed", 0.999},
                                          Case{"synth-spm-q6_k", "mixed", 0.999},
                                          Case{"synth-spm-q4_0", "mixed", 0.99},
-                                         Case{"synth-spm-q4_k_m", "mixed", 0.99}),
+                                         Case{"synth-spm-q4_k_m", "mixed", 0.99},
+                                         // The newer types (issue 12): 0.999, or 0.995 for the
+                                         // coarsest codes.
+                                         Case{"synth-mini-q4_1", "mixed", 0.999},
+                                         Case{"synth-mini-q5_0", "mixed", 0.999},
+                                         Case{"synth-mini-q5_1", "mixed", 0.999},
+                                         Case{"synth-mini-q5_k_m", "mixed", 0.999},
+                                         Case{"synth-mini-iq4_nl", "mixed", 0.995},
+                                         Case{"synth-mini-iq4_xs", "mixed", 0.995},
+                                         Case{"synth-mini-q3_k_m", "mixed", 0.995},
+                                         Case{"synth-mini-q2_k", "mixed", 0.995}),
                          case_label);
 
 class GreedyConformance : public testing::TestWithParam<std::string> {};

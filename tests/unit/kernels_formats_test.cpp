@@ -190,8 +190,10 @@ TEST(ActivationQuantizer, F32IsACopy) {
 
 TEST(Kernels, SupportedTypesAndActivationTypes) {
     const std::pair<DType, DType> expected[] = {
-        {DType::F32, DType::F32},   {DType::F16, DType::F32},   {DType::BF16, DType::F32}, {DType::Q8_0, DType::Q8_0},
-        {DType::Q4_0, DType::Q8_0}, {DType::Q4_K, DType::Q8_K}, {DType::Q6_K, DType::Q8_K}};
+        {DType::F32, DType::F32},    {DType::F16, DType::F32},    {DType::BF16, DType::F32},   {DType::Q8_0, DType::Q8_0},
+        {DType::Q4_0, DType::Q8_0},  {DType::Q4_K, DType::Q8_K},  {DType::Q6_K, DType::Q8_K},  {DType::Q4_1, DType::Q8_0},
+        {DType::Q5_0, DType::Q8_0},  {DType::Q5_1, DType::Q8_0},  {DType::IQ4_NL, DType::Q8_0}, {DType::Q2_K, DType::Q8_K},
+        {DType::Q3_K, DType::Q8_K},  {DType::Q5_K, DType::Q8_K},  {DType::IQ4_XS, DType::Q8_K}};
     for (const auto& [weight, activation] : expected) {
         EXPECT_TRUE(is_supported_weight(weight));
         const TypeKernels* k = kernels(weight);
@@ -203,9 +205,9 @@ TEST(Kernels, SupportedTypesAndActivationTypes) {
         EXPECT_NE(k->quantize, nullptr);
         EXPECT_NE(activation_quantizer(activation), nullptr);
     }
-    EXPECT_FALSE(is_supported_weight(DType::Q5_K));
+    EXPECT_FALSE(is_supported_weight(DType::IQ3_S));
     EXPECT_EQ(kernels(DType::IQ2_XXS), nullptr);
-    EXPECT_EQ(kernels_for(DType::Q4_1, Isa::Scalar), nullptr);
+    EXPECT_EQ(kernels_for(DType::Q8_1, Isa::Scalar), nullptr);
 }
 
 }  // namespace

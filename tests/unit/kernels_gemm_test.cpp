@@ -60,7 +60,20 @@ std::vector<int64_t> ks_for(DType type) {
     return {256, 512, 768, 2048};
 }
 
-const DType kWeightTypes[] = {DType::F32, DType::F16, DType::BF16, DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K};
+const DType kWeightTypes[] = {DType::F32,  DType::F16,  DType::BF16,   DType::Q8_0, DType::Q4_0,
+                              DType::Q4_K, DType::Q6_K, DType::Q4_1,   DType::Q5_0, DType::Q5_1,
+                              DType::IQ4_NL, DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::IQ4_XS};
+
+// Byte offsets of the fp16 scale fields in one block of a quantized type.
+std::vector<size_t> fp16_fields(DType type) {
+    switch (type) {
+        case DType::Q6_K: return {208};
+        case DType::Q3_K: return {108};
+        case DType::Q2_K: return {80, 82};
+        case DType::Q4_K: case DType::Q5_K: case DType::Q4_1: case DType::Q5_1: return {0, 2};
+        default: return {0};
+    }
+}
 
 class GemmTest : public ::testing::TestWithParam<DType> {};
 
@@ -144,7 +157,13 @@ TEST_P(GemmTest, SimdMatchesScalarOnAllShapes) {
             }
         }
     }
-    if (detected_isa() == Isa::Avx512) {
+    // The types of the first engine have unpacked AVX2 and AVX-512 kernels;
+    // the newer ones (issue 12) so far only packed AVX-512 ones, tested in
+    // kernels_packed_test.cpp, and the scalar gemm elsewhere.
+    const bool has_unpacked_simd = type == DType::F32 || type == DType::F16 || type == DType::BF16 ||
+                                   type == DType::Q8_0 || type == DType::Q4_0 || type == DType::Q4_K ||
+                                   type == DType::Q6_K;
+    if (detected_isa() == Isa::Avx512 && has_unpacked_simd) {
         EXPECT_EQ(tested_isas, 2) << "this CPU should have run both SIMD versions";
     }
 }
@@ -168,12 +187,7 @@ TEST_P(GemmTest, WeightsWithExtremeCodes) {
         for (size_t b = 0; b < w.size() / bb; ++b) {
             uint8_t* blk = w.data() + b * bb;
             const uint16_t sixty_fourth = 0x2400;
-            if (type == DType::Q6_K) {
-                std::memcpy(blk + bb - 2, &sixty_fourth, 2);
-            } else {
-                std::memcpy(blk, &sixty_fourth, 2);
-                if (type == DType::Q4_K) std::memcpy(blk + 2, &sixty_fourth, 2);
-            }
+            for (size_t offset : fp16_fields(type)) std::memcpy(blk + offset, &sixty_fourth, 2);
         }
     }
     std::vector<float> af(static_cast<size_t>(k * 5));

@@ -97,6 +97,32 @@ TEST(RoundTrip, Q6_KIsThreeTimesFinerThanQ4_K) {
     }
 }
 
+// The newer types (issue 12): each finer type beats the coarser one, and
+// the errors sit where the formats' code counts put them.
+TEST(RoundTrip, NewerTypesOrderByBitsPerWeight) {
+    auto err = [](DType t) { return rms_error(kData, round_trip(t, kData)); };
+    const double q2 = err(DType::Q2_K), q3 = err(DType::Q3_K), q4 = err(DType::Q4_K), q5 = err(DType::Q5_K);
+    const double q6 = err(DType::Q6_K);
+    EXPECT_LT(q2, 0.45);
+    EXPECT_LT(q3, q2);
+    EXPECT_LT(q4, q3);
+    EXPECT_LT(q5 * 1.6, q4);  // one more bit: about half the step
+    EXPECT_LT(q6, q5);
+    EXPECT_LT(err(DType::IQ4_XS), q3);
+    EXPECT_LT(err(DType::IQ4_NL), err(DType::Q4_0) * 1.05);
+    EXPECT_LT(err(DType::Q4_1), err(DType::Q4_0) * 1.05);
+    EXPECT_LT(err(DType::Q5_0) * 1.6, err(DType::Q4_0));
+    EXPECT_LT(err(DType::Q5_1) * 1.6, err(DType::Q4_1));
+}
+
+TEST(RoundTrip, Q5_0WithinOneStep) {
+    const std::vector<float> y = round_trip(DType::Q5_0, kData);
+    for (size_t i = 0; i < kData.size(); ++i) {
+        const float amax = block_absmax(kData, i, 32);
+        ASSERT_LE(std::fabs(y[i] - kData[i]), amax / 16 * 1.01f) << i;
+    }
+}
+
 TEST(RoundTrip, DegenerateBlocks) {
     // zeros, a constant, all negative, all positive, one spike, small values
     std::vector<float> x(256 * 6, 0.0f);
@@ -105,7 +131,8 @@ TEST(RoundTrip, DegenerateBlocks) {
     for (size_t i = 768; i < 1024; ++i) x[i] = 0.5f + static_cast<float>(i % 5) * 0.1f;
     x[1024 + 77] = 3.0f;
     for (size_t i = 1280; i < 1536; ++i) x[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 1e-3f;
-    for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K}) {
+    for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                       DType::IQ4_NL, DType::Q3_K, DType::Q5_K, DType::IQ4_XS}) {
         const std::vector<float> y = round_trip(type, x);
         for (size_t i = 0; i < 256; ++i) ASSERT_EQ(y[i], 0.0f) << dtype_name(type);
         for (size_t i = 0; i < x.size(); ++i) {
@@ -123,11 +150,15 @@ TEST(RoundTrip, ValuesBelowTheFp16ScaleRangeDoNotBlowUp) {
     // zero (as in ggml), but nothing may become larger or non-finite.
     std::vector<float> x(512);
     for (size_t i = 0; i < x.size(); ++i) x[i] = static_cast<float>(static_cast<int>(i % 7) - 3) * 1e-6f;
-    for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K}) {
+    for (DType type : {DType::Q8_0, DType::Q4_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                       DType::IQ4_NL, DType::Q2_K, DType::Q3_K, DType::Q5_K, DType::IQ4_XS}) {
         const std::vector<float> y = round_trip(type, x);
+        // An fp16 offset (Q4_1, Q5_1) adds its own subnormal rounding, one
+        // step of 6e-8.
+        const bool fp16_offset = type == DType::Q4_1 || type == DType::Q5_1;
         for (size_t i = 0; i < x.size(); ++i) {
             ASSERT_TRUE(std::isfinite(y[i])) << dtype_name(type);
-            ASSERT_LE(std::fabs(y[i]), 3.1e-6f) << dtype_name(type) << " " << i;
+            ASSERT_LE(std::fabs(y[i]), fp16_offset ? 3.17e-6f : 3.1e-6f) << dtype_name(type) << " " << i;
         }
     }
 }

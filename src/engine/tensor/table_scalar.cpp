@@ -16,6 +16,14 @@ constexpr std::array kScalarTable = {
     TypeKernels{DType::Q4_0, DType::Q8_0, scalar::quantize_q4_0, scalar::dequantize_q4_0, scalar::gemm_q4_0},
     TypeKernels{DType::Q4_K, DType::Q8_K, scalar::quantize_q4_k, scalar::dequantize_q4_k, scalar::gemm_q4_k},
     TypeKernels{DType::Q6_K, DType::Q8_K, scalar::quantize_q6_k, scalar::dequantize_q6_k, scalar::gemm_q6_k},
+    TypeKernels{DType::Q4_1, DType::Q8_0, scalar::quantize_q4_1, scalar::dequantize_q4_1, scalar::gemm_q4_1},
+    TypeKernels{DType::Q5_0, DType::Q8_0, scalar::quantize_q5_0, scalar::dequantize_q5_0, scalar::gemm_q5_0},
+    TypeKernels{DType::Q5_1, DType::Q8_0, scalar::quantize_q5_1, scalar::dequantize_q5_1, scalar::gemm_q5_1},
+    TypeKernels{DType::IQ4_NL, DType::Q8_0, scalar::quantize_iq4_nl, scalar::dequantize_iq4_nl, scalar::gemm_iq4_nl},
+    TypeKernels{DType::Q2_K, DType::Q8_K, scalar::quantize_q2_k, scalar::dequantize_q2_k, scalar::gemm_q2_k},
+    TypeKernels{DType::Q3_K, DType::Q8_K, scalar::quantize_q3_k, scalar::dequantize_q3_k, scalar::gemm_q3_k},
+    TypeKernels{DType::Q5_K, DType::Q8_K, scalar::quantize_q5_k, scalar::dequantize_q5_k, scalar::gemm_q5_k},
+    TypeKernels{DType::IQ4_XS, DType::Q8_K, scalar::quantize_iq4_xs, scalar::dequantize_iq4_xs, scalar::gemm_iq4_xs},
 };
 
 float dot_f32_f16(const float* x, const uint16_t* y, int64_t n) {
