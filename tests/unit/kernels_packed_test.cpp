@@ -145,7 +145,8 @@ TEST_P(PackedGemmTest, ExtremeCodesAndLongRows) {
 
 TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
     if (detected_isa() != Isa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
-    for (DType t : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K}) {
+    for (DType t : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0, DType::Q5_1,
+                    DType::IQ4_NL}) {
         const PackedKernels* k = packed_kernels(t);
         ASSERT_NE(k, nullptr) << dtype_name(t);
         EXPECT_EQ(k->weight, t);
@@ -159,7 +160,9 @@ TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
     EXPECT_EQ(packed_kernels(DType::F32), nullptr);
 }
 
-INSTANTIATE_TEST_SUITE_P(Types, PackedGemmTest, ::testing::Values(DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K),
+INSTANTIATE_TEST_SUITE_P(Types, PackedGemmTest,
+                         ::testing::Values(DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0,
+                                           DType::Q5_1, DType::IQ4_NL),
                          [](const ::testing::TestParamInfo<DType>& info) { return std::string(dtype_name(info.param)); });
 
 }  // namespace

@@ -1,4 +1,4 @@
-// gemm over packed Q4_0 / Q8_0 weights (packed_layout.h) with AVX-512 VNNI.
+// gemm over packed weights (packed_layout.h) with AVX-512 VNNI.
 //
 // A tile is one group of 16 weight rows x C activation rows. For each block
 // of 32 elements, every 64-byte code chunk is one register holding 4 codes
@@ -57,21 +57,71 @@ CLAWBOT_INLINE void accumulate(__m512i (&dot)[C][kSlots<C>], int step, __m512i c
     }
 }
 
-struct Q4_0Codes {
-    using Layout = packed::Q4_0Layout;
+// (a & 0x10) | b per byte: bit 4 of a (a code's fifth bit, moved there)
+// over b (its low nibble).
+CLAWBOT_INLINE __m512i merge_fifth_bit(__m512i a, __m512i b) {
+    return _mm512_ternarylogic_epi32(a, _mm512_set1_epi8(0x10), b, 0xEA);
+}
+
+// IQ4_NL / IQ4_XS levels as unsigned bytes (level + 128), one copy per
+// 128-bit lane for vpshufb.
+CLAWBOT_INLINE __m512i iq4_level_table() {
+    alignas(16) static constexpr uint8_t kTable[16] = {
+        static_cast<uint8_t>(kIq4Levels[0] + 128),  static_cast<uint8_t>(kIq4Levels[1] + 128),
+        static_cast<uint8_t>(kIq4Levels[2] + 128),  static_cast<uint8_t>(kIq4Levels[3] + 128),
+        static_cast<uint8_t>(kIq4Levels[4] + 128),  static_cast<uint8_t>(kIq4Levels[5] + 128),
+        static_cast<uint8_t>(kIq4Levels[6] + 128),  static_cast<uint8_t>(kIq4Levels[7] + 128),
+        static_cast<uint8_t>(kIq4Levels[8] + 128),  static_cast<uint8_t>(kIq4Levels[9] + 128),
+        static_cast<uint8_t>(kIq4Levels[10] + 128), static_cast<uint8_t>(kIq4Levels[11] + 128),
+        static_cast<uint8_t>(kIq4Levels[12] + 128), static_cast<uint8_t>(kIq4Levels[13] + 128),
+        static_cast<uint8_t>(kIq4Levels[14] + 128), static_cast<uint8_t>(kIq4Levels[15] + 128)};
+    return _mm512_broadcast_i32x4(_mm_load_si128(reinterpret_cast<const __m128i*>(kTable)));
+}
+
+enum class NibbleKind { Plain, FifthBit, Iq4Lookup };
+
+// A block of 32 stored as 4 nibble chunks (packed_layout.h): Q4_0, Q4_1
+// (plain), Q5_0, Q5_1 (plus a chunk of fifth bits) and IQ4_NL (looked up).
+template <typename L, NibbleKind kKind>
+struct NibbleCodes {
+    using Layout = L;
     static constexpr bool kPrefetch = true;
     template <int C>
     CLAWBOT_INLINE static void block(const uint8_t* codes, const BlockQ8_0Sum* const (&a)[C],
                                      __m512i (&dot)[C][kSlots<C>]) {
         const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
+        [[maybe_unused]] __m512i fifth, table;
+        if constexpr (kKind == NibbleKind::FifthBit) fifth = _mm512_load_si512(codes + 4 * packed::kChunkBytes);
+        if constexpr (kKind == NibbleKind::Iq4Lookup) table = iq4_level_table();
         CLAWBOT_UNROLL
         for (int c = 0; c < 4; ++c) {
             const __m512i raw = _mm512_load_si512(codes + c * packed::kChunkBytes);
-            accumulate<C>(dot, 2 * c, _mm512_and_si512(raw, low_nibbles), a, 4 * c);
-            accumulate<C>(dot, 2 * c + 1, _mm512_and_si512(_mm512_srli_epi16(raw, 4), low_nibbles), a, 16 + 4 * c);
+            __m512i lo = _mm512_and_si512(raw, low_nibbles);
+            __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low_nibbles);
+            if constexpr (kKind == NibbleKind::FifthBit) {
+                // Registers 2c and 2c+1 take bits 2c and 2c+1 of each byte;
+                // `fifth` moves down 2 bits per step, so they sit at bits 0
+                // and 1. (Bits the 16-bit shift pulls in from the next byte
+                // land at bits 6-7 and never reach bit 4.)
+                lo = merge_fifth_bit(_mm512_slli_epi16(fifth, 4), lo);
+                hi = merge_fifth_bit(_mm512_slli_epi16(fifth, 3), hi);
+                fifth = _mm512_srli_epi16(fifth, 2);
+            }
+            if constexpr (kKind == NibbleKind::Iq4Lookup) {
+                lo = _mm512_shuffle_epi8(table, lo);
+                hi = _mm512_shuffle_epi8(table, hi);
+            }
+            accumulate<C>(dot, 2 * c, lo, a, 4 * c);
+            accumulate<C>(dot, 2 * c + 1, hi, a, 16 + 4 * c);
         }
     }
 };
+
+using Q4_0Codes = NibbleCodes<packed::Q4_0Layout, NibbleKind::Plain>;
+using Q4_1Codes = NibbleCodes<packed::Q4_1Layout, NibbleKind::Plain>;
+using Q5_0Codes = NibbleCodes<packed::Q5_0Layout, NibbleKind::FifthBit>;
+using Q5_1Codes = NibbleCodes<packed::Q5_1Layout, NibbleKind::FifthBit>;
+using IQ4_NLCodes = NibbleCodes<packed::IQ4_NLLayout, NibbleKind::Iq4Lookup>;
 
 struct Q8_0Codes {
     using Layout = packed::Q8_0Layout;
@@ -116,14 +166,22 @@ void group_tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t a
         Codes::template block<C>(codes, a, dot);
         const __m512 w_scales =
             _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(Layout::scales(group, cols, b))));
+        [[maybe_unused]] __m512 w_mins;
+        if constexpr (Layout::has_min) {
+            w_mins = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(Layout::mins(group, cols, b))));
+        }
         CLAWBOT_UNROLL
         for (int c = 0; c < C; ++c) {
             __m512i sum = dot[c][0];
             CLAWBOT_UNROLL
             for (int s = 1; s < kSlots<C>; ++s) sum = _mm512_add_epi32(sum, dot[c][s]);
-            sum = _mm512_sub_epi32(sum, _mm512_set1_epi32(Layout::offset * a[c]->sum));
+            if constexpr (Layout::offset != 0) sum = _mm512_sub_epi32(sum, _mm512_set1_epi32(Layout::offset * a[c]->sum));
             acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(w_scales, _mm512_set1_ps(a[c]->d)),
                                      acc[c]);
+            if constexpr (Layout::has_min) {
+                // + m * d_a * sum(a): the rows' offsets times the block's activation sum.
+                acc[c] = _mm512_fmadd_ps(w_mins, _mm512_set1_ps(a[c]->d * static_cast<float>(a[c]->sum)), acc[c]);
+            }
             ++a[c];
         }
     }
@@ -133,7 +191,7 @@ void group_tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t a
 
 // The Q4_0 / Q8_0 family as a kernel for the driver below.
 template <typename Codes>
-struct Q8FamilyKernel {
+struct Block32Kernel {
     using Layout = typename Codes::Layout;
     static constexpr int kMaxCols = kMaxTileCols;
     template <int C>
@@ -403,14 +461,24 @@ void gemm_packed(const uint8_t* packed, int64_t cols, int64_t row_begin, int64_t
 
 }  // namespace
 
-void gemm_packed_q4_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
-                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    gemm_packed<Q8FamilyKernel<Q4_0Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
-}
+#define CLAWBOT_PACKED_BLOCK32(name, Codes)                                                                    \
+    void gemm_packed_##name(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin,           \
+                            int64_t row_end, const void* act, size_t act_stride, int64_t n_cols, float* out,    \
+                            size_t out_stride) {                                                                \
+        gemm_packed<Block32Kernel<Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out,      \
+                                           out_stride);                                                         \
+    }
+
+CLAWBOT_PACKED_BLOCK32(q4_0, Q4_0Codes)
+CLAWBOT_PACKED_BLOCK32(q4_1, Q4_1Codes)
+CLAWBOT_PACKED_BLOCK32(q5_0, Q5_0Codes)
+CLAWBOT_PACKED_BLOCK32(q5_1, Q5_1Codes)
+CLAWBOT_PACKED_BLOCK32(iq4_nl, IQ4_NLCodes)
+#undef CLAWBOT_PACKED_BLOCK32
 
 void gemm_packed_q8_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    gemm_packed<Q8FamilyKernel<Q8_0Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
+    gemm_packed<Block32Kernel<Q8_0Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
 }
 
 void gemm_packed_q4_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,

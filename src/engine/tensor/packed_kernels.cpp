@@ -1,5 +1,5 @@
-// Packing of Q4_0 / Q8_0 weights into the interleaved layout of
-// packed_layout.h, and the choice of packed kernels for this CPU.
+// Packing of weights into the interleaved layouts of packed_layout.h, and
+// the choice of packed kernels for this CPU.
 #include "engine/tensor/packed_kernels.h"
 
 #include <cstring>
@@ -21,6 +21,14 @@ void gemm_packed_q4_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 void gemm_packed_q6_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q4_1(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q5_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q5_1(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_iq4_nl(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 }  // namespace avx512
 
 namespace {
@@ -28,8 +36,31 @@ namespace {
 // The 4 bytes one row's block contributes to code chunk `chunk`.
 using ChunkBytes = void (*)(const uint8_t* block, int chunk, uint8_t out[4]);
 
-void q4_0_chunk(const uint8_t* block, int chunk, uint8_t out[4]) {
-    std::memcpy(out, reinterpret_cast<const BlockQ4_0*>(block)->qs + 4 * chunk, 4);
+// Chunks 0-3 of the 4- and 5-bit blocks: 4 bytes of nibbles each.
+template <typename Block>
+void nibble_chunk(const uint8_t* block, int chunk, uint8_t out[4]) {
+    std::memcpy(out, reinterpret_cast<const Block*>(block)->qs + 4 * chunk, 4);
+}
+
+// 5-bit blocks add chunk 4: bit j of byte i is the fifth bit of element i of
+// code register j (register 2c holds elements 4c.., register 2c+1 16+4c..).
+template <typename Block>
+void five_bit_chunk(const uint8_t* block, int chunk, uint8_t out[4]) {
+    const auto& b = *reinterpret_cast<const Block*>(block);
+    if (chunk < 4) {
+        std::memcpy(out, b.qs + 4 * chunk, 4);
+        return;
+    }
+    uint32_t fifth;
+    std::memcpy(&fifth, b.qh, 4);
+    for (int i = 0; i < 4; ++i) {
+        uint8_t byte = 0;
+        for (int j = 0; j < 8; ++j) {
+            const int element = (j % 2 ? 16 : 0) + 4 * (j / 2) + i;
+            byte = static_cast<uint8_t>(byte | (((fifth >> element) & 1) << j));
+        }
+        out[i] = byte;
+    }
 }
 
 void q8_0_chunk(const uint8_t* block, int chunk, uint8_t out[4]) {
@@ -43,7 +74,7 @@ void pack_rows(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
     // group as zeros): packing is one pass over the weights.
     const int64_t n_blocks = Layout::n_blocks(cols);
     const size_t stride = Layout::group_stride(cols);
-    const size_t used = static_cast<size_t>(n_blocks) * (Layout::code_bytes + packed::kScaleBytes);
+    const size_t used = static_cast<size_t>(n_blocks) * (Layout::code_bytes + Layout::meta_bytes);
     constexpr int kChunks = static_cast<int>(Layout::code_bytes / packed::kChunkBytes);
     for (int64_t g = 0; g < Layout::n_groups(rows); ++g) {
         uint8_t* group = dst + static_cast<size_t>(g) * stride;
@@ -51,6 +82,7 @@ void pack_rows(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
         for (int64_t b = 0; b < n_blocks; ++b) {
             auto* codes = const_cast<uint8_t*>(Layout::codes(group, b));
             auto* scales = const_cast<uint8_t*>(Layout::scales(group, cols, b));
+            if (Layout::has_min) std::memset(scales, 0, Layout::meta_bytes);  // rows past the last stay zero
             for (int r = 0; r < kPackRows; ++r) {
                 if (r >= live) {
                     std::memset(scales + 2 * r, 0, 2);
@@ -58,7 +90,11 @@ void pack_rows(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
                     continue;
                 }
                 const uint8_t* block = src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(Block);
-                std::memcpy(scales + 2 * r, block, sizeof(uint16_t));  // both block types start with fp16 d
+                std::memcpy(scales + 2 * r, block, sizeof(uint16_t));  // every block type starts with fp16 d
+                if constexpr (Layout::has_min) {
+                    // ... and the ones with an offset follow it with fp16 m
+                    std::memcpy(const_cast<uint8_t*>(Layout::mins(group, cols, b)) + 2 * r, block + 2, 2);
+                }
                 for (int c = 0; c < kChunks; ++c) kChunk(block, c, codes + c * packed::kChunkBytes + 4 * r);
             }
         }
@@ -130,7 +166,20 @@ void pack_q6_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
 }
 
 const PackedKernels kAvx512Q4_0{DType::Q4_0, PackedActivation::Q8_0Sum, &packed::Q4_0Layout::packed_bytes,
-                                &pack_rows<packed::Q4_0Layout, BlockQ4_0, q4_0_chunk>, &avx512::gemm_packed_q4_0};
+                                &pack_rows<packed::Q4_0Layout, BlockQ4_0, nibble_chunk<BlockQ4_0>>,
+                                &avx512::gemm_packed_q4_0};
+const PackedKernels kAvx512Q4_1{DType::Q4_1, PackedActivation::Q8_0Sum, &packed::Q4_1Layout::packed_bytes,
+                                &pack_rows<packed::Q4_1Layout, BlockQ4_1, nibble_chunk<BlockQ4_1>>,
+                                &avx512::gemm_packed_q4_1};
+const PackedKernels kAvx512Q5_0{DType::Q5_0, PackedActivation::Q8_0Sum, &packed::Q5_0Layout::packed_bytes,
+                                &pack_rows<packed::Q5_0Layout, BlockQ5_0, five_bit_chunk<BlockQ5_0>>,
+                                &avx512::gemm_packed_q5_0};
+const PackedKernels kAvx512Q5_1{DType::Q5_1, PackedActivation::Q8_0Sum, &packed::Q5_1Layout::packed_bytes,
+                                &pack_rows<packed::Q5_1Layout, BlockQ5_1, five_bit_chunk<BlockQ5_1>>,
+                                &avx512::gemm_packed_q5_1};
+const PackedKernels kAvx512IQ4_NL{DType::IQ4_NL, PackedActivation::Q8_0Sum, &packed::IQ4_NLLayout::packed_bytes,
+                                  &pack_rows<packed::IQ4_NLLayout, BlockIQ4_NL, nibble_chunk<BlockIQ4_NL>>,
+                                  &avx512::gemm_packed_iq4_nl};
 const PackedKernels kAvx512Q8_0{DType::Q8_0, PackedActivation::Q8_0Sum, &packed::Q8_0Layout::packed_bytes,
                                 &pack_rows<packed::Q8_0Layout, BlockQ8_0, q8_0_chunk>, &avx512::gemm_packed_q8_0};
 const PackedKernels kAvx512Q4_K{DType::Q4_K, PackedActivation::Q8_K, &packed::Q4_KLayout::packed_bytes, &pack_q4_k,
@@ -144,6 +193,10 @@ const PackedKernels* packed_kernels(DType weight) {
     if (detected_isa() != Isa::Avx512) return nullptr;
     switch (weight) {
         case DType::Q4_0: return &kAvx512Q4_0;
+        case DType::Q4_1: return &kAvx512Q4_1;
+        case DType::Q5_0: return &kAvx512Q5_0;
+        case DType::Q5_1: return &kAvx512Q5_1;
+        case DType::IQ4_NL: return &kAvx512IQ4_NL;
         case DType::Q8_0: return &kAvx512Q8_0;
         case DType::Q4_K: return &kAvx512Q4_K;
         case DType::Q6_K: return &kAvx512Q6_K;

@@ -1,19 +1,25 @@
 #pragma once
-// Byte layout of packed Q4_0 and Q8_0 matrices, shared by the packer
-// (packed_kernels.cpp) and the kernels (gemm_packed_avx512.cpp).
+// Byte layouts of packed matrices, shared by the packer (packed_kernels.cpp)
+// and the kernels (gemm_packed_avx512.cpp).
 //
-// Rows are grouped by kPackRows (16); groups follow one another, each
-// group_stride bytes (a multiple of 64, so every group starts on a cache
-// line). Inside a group:
+// Blocks of 32 (Q4_0, Q8_0, Q4_1, Q5_0, Q5_1, IQ4_NL): rows are grouped by
+// kPackRows (16); groups follow one another, each group_stride bytes (a
+// multiple of 64, so every group starts on a cache line). Inside a group:
 //   codes   n_blocks x code_bytes. A block's codes are 64-byte chunks; chunk
 //           c holds 4 bytes of each of the 16 rows, row r at bytes 4r..4r+3.
-//           Q4_0: 4 chunks, chunk c = qs[4c..4c+3] of each row, so the low
-//             nibbles are elements 4c..4c+3 and the high ones 16+4c..16+4c+3;
-//             a nibble n stands for n - 8.
+//           4-bit types: 4 chunks, chunk c = qs[4c..4c+3] of each row, so
+//             the low nibbles are elements 4c..4c+3 and the high ones
+//             16+4c..16+4c+3 (code registers 2c and 2c+1).
+//           5-bit types: the same 4 chunks, then one chunk of fifth bits:
+//             bit j of row r's byte 4r+i is the fifth bit of element i of
+//             code register j.
+//           IQ4_NL: 4 chunks of nibbles, looked up as kIq4Levels + 128.
 //           Q8_0: 8 chunks, chunk c = elements 4c..4c+3, stored as q + 128.
-//   scales  n_blocks x 16 fp16: the block scales of the group's rows.
-// Codes and scales are separate streams so that the code chunks stay
-// 64-byte aligned. Rows past the matrix's last row are zero.
+//   meta    n_blocks x (16 fp16 scales d [+ 16 fp16 offsets m]): the block
+//           scales (and, for Q4_1 / Q5_1, offsets) of the group's rows.
+// value = d * (code - offset) [+ m]. Codes and meta are separate streams so
+// that the code chunks stay 64-byte aligned. Rows past the matrix's last row
+// are zero.
 #include <cstddef>
 #include <cstdint>
 
@@ -24,14 +30,16 @@ namespace clawbot::kernels::packed {
 constexpr size_t kChunkBytes = 64;
 constexpr size_t kScaleBytes = kPackRows * sizeof(uint16_t);
 
-template <size_t kCodeBytes, int kOffset>
-struct Q8FamilyLayout {
+template <size_t kCodeBytes, int kOffset, bool kHasMin = false>
+struct Block32Layout {
     static constexpr size_t code_bytes = kCodeBytes;  // per block of 32 elements, 16 rows
-    static constexpr int offset = kOffset;            // stored code = value + offset
+    static constexpr int offset = kOffset;            // stored code = level + offset
+    static constexpr bool has_min = kHasMin;
+    static constexpr size_t meta_bytes = kHasMin ? 2 * kScaleBytes : kScaleBytes;
 
     static int64_t n_blocks(int64_t cols) { return cols / 32; }
     static size_t group_stride(int64_t cols) {
-        const size_t bytes = static_cast<size_t>(n_blocks(cols)) * (code_bytes + kScaleBytes);
+        const size_t bytes = static_cast<size_t>(n_blocks(cols)) * (code_bytes + meta_bytes);
         return (bytes + 63) / 64 * 64;
     }
     static int64_t n_groups(int64_t rows) { return (rows + kPackRows - 1) / kPackRows; }
@@ -42,12 +50,19 @@ struct Q8FamilyLayout {
         return group + static_cast<size_t>(block) * code_bytes;
     }
     static const uint8_t* scales(const uint8_t* group, int64_t cols, int64_t block) {
-        return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * kScaleBytes;
+        return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * meta_bytes;
+    }
+    static const uint8_t* mins(const uint8_t* group, int64_t cols, int64_t block) {
+        return scales(group, cols, block) + kScaleBytes;
     }
 };
 
-using Q4_0Layout = Q8FamilyLayout<256, 8>;
-using Q8_0Layout = Q8FamilyLayout<512, 128>;
+using Q4_0Layout = Block32Layout<256, 8>;
+using Q8_0Layout = Block32Layout<512, 128>;
+using Q4_1Layout = Block32Layout<256, 0, true>;
+using Q5_0Layout = Block32Layout<320, 16>;
+using Q5_1Layout = Block32Layout<320, 0, true>;
+using IQ4_NLLayout = Block32Layout<256, 128>;
 
 // Packed Q4_K: per group, super-block after super-block (256 elements):
 //   codes  2048 bytes: 32 chunks; chunk 8p + c holds qs[32p+4c .. 32p+4c+3]
