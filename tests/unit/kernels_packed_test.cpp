@@ -146,7 +146,7 @@ TEST_P(PackedGemmTest, ExtremeCodesAndLongRows) {
 TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
     if (detected_isa() != Isa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
     for (DType t : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0, DType::Q5_1,
-                    DType::IQ4_NL}) {
+                    DType::IQ4_NL, DType::Q5_K, DType::IQ4_XS}) {
         const PackedKernels* k = packed_kernels(t);
         ASSERT_NE(k, nullptr) << dtype_name(t);
         EXPECT_EQ(k->weight, t);
@@ -154,7 +154,9 @@ TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
         // whole groups of rows and cache lines.
         // Q4_K unpacks its 6-bit scales to bytes: 64 bytes more per 16 rows
         // of 256 elements.
-        const size_t extra = t == DType::Q4_K ? 2 * 64 * 2048 / 256 : 0;
+        // IQ4_XS unpacks them too and repeats them as mins (and d as dmin): 192.
+        const size_t per_super_block = (t == DType::Q4_K || t == DType::Q5_K) ? 64 : (t == DType::IQ4_XS ? 192 : 0);
+        const size_t extra = 2 * per_super_block * 2048 / 256;
         EXPECT_EQ(k->packed_bytes(32, 2048), row_bytes(t, 2048) * 32 + extra);
     }
     EXPECT_EQ(packed_kernels(DType::F32), nullptr);
@@ -162,7 +164,7 @@ TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
 
 INSTANTIATE_TEST_SUITE_P(Types, PackedGemmTest,
                          ::testing::Values(DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0,
-                                           DType::Q5_1, DType::IQ4_NL),
+                                           DType::Q5_1, DType::IQ4_NL, DType::Q5_K, DType::IQ4_XS),
                          [](const ::testing::TestParamInfo<DType>& info) { return std::string(dtype_name(info.param)); });
 
 }  // namespace

@@ -201,7 +201,7 @@ struct Block32Kernel {
     }
 };
 
-// --- Q4_K ----------------------------------------------------------------------
+// --- Q4_K, Q5_K, IQ4_XS -------------------------------------------------------
 //
 // value = d * scale[j] * q - dmin * min[j] for sub-block j (32 elements), so
 // a row's dot with a Q8_K activation block (scale d_a, codes a, per-16 sums)
@@ -209,9 +209,24 @@ struct Block32Kernel {
 // The (q . a)_j come from VNNI as for Q4_0, then take their sub-block scale
 // as an int32 multiply; the min term is 4 int16-pair multiply-adds of the
 // rows' min pairs with the activation's sub-block sums.
-struct Q4_KKernel {
-    using Layout = packed::Q4_KLayout;
-    static constexpr int kMaxCols = 4;  // 4 accumulators per column must fit the 32 registers
+//
+// Q5_K adds a fifth code bit per element. IQ4_XS fits the same form: with
+// its nibbles looked up as level + 128 (unsigned, for VNNI), value = d * s *
+// (code - 128) = d * s * code - (128 d) * s, so its signed scales s serve as
+// both the scales and the mins, the min term shifted left by 7.
+template <typename L, NibbleKind kKind, bool kSignedScales, int kMinShift>
+struct SuperBlock8x32Kernel {
+    using Layout = L;
+    static constexpr int kMaxCols = 4;
+
+    CLAWBOT_INLINE static __m512i widen_scales(const uint8_t* p) {
+        const __m128i bytes = _mm_load_si128(reinterpret_cast<const __m128i*>(p));
+        return kSignedScales ? _mm512_cvtepi8_epi32(bytes) : _mm512_cvtepu8_epi32(bytes);
+    }
+    CLAWBOT_INLINE static __m512i widen_min_pairs(const uint8_t* p) {
+        const __m256i bytes = _mm256_load_si256(reinterpret_cast<const __m256i*>(p));
+        return kSignedScales ? _mm512_cvtepi8_epi16(bytes) : _mm512_cvtepu8_epi16(bytes);
+    }  // 4 accumulators per column must fit the 32 registers
 
     // The activation's 8 sub-block sums as int16 pairs (s0,s1), (s2,s3),
     // (s4,s5), (s6,s7), each pair broadcast to a register.
@@ -232,6 +247,8 @@ struct Q4_KKernel {
         constexpr int kSlotsK = C == 1 ? 2 : 1;
         const int64_t n_blocks = Layout::n_blocks(cols);
         const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
+        [[maybe_unused]] __m512i table;
+        if constexpr (kKind == NibbleKind::Iq4Lookup) table = iq4_level_table();
         const BlockQ8_K* a[C];
         __m512 acc[C];
         CLAWBOT_UNROLL
@@ -247,6 +264,9 @@ struct Q4_KKernel {
             for (int c = 0; c < C; ++c) scaled[c] = _mm512_setzero_si512();
             for (int p = 0; p < 4; ++p) {
                 prefetch_codes(codes + p * 8 * packed::kChunkBytes, 8 * packed::kChunkBytes);
+                if constexpr (Layout::fifth_bytes != 0) {
+                    prefetch_codes(codes + Layout::nibble_bytes + p * Layout::fifth_bytes / 4, Layout::fifth_bytes / 4);
+                }
                 __m512i low[C][kSlotsK], high[C][kSlotsK];
                 CLAWBOT_UNROLL
                 for (int c = 0; c < C; ++c) {
@@ -256,8 +276,22 @@ struct Q4_KKernel {
                 CLAWBOT_UNROLL
                 for (int k = 0; k < 8; ++k) {
                     const __m512i raw = _mm512_load_si512(codes + (8 * p + k) * packed::kChunkBytes);
-                    const __m512i lo = _mm512_and_si512(raw, low_nibbles);
-                    const __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low_nibbles);
+                    __m512i lo = _mm512_and_si512(raw, low_nibbles);
+                    __m512i hi = _mm512_and_si512(_mm512_srli_epi16(raw, 4), low_nibbles);
+                    if constexpr (kKind == NibbleKind::FifthBit) {
+                        // Sub-blocks 2p and 2p+1 take bits 2p and 2p+1 of the
+                        // fifth-bit chunk; shifted down to bits 0 and 1 (the
+                        // 16-bit shift pulls bits into the top only).
+                        const __m512i fifth = _mm512_srl_epi16(
+                            _mm512_load_si512(codes + Layout::nibble_bytes + k * packed::kChunkBytes),
+                            _mm_cvtsi32_si128(2 * p));
+                        lo = merge_fifth_bit(_mm512_slli_epi16(fifth, 4), lo);
+                        hi = merge_fifth_bit(_mm512_slli_epi16(fifth, 3), hi);
+                    }
+                    if constexpr (kKind == NibbleKind::Iq4Lookup) {
+                        lo = _mm512_shuffle_epi8(table, lo);
+                        hi = _mm512_shuffle_epi8(table, hi);
+                    }
                     CLAWBOT_UNROLL
                     for (int c = 0; c < C; ++c) {
                         const int8_t* qs = a[c]->qs + 64 * p + 4 * k;
@@ -266,10 +300,8 @@ struct Q4_KKernel {
                             _mm512_dpbusd_epi32(high[c][k % kSlotsK], hi, broadcast_4_bytes(qs + 32));
                     }
                 }
-                const __m512i scale_low = _mm512_cvtepu8_epi32(
-                    _mm_load_si128(reinterpret_cast<const __m128i*>(meta + 2 * p * kPackRows)));
-                const __m512i scale_high = _mm512_cvtepu8_epi32(
-                    _mm_load_si128(reinterpret_cast<const __m128i*>(meta + (2 * p + 1) * kPackRows)));
+                const __m512i scale_low = widen_scales(meta + 2 * p * kPackRows);
+                const __m512i scale_high = widen_scales(meta + (2 * p + 1) * kPackRows);
                 CLAWBOT_UNROLL
                 for (int c = 0; c < C; ++c) {
                     __m512i lo = low[c][0], hi = high[c][0];
@@ -284,8 +316,7 @@ struct Q4_KKernel {
             __m512i min_pairs[4];
             CLAWBOT_UNROLL
             for (int q = 0; q < 4; ++q) {
-                min_pairs[q] = _mm512_cvtepu8_epi16(_mm256_load_si256(
-                    reinterpret_cast<const __m256i*>(meta + Layout::min_offset + q * 2 * kPackRows)));
+                min_pairs[q] = widen_min_pairs(meta + Layout::min_offset + q * 2 * kPackRows);
             }
             const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + Layout::d_offset)));
             const __m512 dmin =
@@ -297,6 +328,7 @@ struct Q4_KKernel {
                 __m512i mins = _mm512_setzero_si512();
                 CLAWBOT_UNROLL
                 for (int q = 0; q < 4; ++q) mins = _mm512_dpwssd_epi32(mins, min_pairs[q], sums[q]);
+                if constexpr (kMinShift != 0) mins = _mm512_slli_epi32(mins, kMinShift);
                 const __m512 da = _mm512_set1_ps(a[c]->d);
                 acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[c]), _mm512_mul_ps(d, da), acc[c]);
                 acc[c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(mins), _mm512_mul_ps(dmin, da), acc[c]);
@@ -307,6 +339,10 @@ struct Q4_KKernel {
         for (int c = 0; c < C; ++c) _mm512_mask_storeu_ps(out + c * out_stride, live, acc[c]);
     }
 };
+
+using Q4_KKernel = SuperBlock8x32Kernel<packed::Q4_KLayout, NibbleKind::Plain, false, 0>;
+using Q5_KKernel = SuperBlock8x32Kernel<packed::Q5_KLayout, NibbleKind::FifthBit, false, 0>;
+using IQ4_XSKernel = SuperBlock8x32Kernel<packed::IQ4_XSLayout, NibbleKind::Iq4Lookup, true, 7>;
 
 // --- Q6_K ----------------------------------------------------------------------
 //
@@ -481,10 +517,17 @@ void gemm_packed_q8_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int
     gemm_packed<Block32Kernel<Q8_0Codes>>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
 }
 
-void gemm_packed_q4_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
-                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    gemm_packed<Q4_KKernel>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
-}
+#define CLAWBOT_PACKED_SUPER(name, Kernel)                                                                     \
+    void gemm_packed_##name(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin,           \
+                            int64_t row_end, const void* act, size_t act_stride, int64_t n_cols, float* out,    \
+                            size_t out_stride) {                                                                \
+        gemm_packed<Kernel>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);        \
+    }
+
+CLAWBOT_PACKED_SUPER(q4_k, Q4_KKernel)
+CLAWBOT_PACKED_SUPER(q5_k, Q5_KKernel)
+CLAWBOT_PACKED_SUPER(iq4_xs, IQ4_XSKernel)
+#undef CLAWBOT_PACKED_SUPER
 
 void gemm_packed_q6_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {

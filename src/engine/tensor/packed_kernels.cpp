@@ -4,7 +4,7 @@
 
 #include <cstring>
 
-#include "engine/tensor/block_fields.h"
+#include "engine/tensor/block_decode.h"
 #include "engine/tensor/block_formats.h"
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/kernels.h"
@@ -28,6 +28,10 @@ void gemm_packed_q5_0(const uint8_t* packed, int64_t rows, int64_t cols, int64_t
 void gemm_packed_q5_1(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 void gemm_packed_iq4_nl(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q5_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_iq4_xs(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 }  // namespace avx512
 
@@ -102,8 +106,68 @@ void pack_rows(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
     }
 }
 
-void pack_q4_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
-    using Layout = packed::Q4_KLayout;
+// One row's super-block in the form of SuperBlock8x32Layout: 32 chunks of
+// 4 nibble bytes, 8 chunks of 4 fifth-bit bytes (Q5_K), and its unpacked
+// scales, mins, d and dmin.
+struct SuperRow {
+    uint8_t nibbles[32][4];
+    uint8_t fifth[8][4];
+    int8_t scale[8];  // as stored: uint8 bits for Q4_K / Q5_K, int8 for IQ4_XS
+    int8_t min[8];
+    uint16_t d, dmin;
+};
+
+void q4_k_nibbles(const uint8_t qs[128], SuperRow& row) {
+    for (int chunk = 0; chunk < 32; ++chunk) std::memcpy(row.nibbles[chunk], qs + 32 * (chunk / 8) + 4 * (chunk % 8), 4);
+}
+
+void q4_k_scales(const uint8_t packed[12], SuperRow& row) {
+    const Q4KScales s = unpack_q4_k_scales(packed);
+    for (int j = 0; j < 8; ++j) {
+        row.scale[j] = static_cast<int8_t>(s.scale[j]);
+        row.min[j] = static_cast<int8_t>(s.min[j]);
+    }
+}
+
+void q4_k_row(const uint8_t* block, SuperRow& row) {
+    const auto& b = *reinterpret_cast<const BlockQ4_K*>(block);
+    q4_k_nibbles(b.qs, row);
+    q4_k_scales(b.scales, row);
+    row.d = b.d;
+    row.dmin = b.dmin;
+}
+
+void q5_k_row(const uint8_t* block, SuperRow& row) {
+    const auto& b = *reinterpret_cast<const BlockQ5_K*>(block);
+    q4_k_nibbles(b.qs, row);
+    for (int c = 0; c < 8; ++c) std::memcpy(row.fifth[c], b.qh + 4 * c, 4);  // bit s of qh[l]: element 32s + l
+    q4_k_scales(b.scales, row);
+    row.d = b.d;
+    row.dmin = b.dmin;
+}
+
+void iq4_xs_row(const uint8_t* block, SuperRow& row) {
+    const auto& b = *reinterpret_cast<const BlockIQ4_XS*>(block);
+    // IQ4_XS keeps sub-block s in qs[16s..16s+15] (elements l and l + 16 of
+    // byte l); the layout wants Q4_K's order.
+    auto nibble = [&](int e) {
+        const int s = e / 32, l = e % 32;
+        const uint8_t byte = b.qs[16 * s + l % 16];
+        return l < 16 ? byte & 0x0f : byte >> 4;
+    };
+    for (int chunk = 0; chunk < 32; ++chunk) {
+        const int p = chunk / 8, c = chunk % 8;
+        for (int i = 0; i < 4; ++i) {
+            const int e = 64 * p + 4 * c + i;
+            row.nibbles[chunk][i] = static_cast<uint8_t>(nibble(e) | (nibble(e + 32) << 4));
+        }
+    }
+    for (int s = 0; s < 8; ++s) row.scale[s] = row.min[s] = static_cast<int8_t>(iq4_xs_scale(b, s));
+    row.d = row.dmin = b.d;
+}
+
+template <typename Layout, typename Block, void (*kRow)(const uint8_t*, SuperRow&)>
+void pack_super_8x32(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
     const int64_t n_blocks = Layout::n_blocks(cols);
     for (int64_t g = 0; g < Layout::n_groups(rows); ++g) {
         uint8_t* group = dst + static_cast<size_t>(g) * Layout::group_stride(cols);
@@ -114,19 +178,20 @@ void pack_q4_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
             std::memset(codes, 0, Layout::code_bytes);  // rows past the last stay zero
             std::memset(meta, 0, Layout::meta_bytes);
             for (int r = 0; r < live; ++r) {
-                const auto& block = *reinterpret_cast<const BlockQ4_K*>(
-                    src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(BlockQ4_K));
+                SuperRow row;
+                kRow(src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(Block), row);
                 for (int chunk = 0; chunk < 32; ++chunk) {
-                    const int p = chunk / 8, c = chunk % 8;
-                    std::memcpy(codes + chunk * packed::kChunkBytes + 4 * r, block.qs + 32 * p + 4 * c, 4);
+                    std::memcpy(codes + chunk * packed::kChunkBytes + 4 * r, row.nibbles[chunk], 4);
                 }
-                const Q4KScales s = unpack_q4_k_scales(block.scales);
+                for (int c = 0; c < static_cast<int>(Layout::fifth_bytes / packed::kChunkBytes); ++c) {
+                    std::memcpy(codes + Layout::nibble_bytes + c * packed::kChunkBytes + 4 * r, row.fifth[c], 4);
+                }
                 for (int j = 0; j < 8; ++j) {
-                    meta[j * kPackRows + r] = s.scale[j];
-                    meta[Layout::min_offset + (j / 2) * 2 * kPackRows + 2 * r + j % 2] = s.min[j];
+                    meta[j * kPackRows + r] = static_cast<uint8_t>(row.scale[j]);
+                    meta[Layout::min_offset + (j / 2) * 2 * kPackRows + 2 * r + j % 2] = static_cast<uint8_t>(row.min[j]);
                 }
-                std::memcpy(meta + Layout::d_offset + 2 * r, &block.d, 2);
-                std::memcpy(meta + Layout::dmin_offset + 2 * r, &block.dmin, 2);
+                std::memcpy(meta + Layout::d_offset + 2 * r, &row.d, 2);
+                std::memcpy(meta + Layout::dmin_offset + 2 * r, &row.dmin, 2);
             }
         }
     }
@@ -182,8 +247,13 @@ const PackedKernels kAvx512IQ4_NL{DType::IQ4_NL, PackedActivation::Q8_0Sum, &pac
                                   &avx512::gemm_packed_iq4_nl};
 const PackedKernels kAvx512Q8_0{DType::Q8_0, PackedActivation::Q8_0Sum, &packed::Q8_0Layout::packed_bytes,
                                 &pack_rows<packed::Q8_0Layout, BlockQ8_0, q8_0_chunk>, &avx512::gemm_packed_q8_0};
-const PackedKernels kAvx512Q4_K{DType::Q4_K, PackedActivation::Q8_K, &packed::Q4_KLayout::packed_bytes, &pack_q4_k,
-                                &avx512::gemm_packed_q4_k};
+const PackedKernels kAvx512Q4_K{DType::Q4_K, PackedActivation::Q8_K, &packed::Q4_KLayout::packed_bytes,
+                                &pack_super_8x32<packed::Q4_KLayout, BlockQ4_K, q4_k_row>, &avx512::gemm_packed_q4_k};
+const PackedKernels kAvx512Q5_K{DType::Q5_K, PackedActivation::Q8_K, &packed::Q5_KLayout::packed_bytes,
+                                &pack_super_8x32<packed::Q5_KLayout, BlockQ5_K, q5_k_row>, &avx512::gemm_packed_q5_k};
+const PackedKernels kAvx512IQ4_XS{DType::IQ4_XS, PackedActivation::Q8_K, &packed::IQ4_XSLayout::packed_bytes,
+                                  &pack_super_8x32<packed::IQ4_XSLayout, BlockIQ4_XS, iq4_xs_row>,
+                                  &avx512::gemm_packed_iq4_xs};
 const PackedKernels kAvx512Q6_K{DType::Q6_K, PackedActivation::Q8_K, &packed::Q6_KLayout::packed_bytes, &pack_q6_k,
                                 &avx512::gemm_packed_q6_k};
 
@@ -199,6 +269,8 @@ const PackedKernels* packed_kernels(DType weight) {
         case DType::IQ4_NL: return &kAvx512IQ4_NL;
         case DType::Q8_0: return &kAvx512Q8_0;
         case DType::Q4_K: return &kAvx512Q4_K;
+        case DType::Q5_K: return &kAvx512Q5_K;
+        case DType::IQ4_XS: return &kAvx512IQ4_XS;
         case DType::Q6_K: return &kAvx512Q6_K;
         default: return nullptr;
     }

@@ -64,24 +64,31 @@ using Q5_0Layout = Block32Layout<320, 16>;
 using Q5_1Layout = Block32Layout<320, 0, true>;
 using IQ4_NLLayout = Block32Layout<256, 128>;
 
-// Packed Q4_K: per group, super-block after super-block (256 elements):
-//   codes  2048 bytes: 32 chunks; chunk 8p + c holds qs[32p+4c .. 32p+4c+3]
-//          of each row (row r at 4r), so its low nibbles are elements
-//          64p+4c.. (sub-block 2p) and its high ones 64p+32+4c.. (2p+1).
+// Packed 8 x 32 super-blocks (Q4_K, Q5_K, IQ4_XS): per group, super-block
+// after super-block (256 elements):
+//   codes  2048 bytes: 32 chunks; chunk 8p + c holds, for each row (row r at
+//          4r), 4 bytes whose low nibbles are elements 64p+4c.. (sub-block
+//          2p) and whose high ones are 64p+32+4c.. (2p+1): Q4_K's and Q5_K's
+//          qs[32p+4c .. 32p+4c+3]; IQ4_XS's nibbles rearranged to match.
+//          Q5_K adds 512 bytes, 8 chunks of fifth bits: bit s of chunk c's
+//          byte 4r+i is the fifth bit of element 32s+4c+i (qh[4c+i]).
 // and, as a separate stream after all codes of the group, per super-block
 // 320 bytes of unpacked scales:
-//   scale  [8 sub-blocks][16 rows] uint8
+//   scale  [8 sub-blocks][16 rows] uint8 (IQ4_XS: int8, its scale - 32)
 //   min    [4 pairs][16 rows][2] uint8: row r's mins of sub-blocks 2q, 2q+1
 //          side by side, so one widening load gives 16 int16 pairs
-//   d      [16] fp16, dmin [16] fp16
-struct Q4_KLayout {
-    static constexpr size_t code_bytes = 2048;
+//          (IQ4_XS: its scales again, as int8; see the kernel)
+//   d      [16] fp16, dmin [16] fp16 (IQ4_XS: d twice)
+template <size_t kCodeBytes>
+struct SuperBlock8x32Layout {
+    static constexpr size_t code_bytes = kCodeBytes;
+    static constexpr size_t nibble_bytes = 2048, fifth_bytes = kCodeBytes - 2048;
     static constexpr size_t meta_bytes = 320;
     static constexpr size_t min_offset = 128, d_offset = 256, dmin_offset = 288;
 
     static int64_t n_blocks(int64_t cols) { return cols / 256; }
     static size_t group_stride(int64_t cols) {
-        return static_cast<size_t>(n_blocks(cols)) * (code_bytes + meta_bytes);  // 2368 = 37 x 64
+        return static_cast<size_t>(n_blocks(cols)) * (code_bytes + meta_bytes);  // a multiple of 64
     }
     static int64_t n_groups(int64_t rows) { return (rows + kPackRows - 1) / kPackRows; }
     static size_t packed_bytes(int64_t rows, int64_t cols) {
@@ -94,6 +101,10 @@ struct Q4_KLayout {
         return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * meta_bytes;
     }
 };
+
+using Q4_KLayout = SuperBlock8x32Layout<2048>;
+using Q5_KLayout = SuperBlock8x32Layout<2560>;
+using IQ4_XSLayout = SuperBlock8x32Layout<2048>;
 
 // Packed Q6_K: per group, per super-block (256 elements, 16 sub-blocks of
 // 16), with code register R (0..63) meaning elements 4R..4R+3 of each row
