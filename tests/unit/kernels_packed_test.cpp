@@ -146,7 +146,7 @@ TEST_P(PackedGemmTest, ExtremeCodesAndLongRows) {
 TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
     if (detected_isa() != Isa::Avx512) GTEST_SKIP() << "this CPU has no AVX-512 VNNI";
     for (DType t : {DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0, DType::Q5_1,
-                    DType::IQ4_NL, DType::Q5_K, DType::IQ4_XS}) {
+                    DType::IQ4_NL, DType::Q5_K, DType::IQ4_XS, DType::Q3_K, DType::Q2_K}) {
         const PackedKernels* k = packed_kernels(t);
         ASSERT_NE(k, nullptr) << dtype_name(t);
         EXPECT_EQ(k->weight, t);
@@ -155,7 +155,13 @@ TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
         // Q4_K unpacks its 6-bit scales to bytes: 64 bytes more per 16 rows
         // of 256 elements.
         // IQ4_XS unpacks them too and repeats them as mins (and d as dmin): 192.
-        const size_t per_super_block = (t == DType::Q4_K || t == DType::Q5_K) ? 64 : (t == DType::IQ4_XS ? 192 : 0);
+        // Q3_K: 288 bytes of scales and d per 16 rows, 224 in the file; Q2_K:
+        // 576 against 320 (scales and mins unpacked to bytes).
+        size_t per_super_block = 0;
+        if (t == DType::Q4_K || t == DType::Q5_K) per_super_block = 64;
+        if (t == DType::IQ4_XS) per_super_block = 192;
+        if (t == DType::Q3_K) per_super_block = 64;
+        if (t == DType::Q2_K) per_super_block = 256;
         const size_t extra = 2 * per_super_block * 2048 / 256;
         EXPECT_EQ(k->packed_bytes(32, 2048), row_bytes(t, 2048) * 32 + extra);
     }
@@ -164,7 +170,8 @@ TEST(PackedKernels, OfferedForTheCommonTypesOnAvx512) {
 
 INSTANTIATE_TEST_SUITE_P(Types, PackedGemmTest,
                          ::testing::Values(DType::Q4_0, DType::Q8_0, DType::Q4_K, DType::Q6_K, DType::Q4_1, DType::Q5_0,
-                                           DType::Q5_1, DType::IQ4_NL, DType::Q5_K, DType::IQ4_XS),
+                                           DType::Q5_1, DType::IQ4_NL, DType::Q5_K, DType::IQ4_XS,
+                                           DType::Q3_K, DType::Q2_K),
                          [](const ::testing::TestParamInfo<DType>& info) { return std::string(dtype_name(info.param)); });
 
 }  // namespace

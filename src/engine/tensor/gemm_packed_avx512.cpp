@@ -344,41 +344,91 @@ using Q4_KKernel = SuperBlock8x32Kernel<packed::Q4_KLayout, NibbleKind::Plain, f
 using Q5_KKernel = SuperBlock8x32Kernel<packed::Q5_KLayout, NibbleKind::FifthBit, false, 0>;
 using IQ4_XSKernel = SuperBlock8x32Kernel<packed::IQ4_XSLayout, NibbleKind::Iq4Lookup, true, 7>;
 
-// --- Q6_K ----------------------------------------------------------------------
+// --- Q6_K, Q3_K, Q2_K ---------------------------------------------------------
 //
-// value = d * scale[s] * (q - 32) for sub-block s (16 elements, int8 scale),
-// so a row's dot with a Q8_K activation block is
-//   d_a * d * (sum_s scale[s] * (q . a)_s - 32 * sum_s scale[s] * sum_s(a)).
-// The 6-bit codes are rebuilt from the low-nibble and top-2-bit planes (a
-// shift and one ternary-logic op per register), the (q . a)_s come from
-// VNNI and take their scale as an int32 multiply, and the offset term is 8
-// int16-pair multiply-adds of the rows' scale pairs with the activation's
-// per-16 sums (which are exactly Q8_K's bsums).
-struct Q6_KKernel {
-    using Layout = packed::Q6_KLayout;
+// value = d * scale[s] * (q - offset) for sub-block s (16 elements, int8
+// scale), so a row's dot with a Q8_K activation block is
+//   d_a * d * (sum_s scale[s] * (q . a)_s - offset * sum_s scale[s] * sum_s(a)).
+// The codes are rebuilt from their bit planes (shifts and one ternary-logic
+// op per register), the (q . a)_s come from VNNI and take their scale as an
+// int32 multiply, and the offset term is 8 int16-pair multiply-adds of the
+// rows' scale pairs with the activation's per-16 sums (which are exactly
+// Q8_K's bsums). Q2_K has no offset but mins: its second term is
+// dmin * sum_s min[s] * sum_s(a), from the min pairs the same way.
+template <typename L>
+struct SuperBlock16x16Kernel {
+    using Layout = L;
     static constexpr int kMaxCols = 4;
+    static constexpr int kOffsetShift = L::planes == packed::CodePlanes::SixBit ? 5 : 2;  // offset 32 or 4
 
-    // (a & 0x30) | b, per byte: a's bits 4-5 (the top two code bits, already
-    // shifted there) over b (the low nibble).
-    CLAWBOT_INLINE static __m512i merge_top_bits(__m512i a, __m512i b) {
-        return _mm512_ternarylogic_epi32(a, _mm512_set1_epi8(0x30), b, 0xEA);
+    // (a & mask) | b, per byte: a's bits under mask (high code bits, already
+    // shifted there) over b (the low bits).
+    CLAWBOT_INLINE static __m512i merge_bits(__m512i a, int mask, __m512i b) {
+        return _mm512_ternarylogic_epi32(a, _mm512_set1_epi8(static_cast<char>(mask)), b, 0xEA);
     }
 
-    CLAWBOT_INLINE static __m512i scale_pairs(const uint8_t* meta, int q) {
-        return _mm512_cvtepi8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + q * 2 * kPackRows)));
+    CLAWBOT_INLINE static __m512i pairs_at(const uint8_t* p, int q) {
+        return _mm512_cvtepi8_epi16(_mm256_load_si256(reinterpret_cast<const __m256i*>(p + q * 2 * kPackRows)));
     }
 
     // Sub-block s's scales as int32 lanes, from the pair register of s / 2.
     CLAWBOT_INLINE static __m512i scales_of(const uint8_t* meta, int s) {
-        const __m512i pairs = scale_pairs(meta, s / 2);
+        const __m512i pairs = pairs_at(meta, s / 2);
         return s % 2 ? _mm512_srai_epi32(pairs, 16) : _mm512_srai_epi32(_mm512_slli_epi32(pairs, 16), 16);
+    }
+
+    // The codes of registers m + 16t, t = 0..3 (m = 4u + i).
+    CLAWBOT_INLINE static void codes_of(const uint8_t* planes, int m, __m512i (&codes)[4]) {
+        const __m512i two_bits = _mm512_set1_epi8(0x03);
+        if constexpr (L::planes == packed::CodePlanes::SixBit) {
+            const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
+            const uint8_t* low_plane = planes;
+            const __m512i top = _mm512_load_si512(planes + L::low_bytes + m * packed::kChunkBytes);
+            const __m512i first = _mm512_load_si512(low_plane + m * packed::kChunkBytes);
+            const __m512i second = _mm512_load_si512(low_plane + (m + 16) * packed::kChunkBytes);
+            codes[0] = merge_bits(_mm512_slli_epi16(top, 4), 0x30, _mm512_and_si512(first, low_nibbles));
+            codes[1] = merge_bits(_mm512_slli_epi16(top, 2), 0x30, _mm512_and_si512(second, low_nibbles));
+            codes[2] = merge_bits(top, 0x30, _mm512_and_si512(_mm512_srli_epi16(first, 4), low_nibbles));
+            codes[3] = merge_bits(_mm512_srli_epi16(top, 2), 0x30,
+                                  _mm512_and_si512(_mm512_srli_epi16(second, 4), low_nibbles));
+        } else {
+            const __m512i two = _mm512_load_si512(planes + m * packed::kChunkBytes);
+            codes[0] = _mm512_and_si512(two, two_bits);
+            codes[1] = _mm512_and_si512(_mm512_srli_epi16(two, 2), two_bits);
+            codes[2] = _mm512_and_si512(_mm512_srli_epi16(two, 4), two_bits);
+            codes[3] = _mm512_and_si512(_mm512_srli_epi16(two, 6), two_bits);
+            if constexpr (L::planes == packed::CodePlanes::ThreeBit) {
+                // Register m + 16t's third bit is bit m/8 + 2t of chunk m % 8;
+                // shifted down by m/8, it sits at bit 2t. (The 16-bit shifts
+                // pull bits from the next byte into bits 3-7 only.)
+                const __m512i third = _mm512_srl_epi16(
+                    _mm512_load_si512(planes + L::two_bit_bytes + (m % 8) * packed::kChunkBytes),
+                    _mm_cvtsi32_si128(m / 8));
+                codes[0] = merge_bits(_mm512_slli_epi16(third, 2), 0x04, codes[0]);
+                codes[1] = merge_bits(third, 0x04, codes[1]);
+                codes[2] = merge_bits(_mm512_srli_epi16(third, 2), 0x04, codes[2]);
+                codes[3] = merge_bits(_mm512_srli_epi16(third, 4), 0x04, codes[3]);
+            }
+        }
+    }
+
+    CLAWBOT_INLINE static void prefetch_quarter(const uint8_t* planes, int u) {
+        if constexpr (L::planes == packed::CodePlanes::SixBit) {
+            prefetch_codes(planes + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
+            prefetch_codes(planes + (16 + u * 4) * packed::kChunkBytes, 4 * packed::kChunkBytes);
+            prefetch_codes(planes + L::low_bytes + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
+        } else {
+            prefetch_codes(planes + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
+            if constexpr (L::planes == packed::CodePlanes::ThreeBit) {
+                prefetch_codes(planes + L::two_bit_bytes + u * 2 * packed::kChunkBytes, 2 * packed::kChunkBytes);
+            }
+        }
     }
 
     template <int C>
     static void tile(const uint8_t* group, int64_t cols, const uint8_t* act, size_t act_stride, float* out,
                      size_t out_stride, __mmask16 live) {
         const int64_t n_blocks = Layout::n_blocks(cols);
-        const __m512i low_nibbles = _mm512_set1_epi8(0x0F);
         const BlockQ8_K* a[C];
         __m512 acc[C];
         CLAWBOT_UNROLL
@@ -387,8 +437,7 @@ struct Q6_KKernel {
             acc[c] = _mm512_setzero_ps();
         }
         for (int64_t b = 0; b < n_blocks; ++b) {
-            const uint8_t* low_plane = Layout::codes(group, b);
-            const uint8_t* high_plane = low_plane + Layout::low_bytes;
+            const uint8_t* planes = Layout::codes(group, b);
             const uint8_t* meta = Layout::meta(group, cols, b);
             __m512i scaled[C];
             CLAWBOT_UNROLL
@@ -396,9 +445,7 @@ struct Q6_KKernel {
             // Quarter u covers sub-blocks u, u+4, u+8, u+12: registers
             // m + 16t for m in 4u..4u+3, t in 0..3.
             for (int u = 0; u < 4; ++u) {
-                prefetch_codes(low_plane + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
-                prefetch_codes(low_plane + (16 + u * 4) * packed::kChunkBytes, 4 * packed::kChunkBytes);
-                prefetch_codes(high_plane + u * 4 * packed::kChunkBytes, 4 * packed::kChunkBytes);
+                prefetch_quarter(planes, u);
                 __m512i dot[C][4];
                 CLAWBOT_UNROLL
                 for (int c = 0; c < C; ++c) {
@@ -408,15 +455,8 @@ struct Q6_KKernel {
                 CLAWBOT_UNROLL
                 for (int i = 0; i < 4; ++i) {
                     const int m = 4 * u + i;
-                    const __m512i top = _mm512_load_si512(high_plane + m * packed::kChunkBytes);
-                    const __m512i first = _mm512_load_si512(low_plane + m * packed::kChunkBytes);
-                    const __m512i second = _mm512_load_si512(low_plane + (m + 16) * packed::kChunkBytes);
-                    const __m512i codes[4] = {
-                        merge_top_bits(_mm512_slli_epi16(top, 4), _mm512_and_si512(first, low_nibbles)),
-                        merge_top_bits(_mm512_slli_epi16(top, 2), _mm512_and_si512(second, low_nibbles)),
-                        merge_top_bits(top, _mm512_and_si512(_mm512_srli_epi16(first, 4), low_nibbles)),
-                        merge_top_bits(_mm512_srli_epi16(top, 2), _mm512_and_si512(_mm512_srli_epi16(second, 4), low_nibbles)),
-                    };
+                    __m512i codes[4];
+                    codes_of(planes, m, codes);
                     CLAWBOT_UNROLL
                     for (int t = 0; t < 4; ++t) {
                         CLAWBOT_UNROLL
@@ -433,6 +473,8 @@ struct Q6_KKernel {
                 }
             }
             const __m512 d = _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + Layout::d_offset)));
+            // Offsets from the scales (Q6_K, Q3_K) or the mins (Q2_K).
+            const uint8_t* offset_pairs = Layout::has_min ? meta + Layout::min_offset : meta;
             CLAWBOT_UNROLL
             for (int c = 0; c < C; ++c) {
                 __m512i offset = _mm512_setzero_si512();
@@ -440,10 +482,18 @@ struct Q6_KKernel {
                 for (int q = 0; q < 8; ++q) {
                     int32_t sums;
                     std::memcpy(&sums, a[c]->bsums + 2 * q, sizeof sums);
-                    offset = _mm512_dpwssd_epi32(offset, scale_pairs(meta, q), _mm512_set1_epi32(sums));
+                    offset = _mm512_dpwssd_epi32(offset, pairs_at(offset_pairs, q), _mm512_set1_epi32(sums));
                 }
-                const __m512i total = _mm512_sub_epi32(scaled[c], _mm512_slli_epi32(offset, 5));
-                acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), _mm512_mul_ps(d, _mm512_set1_ps(a[c]->d)), acc[c]);
+                const __m512 da = _mm512_set1_ps(a[c]->d);
+                if constexpr (Layout::has_min) {
+                    const __m512 dmin =
+                        _mm512_cvtph_ps(_mm256_load_si256(reinterpret_cast<const __m256i*>(meta + Layout::dmin_offset)));
+                    acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(scaled[c]), _mm512_mul_ps(d, da), acc[c]);
+                    acc[c] = _mm512_fnmadd_ps(_mm512_cvtepi32_ps(offset), _mm512_mul_ps(dmin, da), acc[c]);
+                } else {
+                    const __m512i total = _mm512_sub_epi32(scaled[c], _mm512_slli_epi32(offset, kOffsetShift));
+                    acc[c] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(total), _mm512_mul_ps(d, da), acc[c]);
+                }
                 ++a[c];
             }
         }
@@ -451,6 +501,10 @@ struct Q6_KKernel {
         for (int c = 0; c < C; ++c) _mm512_mask_storeu_ps(out + c * out_stride, live, acc[c]);
     }
 };
+
+using Q6_KKernel = SuperBlock16x16Kernel<packed::Q6_KLayout>;
+using Q3_KKernel = SuperBlock16x16Kernel<packed::Q3_KLayout>;
+using Q2_KKernel = SuperBlock16x16Kernel<packed::Q2_KLayout>;
 
 // --- driver ------------------------------------------------------------------
 
@@ -527,11 +581,11 @@ void gemm_packed_q8_0(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int
 CLAWBOT_PACKED_SUPER(q4_k, Q4_KKernel)
 CLAWBOT_PACKED_SUPER(q5_k, Q5_KKernel)
 CLAWBOT_PACKED_SUPER(iq4_xs, IQ4_XSKernel)
+CLAWBOT_PACKED_SUPER(q6_k, Q6_KKernel)
+CLAWBOT_PACKED_SUPER(q3_k, Q3_KKernel)
+CLAWBOT_PACKED_SUPER(q2_k, Q2_KKernel)
 #undef CLAWBOT_PACKED_SUPER
 
-void gemm_packed_q6_k(const uint8_t* packed, int64_t /*rows*/, int64_t cols, int64_t row_begin, int64_t row_end,
-                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride) {
-    gemm_packed<Q6_KKernel>(packed, cols, row_begin, row_end, act, act_stride, n_cols, out, out_stride);
-}
+
 
 }  // namespace clawbot::kernels::avx512

@@ -33,6 +33,10 @@ void gemm_packed_q5_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 void gemm_packed_iq4_xs(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
                       const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q3_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
+void gemm_packed_q2_k(const uint8_t* packed, int64_t rows, int64_t cols, int64_t row_begin, int64_t row_end,
+                      const void* act, size_t act_stride, int64_t n_cols, float* out, size_t out_stride);
 }  // namespace avx512
 
 namespace {
@@ -197,8 +201,47 @@ void pack_super_8x32(const uint8_t* src, size_t src_stride, int64_t rows, int64_
     }
 }
 
-void pack_q6_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
-    using Layout = packed::Q6_KLayout;
+// One row's super-block in the form of SuperBlock16x16Layout: unsigned
+// codes, and scales, mins, d and dmin as the layout stores them.
+struct SixteenRow {
+    uint8_t code[256];
+    int8_t scale[16];
+    int8_t min[16];
+    uint16_t d, dmin;
+};
+
+void q6_k_row(const uint8_t* block, SixteenRow& row) {
+    const auto& b = *reinterpret_cast<const BlockQ6_K*>(block);
+    for (int e = 0; e < kSuperElems; ++e) row.code[e] = static_cast<uint8_t>(q6_k_code(b, e));
+    for (int s = 0; s < 16; ++s) row.scale[s] = b.scales[s];
+    row.d = b.d;
+    row.dmin = 0;
+}
+
+void q3_k_row(const uint8_t* block, SixteenRow& row) {
+    const auto& b = *reinterpret_cast<const BlockQ3_K*>(block);
+    const SuperBlockInts q = decode_q3_k(b);
+    for (int e = 0; e < kSuperElems; ++e) row.code[e] = static_cast<uint8_t>(q.code[e] + 4);
+    for (int s = 0; s < 16; ++s) row.scale[s] = static_cast<int8_t>(q.scale[s]);
+    row.d = b.d;
+    row.dmin = 0;
+}
+
+void q2_k_row(const uint8_t* block, SixteenRow& row) {
+    const auto& b = *reinterpret_cast<const BlockQ2_K*>(block);
+    const SuperBlockInts q = decode_q2_k(b);
+    for (int e = 0; e < kSuperElems; ++e) row.code[e] = static_cast<uint8_t>(q.code[e]);
+    for (int s = 0; s < 16; ++s) {
+        row.scale[s] = static_cast<int8_t>(q.scale[s]);
+        row.min[s] = static_cast<int8_t>(q.min[s]);
+    }
+    row.d = b.d;
+    row.dmin = b.dmin;
+}
+
+template <typename Layout, typename Block, void (*kRow)(const uint8_t*, SixteenRow&)>
+void pack_super_16x16(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols, uint8_t* dst) {
+    using packed::CodePlanes;
     const int64_t n_blocks = Layout::n_blocks(cols);
     const size_t stride = Layout::group_stride(cols);
     const size_t used = static_cast<size_t>(n_blocks) * (Layout::code_bytes + Layout::meta_bytes);
@@ -206,24 +249,36 @@ void pack_q6_k(const uint8_t* src, size_t src_stride, int64_t rows, int64_t cols
         uint8_t* group = dst + static_cast<size_t>(g) * stride;
         const int live = static_cast<int>(rows - g * kPackRows < kPackRows ? rows - g * kPackRows : kPackRows);
         for (int64_t b = 0; b < n_blocks; ++b) {
-            auto* low = const_cast<uint8_t*>(Layout::codes(group, b));
-            uint8_t* high = low + Layout::low_bytes;
+            auto* planes = const_cast<uint8_t*>(Layout::codes(group, b));
             auto* meta = const_cast<uint8_t*>(Layout::meta(group, cols, b));
-            std::memset(low, 0, Layout::code_bytes);  // rows past the last stay zero
+            std::memset(planes, 0, Layout::code_bytes);  // rows past the last stay zero
             std::memset(meta, 0, Layout::meta_bytes);
             for (int r = 0; r < live; ++r) {
-                const auto& block = *reinterpret_cast<const BlockQ6_K*>(
-                    src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(BlockQ6_K));
+                SixteenRow row{};
+                kRow(src + static_cast<size_t>(g * kPackRows + r) * src_stride + b * sizeof(Block), row);
                 for (int e = 0; e < kSuperElems; ++e) {
-                    const int code = q6_k_code(block, e);
+                    const int code = row.code[e];
                     const int reg = e / 4, byte = 4 * r + e % 4;
-                    low[(reg % 32) * packed::kChunkBytes + byte] |= static_cast<uint8_t>((code & 0x0F) << (reg < 32 ? 0 : 4));
-                    high[(reg % 16) * packed::kChunkBytes + byte] |= static_cast<uint8_t>((code >> 4) << (2 * (reg / 16)));
+                    auto put = [&](size_t plane, int chunk, int bits) {
+                        planes[plane + static_cast<size_t>(chunk) * packed::kChunkBytes + byte] |= static_cast<uint8_t>(bits);
+                    };
+                    if constexpr (Layout::planes == CodePlanes::SixBit) {
+                        put(0, reg % 32, (code & 0x0F) << (reg < 32 ? 0 : 4));
+                        put(Layout::low_bytes, reg % 16, (code >> 4) << (2 * (reg / 16)));
+                    } else {
+                        put(0, reg % 16, (code & 3) << (2 * (reg / 16)));
+                        if constexpr (Layout::planes == CodePlanes::ThreeBit) {
+                            put(Layout::two_bit_bytes, reg % 8, (code >> 2) << (reg / 8));
+                        }
+                    }
                 }
                 for (int s = 0; s < 16; ++s) {
-                    meta[(s / 2) * 2 * kPackRows + 2 * r + s % 2] = static_cast<uint8_t>(block.scales[s]);
+                    const size_t at = static_cast<size_t>((s / 2) * 2 * kPackRows + 2 * r + s % 2);
+                    meta[at] = static_cast<uint8_t>(row.scale[s]);
+                    if constexpr (Layout::has_min) meta[Layout::min_offset + at] = static_cast<uint8_t>(row.min[s]);
                 }
-                std::memcpy(meta + Layout::d_offset + 2 * r, &block.d, 2);
+                std::memcpy(meta + Layout::d_offset + 2 * r, &row.d, 2);
+                if constexpr (Layout::has_min) std::memcpy(meta + Layout::dmin_offset + 2 * r, &row.dmin, 2);
             }
         }
         std::memset(group + used, 0, stride - used);
@@ -254,8 +309,12 @@ const PackedKernels kAvx512Q5_K{DType::Q5_K, PackedActivation::Q8_K, &packed::Q5
 const PackedKernels kAvx512IQ4_XS{DType::IQ4_XS, PackedActivation::Q8_K, &packed::IQ4_XSLayout::packed_bytes,
                                   &pack_super_8x32<packed::IQ4_XSLayout, BlockIQ4_XS, iq4_xs_row>,
                                   &avx512::gemm_packed_iq4_xs};
-const PackedKernels kAvx512Q6_K{DType::Q6_K, PackedActivation::Q8_K, &packed::Q6_KLayout::packed_bytes, &pack_q6_k,
-                                &avx512::gemm_packed_q6_k};
+const PackedKernels kAvx512Q6_K{DType::Q6_K, PackedActivation::Q8_K, &packed::Q6_KLayout::packed_bytes,
+                                &pack_super_16x16<packed::Q6_KLayout, BlockQ6_K, q6_k_row>, &avx512::gemm_packed_q6_k};
+const PackedKernels kAvx512Q3_K{DType::Q3_K, PackedActivation::Q8_K, &packed::Q3_KLayout::packed_bytes,
+                                &pack_super_16x16<packed::Q3_KLayout, BlockQ3_K, q3_k_row>, &avx512::gemm_packed_q3_k};
+const PackedKernels kAvx512Q2_K{DType::Q2_K, PackedActivation::Q8_K, &packed::Q2_KLayout::packed_bytes,
+                                &pack_super_16x16<packed::Q2_KLayout, BlockQ2_K, q2_k_row>, &avx512::gemm_packed_q2_k};
 
 }  // namespace
 
@@ -272,6 +331,8 @@ const PackedKernels* packed_kernels(DType weight) {
         case DType::Q5_K: return &kAvx512Q5_K;
         case DType::IQ4_XS: return &kAvx512IQ4_XS;
         case DType::Q6_K: return &kAvx512Q6_K;
+        case DType::Q3_K: return &kAvx512Q3_K;
+        case DType::Q2_K: return &kAvx512Q2_K;
         default: return nullptr;
     }
 }

@@ -106,23 +106,43 @@ using Q4_KLayout = SuperBlock8x32Layout<2048>;
 using Q5_KLayout = SuperBlock8x32Layout<2560>;
 using IQ4_XSLayout = SuperBlock8x32Layout<2048>;
 
-// Packed Q6_K: per group, per super-block (256 elements, 16 sub-blocks of
-// 16), with code register R (0..63) meaning elements 4R..4R+3 of each row
-// (sub-block R / 4):
-//   low    2048 bytes: 32 chunks; chunk k holds the low 4 bits of the codes
-//          of register k in its low nibbles and of register k + 32 in its
-//          high ones (row r at bytes 4r..4r+3)
-//   high   1024 bytes: 16 chunks; chunk m holds the top 2 bits of the codes
-//          of registers m, m+16, m+32, m+48 at bits 0-1, 2-3, 4-5, 6-7
-// and, as a separate stream after all codes of the group, per super-block
-// 288 bytes:
+// Packed 16 x 16 super-blocks (Q6_K, Q3_K, Q2_K): per group, per super-block
+// (256 elements, 16 sub-blocks of 16), with code register R (0..63) meaning
+// elements 4R..4R+3 of each row (sub-block R / 4), row r at bytes 4r..4r+3
+// of every chunk. The code planes:
+//   Q6_K  low   2048 bytes: 32 chunks; chunk k holds the low 4 bits of the
+//               codes of register k in its low nibbles and of register
+//               k + 32 in its high ones
+//         high  1024 bytes: 16 chunks; chunk m holds the top 2 bits of the
+//               codes of registers m, m+16, m+32, m+48 at bits 0-1, 2-3,
+//               4-5, 6-7
+//   Q3_K  two   1024 bytes: the low 2 bits of the codes, placed as Q6_K's
+//               high plane
+//         one    512 bytes: 8 chunks; bit j of chunk c is the third bit of
+//               register c + 8j
+//   Q2_K  two   1024 bytes, as Q3_K's
+// and, as a separate stream after all codes of the group, per super-block:
 //   scale  [8 pairs][16 rows][2] int8: row r's scales of sub-blocks 2q and
 //          2q+1 side by side (one widening load gives 16 int16 pairs)
-//   d      [16] fp16
-// Codes are the unsigned 6-bit q; value = d * scale * (q - 32).
-struct Q6_KLayout {
-    static constexpr size_t low_bytes = 2048, code_bytes = 3072;
-    static constexpr size_t meta_bytes = 288, d_offset = 256;
+//   min    (Q2_K) the same for the mins
+//   d      [16] fp16, dmin (Q2_K) [16] fp16
+// Codes are unsigned: value = d * scale * (code - offset) with offset 32
+// (Q6_K) or 4 (Q3_K); Q2_K's value = d * scale * code - dmin * min.
+enum class CodePlanes { SixBit, ThreeBit, TwoBit };
+
+template <CodePlanes kPlanes>
+struct SuperBlock16x16Layout {
+    static constexpr CodePlanes planes = kPlanes;
+    static constexpr bool has_min = kPlanes == CodePlanes::TwoBit;
+    static constexpr size_t code_bytes =
+        kPlanes == CodePlanes::SixBit ? 3072 : (kPlanes == CodePlanes::ThreeBit ? 1536 : 1024);
+    static constexpr size_t low_bytes = 2048;  // Q6_K's nibble plane
+    static constexpr size_t two_bit_bytes = 1024;
+    static constexpr size_t pair_bytes = 256;
+    static constexpr size_t min_offset = pair_bytes;
+    static constexpr size_t d_offset = has_min ? 2 * pair_bytes : pair_bytes;
+    static constexpr size_t dmin_offset = d_offset + 32;
+    static constexpr size_t meta_bytes = has_min ? dmin_offset + 32 : d_offset + 32;
 
     static int64_t n_blocks(int64_t cols) { return cols / 256; }
     static size_t group_stride(int64_t cols) {
@@ -140,5 +160,9 @@ struct Q6_KLayout {
         return group + static_cast<size_t>(n_blocks(cols)) * code_bytes + static_cast<size_t>(block) * meta_bytes;
     }
 };
+
+using Q6_KLayout = SuperBlock16x16Layout<CodePlanes::SixBit>;
+using Q3_KLayout = SuperBlock16x16Layout<CodePlanes::ThreeBit>;
+using Q2_KLayout = SuperBlock16x16Layout<CodePlanes::TwoBit>;
 
 }  // namespace clawbot::kernels::packed
