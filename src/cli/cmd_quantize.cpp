@@ -1,4 +1,8 @@
+#include <unistd.h>
+
 #include <algorithm>
+#include <cstdio>
+#include <filesystem>
 #include <iostream>
 #include <string>
 
@@ -17,6 +21,27 @@ bool is_weight_matrix(const gguf::TensorInfo& t) {
     return t.n_dims == 2 && name.size() > 7 && name.substr(name.size() - 7) == ".weight";
 }
 
+// A one-line progress bar on stderr, redrawn after each tensor; silent
+// when stderr is not a terminal (logs and pipes get only the summary).
+class Progress {
+public:
+    explicit Progress(uint64_t total) : total_(total), enabled_(::isatty(STDERR_FILENO) == 1 && total > 0) {}
+    void add(uint64_t done) {
+        done_ += done;
+        if (!enabled_) return;
+        const int percent = static_cast<int>(done_ * 100 / total_);
+        const int filled = percent * 30 / 100;
+        std::fprintf(stderr, "\rclawbot: quantizing [%s%s] %3d%%", std::string(static_cast<size_t>(filled), '#').c_str(),
+                     std::string(static_cast<size_t>(30 - filled), ' ').c_str(), percent);
+        if (done_ >= total_) std::fputc('\n', stderr);
+        std::fflush(stderr);
+    }
+
+private:
+    uint64_t total_, done_ = 0;
+    bool enabled_;
+};
+
 }  // namespace
 
 // Streams tensor by tensor from the mapped input: 2-D weights are
@@ -27,7 +52,11 @@ int run_quantize(const QuantizeOptions& o) {
     if (mixture) {
         target = mixture->base;
     } else if (!parse_write_type(o.type, target)) {
-        return fail("unsupported --type '" + o.type + "' (use q8_0, q4_0, q4_k, q4_k_m, q6_k, f16, bf16 or f32)");
+        return fail("unsupported --type '" + o.type + "' (" + std::string(kQuantizeTypesHelp) + ")");
+    }
+    std::error_code ec;
+    if (!o.force && std::filesystem::exists(o.output, ec)) {
+        return fail(o.output + " already exists; pass --force to replace it");
     }
     auto file = gguf::GgufFile::open(o.input);
     if (!file) return fail(file.error().message);
@@ -51,6 +80,11 @@ int run_quantize(const QuantizeOptions& o) {
     out.set_u32("general.file_type", mixture ? mixture->file_type : file_type_of(target));
     out.set_u32("general.quantization_version", 2);
     int fallbacks = 0;
+    uint64_t weight_elements = 0;
+    for (const gguf::TensorInfo& t : in.tensors()) {
+        if (is_weight_matrix(t)) weight_elements += t.ne[0] * t.ne[1];
+    }
+    Progress progress(weight_elements);
     for (const gguf::TensorInfo& t : in.tensors()) {
         std::vector<uint64_t> ne(t.ne.begin(), t.ne.begin() + t.n_dims);
         if (!is_weight_matrix(t)) {
@@ -62,10 +96,11 @@ int run_quantize(const QuantizeOptions& o) {
         const DType dst = storage_type_for(wanted, cols);
         fallbacks += dst != wanted;
         const gguf::TensorInfo* src = &t;
-        out.add_tensor(std::string(t.name), dst, ne, [src, cols, rows, dst, &pool](uint8_t* bytes, size_t) {
+        out.add_tensor(std::string(t.name), dst, ne, [src, cols, rows, dst, &pool, &progress](uint8_t* bytes, size_t) {
             const auto dequantize = kernels::kernels(src->type)->dequantize;
             const size_t src_stride = row_bytes(src->type, cols);
             convert_rows(pool, dst, rows, cols, [&](int64_t r, float* row) { dequantize(src->data + static_cast<size_t>(r) * src_stride, row, cols); }, bytes);
+            progress.add(static_cast<uint64_t>(rows * cols));
         });
     }
     auto written = out.write(o.output);

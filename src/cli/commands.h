@@ -53,6 +53,7 @@ struct QuantizeOptions {
     std::string output;
     std::string type;
     int threads = 0;
+    bool force = false;  // replace an existing output
 };
 int run_quantize(const QuantizeOptions& o);
 

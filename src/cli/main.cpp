@@ -3,6 +3,7 @@
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
+#include "cli/quant_mixture.h"
 #include "service/config/settings_table.h"
 
 namespace {
@@ -77,10 +78,11 @@ int main(int argc, char** argv) {
                           "decoded together; adds aggregate tok/s per size and the thread pool's barrier cost");
 
     QuantizeOptions quant;
-    auto* quantize = app.add_subcommand("quantize", "Convert an F32/F16 GGUF model to a quantized type");
+    auto* quantize = app.add_subcommand("quantize", "Convert an F32/F16/BF16 GGUF model to a quantized type, on every core");
     quantize->add_option("input", quant.input, "Source GGUF (F32 or F16 weights)")->required();
     quantize->add_option("output", quant.output, "Destination GGUF")->required();
-    quantize->add_option("--type", quant.type, "q8_0, q4_0, q4_k, q6_k, f16 or bf16; or the mixture q4_k_m (Q4_K, with Q6_K for output and some attn_v / ffn_down, as llama.cpp's Q4_K_M)")->required();
+    quantize->add_option("--type", quant.type, std::string(clawbot::cli::kQuantizeTypesHelp))->required();
+    quantize->add_flag("--force", quant.force, "Replace OUTPUT if it exists (it is written to a temporary file first)");
     quantize->add_option("--threads,-t", quant.threads, "Worker threads")->check(CLI::NonNegativeNumber);
 
     MakeModelOptions mk;

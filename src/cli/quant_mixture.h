@@ -10,10 +10,21 @@
 
 namespace clawbot::cli {
 
+enum class MixtureRule {
+    MoreBitsInSomeLayers,  // q4_k_m, q5_k_m: output, and attn_v / ffn_down of the layers that need them, in Q6_K
+    Q3_K_M,                // q3_k_m: Q4_K / Q5_K for attn_v, ffn_down, attn_output; output in Q6_K
+};
+
+// What `clawbot quantize --type` accepts, for its help and its refusal.
+constexpr std::string_view kQuantizeTypesHelp =
+    "q8_0, q6_k, q5_k, q5_0, q5_1, q4_k, q4_0, q4_1, iq4_xs, iq4_nl, q3_k, q2_k, f16, bf16 or f32; or a mixture "
+    "as llama.cpp makes it: q5_k_m, q4_k_m (Q5_K / Q4_K with Q6_K for the output and for attn_v and ffn_down of "
+    "some layers) or q3_k_m (Q3_K with Q4_K / Q5_K for attn_v, attn_output and ffn_down)";
+
 struct QuantMixture {
     std::string_view name;  // "q4_k_m"
     DType base;             // most tensors
-    DType more_bits;        // output, and attn_v / ffn_down of the layers that need them
+    MixtureRule rule;
     uint32_t file_type;     // llama.cpp's general.file_type for the mixture
 };
 

@@ -217,7 +217,9 @@ TEST(Cli, MakeModelThenQuantizeKeepsTheLogits) {
     const std::vector<TokenId> prompt = {1, 300, 301, 302, 900, 1000, 40, 7};
     const auto base = test::logits_at_every_position(**f32, pool, prompt);
     for (const auto& [type, min_cos] : std::vector<std::pair<std::string, double>>{
-             {"f16", 0.9999}, {"q8_0", 0.999}, {"q6_k", 0.995}, {"q4_k", 0.98}, {"q4_0", 0.97}}) {
+             {"f16", 0.9999}, {"q8_0", 0.999}, {"q6_k", 0.995}, {"q4_k", 0.98}, {"q4_0", 0.97},
+             {"q5_k", 0.995}, {"q5_0", 0.995}, {"q5_1", 0.995}, {"q4_1", 0.98}, {"iq4_nl", 0.98}, {"iq4_xs", 0.98},
+             {"q3_k", 0.95}, {"q2_k", 0.85}}) {
         const auto q = run_clawbot("quantize " + dir + "/f32.gguf " + dir + "/" + type + ".gguf --type " + type);
         ASSERT_EQ(q.exit_code, 0) << q.err;
         auto model = Model::load(dir + "/" + type + ".gguf");
@@ -248,6 +250,60 @@ TEST(Cli, MakeModelThenQuantizeKeepsTheLogits) {
     }
     const auto logits = test::logits_at_every_position(**model, pool, prompt);
     EXPECT_GE(test::cosine_similarity(base.back(), logits.back()), 0.98);
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, QuantizeMixturesQ5_K_MAndQ3_K_MPlaceTypesAsLlamaCpp) {
+    const std::string dir = test::make_temp_dir();
+    ASSERT_EQ(run_clawbot("make-model --shape test-small --type f32 --out " + dir + "/f32.gguf").exit_code, 0);
+    for (const std::string mixture : {"q5_k_m", "q3_k_m"}) {
+        const auto q = run_clawbot("quantize " + dir + "/f32.gguf " + dir + "/" + mixture + ".gguf --type " + mixture);
+        ASSERT_EQ(q.exit_code, 0) << q.err;
+        auto model = Model::load(dir + "/" + mixture + ".gguf");
+        ASSERT_TRUE(model.ok()) << model.error().message;
+        const ModelWeights& w = (*model)->weights();
+        const int n = static_cast<int>(w.layers.size());
+        EXPECT_EQ(w.output.type, DType::Q6_K) << mixture;
+        for (int l = 0; l < n; ++l) {
+            const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+            if (mixture == "q5_k_m") {
+                EXPECT_EQ((*model)->file().get_int("general.file_type"), 17);
+                const bool more = l < n / 8 || l >= 7 * n / 8 || (l - n / 8) % 3 == 2;
+                EXPECT_EQ(L.wv.type, more ? DType::Q6_K : DType::Q5_K) << l;
+                EXPECT_EQ(L.w_down.type, more ? DType::Q6_K : DType::Q5_K) << l;
+                EXPECT_EQ(L.wo.type, DType::Q5_K) << l;
+                EXPECT_EQ(L.w_gate.type, DType::Q5_K) << l;
+            } else {
+                EXPECT_EQ((*model)->file().get_int("general.file_type"), 12);
+                EXPECT_EQ(L.wv.type, l < 2 ? DType::Q5_K : DType::Q4_K) << l;
+                EXPECT_EQ(L.w_down.type, l < n / 16 ? DType::Q5_K : DType::Q4_K) << l;
+                EXPECT_EQ(L.wo.type, DType::Q4_K) << l;
+                EXPECT_EQ(L.wq.type, DType::Q3_K) << l;
+                EXPECT_EQ(L.w_up.type, DType::Q3_K) << l;
+            }
+        }
+    }
+    std::filesystem::remove_all(dir);
+}
+
+TEST(Cli, QuantizeKeepsAnExistingOutputWithoutForce) {
+    const std::string dir = test::make_temp_dir();
+    ASSERT_EQ(run_clawbot("make-model --shape test-tiny --type f32 --out " + dir + "/f32.gguf").exit_code, 0);
+    {
+        std::ofstream keep(dir + "/out.gguf");
+        keep << "precious";
+    }
+    const auto refused = run_clawbot("quantize " + dir + "/f32.gguf " + dir + "/out.gguf --type q8_0");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("--force"), std::string::npos) << refused.err;
+    EXPECT_EQ(test::read_file(dir + "/out.gguf"), "precious");
+    const auto forced = run_clawbot("quantize " + dir + "/f32.gguf " + dir + "/out.gguf --type q8_0 --force");
+    ASSERT_EQ(forced.exit_code, 0) << forced.err;
+    auto model = Model::load(dir + "/out.gguf");
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    // Not a terminal: no progress bar, only the one summary line.
+    EXPECT_EQ(forced.err.find('\r'), std::string::npos);
+    EXPECT_NE(forced.err.find("wrote"), std::string::npos);
     std::filesystem::remove_all(dir);
 }
 
