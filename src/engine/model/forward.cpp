@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "engine/model/moe_routing.h"
 #include "engine/model/ops.h"
 #include "engine/tensor/activation.h"
 #include "engine/tensor/attention.h"
@@ -26,6 +27,11 @@ struct ForwardPass::Scratch {
     std::vector<float> rope;    // cos/sin per token    [T][rope_dims]
     std::vector<uint16_t> acc;  // per thread           [threads][head_dim]
     std::vector<int32_t> logit_rows;  // batch indexes of tokens that want logits
+    // Mixture of experts (empty for dense models)
+    std::vector<float> router;     // router logits        [T][n_experts]
+    std::vector<float> expert_in;  // one expert's tokens  [T][dim]
+    std::vector<float> expert_out; // ... and its output   [T][dim]
+    std::unique_ptr<MoeRouting> routing;
 };
 
 ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context)
@@ -35,7 +41,7 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
       pool_(pool),
       max_tokens_(max_tokens),
       max_context_(max_context),
-      matmul_(pool, max_tokens, std::max({cfg_.dim, cfg_.q_dim(), cfg_.ffn_dim})),
+      matmul_(pool, max_tokens, std::max({cfg_.dim, cfg_.q_dim(), cfg_.ffn_dim, cfg_.expert_ffn_dim})),
       s_(std::make_unique<Scratch>()) {
     const size_t T = static_cast<size_t>(max_tokens);
     s_->x.resize(T * cfg_.dim);
@@ -45,8 +51,15 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
     s_->v.resize(T * cfg_.kv_dim());
     s_->att.resize(T * cfg_.q_dim());
     s_->proj.resize(T * cfg_.dim);
-    s_->gate.resize(T * cfg_.ffn_dim);
-    s_->up.resize(T * cfg_.ffn_dim);
+    const size_t ffn = static_cast<size_t>(std::max(cfg_.ffn_dim, cfg_.expert_ffn_dim));
+    s_->gate.resize(T * ffn);
+    s_->up.resize(T * ffn);
+    if (cfg_.n_experts > 0) {
+        s_->router.resize(T * cfg_.n_experts);
+        s_->expert_in.resize(T * cfg_.dim);
+        s_->expert_out.resize(T * cfg_.dim);
+        s_->routing = std::make_unique<MoeRouting>(max_tokens, cfg_.n_experts, cfg_.n_experts_used);
+    }
     s_->rope.resize(T * cfg_.rope_dims);
     s_->acc.resize(static_cast<size_t>(pool.size()) * static_cast<size_t>(cfg_.n_heads / cfg_.n_kv_heads) * cfg_.head_dim);  // >= what attend() uses
     s_->logit_rows.reserve(T);
@@ -116,6 +129,16 @@ void ForwardPass::attention_block(const Batch& batch, int layer) {
             ops::add(q, L.bq, q_dim);
             ops::add(k, L.bk, kv_dim);
             ops::add(v, L.bv, kv_dim);
+        }
+        if (L.q_norm) {
+            for (int h = 0; h < cfg_.n_heads; ++h) {
+                float* head = q + static_cast<size_t>(h) * cfg_.head_dim;
+                ops::rms_norm(head, L.q_norm, head, cfg_.head_dim, cfg_.rms_eps);
+            }
+            for (int h = 0; h < cfg_.n_kv_heads; ++h) {
+                float* head = k + static_cast<size_t>(h) * cfg_.head_dim;
+                ops::rms_norm(head, L.k_norm, head, cfg_.head_dim, cfg_.rms_eps);
+            }
         }
         const float* cs = s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims;
         ops::apply_rope(q, cfg_.n_heads, cfg_.head_dim, cfg_.rope_dims, cfg_.rope_style, cs);
@@ -209,13 +232,52 @@ void ForwardPass::attend(const Batch& batch, int layer) {
 
 void ForwardPass::ffn_block(int n, int layer) {
     const LayerWeights& L = model_.weights().layers[static_cast<size_t>(layer)];
-    const int dim = cfg_.dim, ffn = cfg_.ffn_dim;
+    const int dim = cfg_.dim;
     for (int t = 0; t < n; ++t) {
         ops::rms_norm(s_->x.data() + static_cast<size_t>(t) * dim, L.ffn_norm, s_->xn.data() + static_cast<size_t>(t) * dim, dim, cfg_.rms_eps);
     }
-    const MatmulTarget gate_up[] = {{&L.w_gate, s_->gate.data(), static_cast<size_t>(ffn)},
-                                    {&L.w_up, s_->up.data(), static_cast<size_t>(ffn)}};
-    matmul_.run(gate_up, s_->xn.data(), static_cast<size_t>(dim), n);
+    if (cfg_.n_experts > 0) {
+        moe_ffn(n, L);
+    } else {
+        gated_ffn(L.w_gate, L.w_up, L.w_down, s_->xn.data(), n, s_->proj.data());
+    }
+    for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);
+}
+
+void ForwardPass::moe_ffn(int n, const LayerWeights& L) {
+    const int dim = cfg_.dim;
+    const MatmulTarget router[] = {{&L.router, s_->router.data(), static_cast<size_t>(cfg_.n_experts)}};
+    matmul_.run(router, s_->xn.data(), static_cast<size_t>(dim), n);
+    MoeRouting& routing = *s_->routing;
+    routing.route(s_->router.data(), static_cast<size_t>(cfg_.n_experts), n);
+    std::fill(s_->proj.begin(), s_->proj.begin() + static_cast<std::ptrdiff_t>(n) * dim, 0.0f);
+    // Expert by expert, all the tokens that chose it at once.
+    for (int e = 0; e < cfg_.n_experts; ++e) {
+        const int m = routing.count(e);
+        if (m == 0) continue;
+        const ExpertSlot* slots = routing.slots(e);
+        for (int i = 0; i < m; ++i) {
+            std::copy_n(s_->xn.data() + static_cast<size_t>(slots[i].token) * dim, dim,
+                        s_->expert_in.data() + static_cast<size_t>(i) * dim);
+        }
+        const auto ex = static_cast<size_t>(e);
+        gated_ffn(L.expert_gate[ex], L.expert_up[ex], L.expert_down[ex], s_->expert_in.data(), m, s_->expert_out.data());
+        for (int i = 0; i < m; ++i) {
+            float* out = s_->proj.data() + static_cast<size_t>(slots[i].token) * dim;
+            const float* y = s_->expert_out.data() + static_cast<size_t>(i) * dim;
+            for (int j = 0; j < dim; ++j) out[j] += slots[i].weight * y[j];
+        }
+    }
+}
+
+// out = down(silu(gate x) * up x) for n rows of x (stride dim).
+void ForwardPass::gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, int n,
+                            float* out) {
+    const int dim = cfg_.dim;
+    const auto ffn = static_cast<int>(w_gate.rows);
+    const MatmulTarget gate_up[] = {{&w_gate, s_->gate.data(), static_cast<size_t>(ffn)},
+                                    {&w_up, s_->up.data(), static_cast<size_t>(ffn)}};
+    matmul_.run(gate_up, x, static_cast<size_t>(dim), n);
     // gate and up are n contiguous rows: one element-wise pass, split over
     // the threads in 64-byte-aligned pieces.
     float* gate = s_->gate.data();
@@ -227,9 +289,8 @@ void ForwardPass::ffn_block(int n, int layer) {
         const int64_t last = std::min(total, units * (thread + 1) / n_threads * 16);
         if (first < last) kernels::swiglu(gate + first, up + first, last - first);
     });
-    const MatmulTarget down[] = {{&L.w_down, s_->proj.data(), static_cast<size_t>(dim)}};
+    const MatmulTarget down[] = {{&w_down, out, static_cast<size_t>(dim)}};
     matmul_.run(down, s_->gate.data(), static_cast<size_t>(ffn), n);
-    for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);
 }
 
 void ForwardPass::output_logits(const Batch& batch, float* logits) {

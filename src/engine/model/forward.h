@@ -55,6 +55,9 @@ private:
     void attention_block(const Batch& batch, int layer);
     void attend(const Batch& batch, int layer);
     void ffn_block(int n_tokens, int layer);
+    void moe_ffn(int n_tokens, const LayerWeights& layer);
+    void gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, int n_tokens,
+                   float* out);
     void output_logits(const Batch& batch, float* logits);
 
     const Model& model_;

@@ -27,8 +27,12 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
         c.arch = Architecture::Qwen2;
         c.rope_style = RopeStyle::NeoX;
         c.qkv_bias = true;
+    } else if (c.arch_name == "qwen3" || c.arch_name == "qwen3moe") {
+        c.arch = c.arch_name == "qwen3" ? Architecture::Qwen3 : Architecture::Qwen3Moe;
+        c.rope_style = RopeStyle::NeoX;
+        c.qk_norm = true;
     } else {
-        return make_error("unsupported architecture '" + c.arch_name + "' (supported: llama, qwen2)");
+        return make_error("unsupported architecture '" + c.arch_name + "' (supported: llama, qwen2, qwen3, qwen3moe)");
     }
     const std::string p = c.arch_name + ".";
     constexpr int kMaxDim = 1 << 16;
@@ -38,6 +42,17 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
     if (!layers) return layers.error();
     auto ffn = read_dim(file, p + "feed_forward_length", 1 << 18);
     if (!ffn) return ffn.error();
+    if (c.arch == Architecture::Qwen3Moe) {
+        auto experts = read_dim(file, p + "expert_count", 1024);
+        if (!experts) return experts.error();
+        auto used = read_dim(file, p + "expert_used_count", *experts);
+        if (!used) return used.error();
+        auto expert_ffn = read_dim(file, p + "expert_feed_forward_length", 1 << 18);
+        if (!expert_ffn) return expert_ffn.error();
+        c.n_experts = *experts;
+        c.n_experts_used = *used;
+        c.expert_ffn_dim = *expert_ffn;
+    }
     auto heads = read_dim(file, p + "attention.head_count", 1024);
     if (!heads) return heads.error();
     c.dim = *dim;
@@ -58,6 +73,14 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
         c.head_dim = *kl;
     }
     if (c.head_dim <= 0 || c.head_dim % 2 != 0) return make_error("head dimension must be even and positive");
+    if (file.find(p + "attention.value_length")) {
+        auto vl = read_dim(file, p + "attention.value_length", 4096);
+        if (!vl) return vl.error();
+        if (*vl != c.head_dim) {
+            return make_error("attention.value_length " + std::to_string(*vl) + " differs from the key length " +
+                              std::to_string(c.head_dim) + " (not supported)");
+        }
+    }
     c.rope_dims = c.head_dim;
     if (file.find(p + "rope.dimension_count")) {
         auto rd = read_dim(file, p + "rope.dimension_count", c.head_dim);

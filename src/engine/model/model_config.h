@@ -8,10 +8,10 @@
 
 namespace clawbot {
 
-enum class Architecture { Llama, Qwen2 };
+enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe };
 
 // Llama rotates adjacent pairs (the converter permutes Q/K to make that
-// right); Qwen2 rotates element i with i + head_dim/2 ("NeoX" style).
+// right); Qwen2 and Qwen3 rotate element i with i + head_dim/2 ("NeoX").
 enum class RopeStyle { Adjacent, NeoX };
 
 struct ModelConfig {
@@ -30,6 +30,12 @@ struct ModelConfig {
     float rms_eps = 1e-5f;
     RopeStyle rope_style = RopeStyle::Adjacent;
     bool qkv_bias = false;
+    bool qk_norm = false;     // per-head RMSNorm of Q and K before RoPE (qwen3)
+    // Mixture of experts (qwen3moe): every layer's FFN is n_experts experts
+    // of expert_ffn_dim, of which each token uses n_experts_used; 0 if dense.
+    int n_experts = 0;
+    int n_experts_used = 0;
+    int expert_ffn_dim = 0;
 
     int q_dim() const { return n_heads * head_dim; }
     int kv_dim() const { return n_kv_heads * head_dim; }

@@ -70,9 +70,7 @@ PackingReport pack_weights(ModelWeights& w, const gguf::GgufFile& file) {
     auto add = [&](Matrix& m, bool release_source) {
         if (kernels::packed_kernels(m.type) && !m.packed) jobs.push_back({&m, release_source});
     };
-    for (LayerWeights& layer : w.layers) {
-        for (Matrix* m : {&layer.wq, &layer.wk, &layer.wv, &layer.wo, &layer.w_gate, &layer.w_up, &layer.w_down}) add(*m, true);
-    }
+    for (LayerWeights& layer : w.layers) for_each_matrix(layer, [&](Matrix& m) { add(m, true); });
     // A tied output matrix is the token embedding, whose rows embedding
     // lookups keep reading from the file: pack it but keep its pages.
     add(w.output, w.output.data != w.token_embedding.data);

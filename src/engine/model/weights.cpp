@@ -40,6 +40,35 @@ Result<Matrix> bind_matrix(const gguf::GgufFile& file, const std::string& name, 
     return m;
 }
 
+// The n_experts matrices of a 3-D expert tensor [cols, rows, n_experts],
+// each a view of its rows.
+Result<std::vector<Matrix>> bind_experts(const gguf::GgufFile& file, const std::string& name, int64_t cols,
+                                         int64_t rows, int n_experts) {
+    auto t = find_tensor(file, name);
+    if (!t) return t.error();
+    const gguf::TensorInfo& info = **t;
+    if (info.n_dims != 3 || static_cast<int64_t>(info.ne[0]) != cols || static_cast<int64_t>(info.ne[1]) != rows ||
+        static_cast<int64_t>(info.ne[2]) != n_experts) {
+        return make_error("tensor '" + name + "' has shape " + shape_text(info) + ", expected [" + std::to_string(cols) +
+                          ", " + std::to_string(rows) + ", " + std::to_string(n_experts) + "]");
+    }
+    if (!kernels::is_supported_weight(info.type)) {
+        return make_error("tensor '" + name + "' has unsupported type " + std::string(dtype_name(info.type)));
+    }
+    std::vector<Matrix> experts(static_cast<size_t>(n_experts));
+    const size_t stride = row_bytes(info.type, cols);
+    for (int e = 0; e < n_experts; ++e) {
+        Matrix& m = experts[static_cast<size_t>(e)];
+        m.type = info.type;
+        m.data = info.data + static_cast<size_t>(e) * static_cast<size_t>(rows) * stride;
+        m.rows = rows;
+        m.cols = cols;
+        m.row_stride = stride;
+        m.kernels = kernels::kernels(info.type);
+    }
+    return experts;
+}
+
 Result<const float*> bind_vector(const gguf::GgufFile& file, const std::string& name, int64_t n) {
     auto t = find_tensor(file, name);
     if (!t) return t.error();
@@ -85,16 +114,34 @@ Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
             const char* name;
             int64_t cols, rows;
         };
+        const bool moe = c.n_experts > 0;
         const MatrixSpec specs[] = {
             {&L.wq, "attn_q.weight", c.dim, c.q_dim()},       {&L.wk, "attn_k.weight", c.dim, c.kv_dim()},
             {&L.wv, "attn_v.weight", c.dim, c.kv_dim()},      {&L.wo, "attn_output.weight", c.q_dim(), c.dim},
             {&L.w_gate, "ffn_gate.weight", c.dim, c.ffn_dim}, {&L.w_up, "ffn_up.weight", c.dim, c.ffn_dim},
-            {&L.w_down, "ffn_down.weight", c.ffn_dim, c.dim},
+            {&L.w_down, "ffn_down.weight", c.ffn_dim, c.dim}, {&L.router, "ffn_gate_inp.weight", c.dim, c.n_experts},
         };
         for (const MatrixSpec& s : specs) {
+            const bool dense_ffn = s.dst == &L.w_gate || s.dst == &L.w_up || s.dst == &L.w_down;
+            if ((moe && dense_ffn) || (!moe && s.dst == &L.router)) continue;
             auto m = bind_matrix(file, p + s.name, s.cols, s.rows);
             if (!m) return m.error();
             *s.dst = *m;
+        }
+        if (moe) {
+            struct ExpertSpec {
+                std::vector<Matrix>* dst;
+                const char* name;
+                int64_t cols, rows;
+            };
+            const ExpertSpec experts[] = {{&L.expert_gate, "ffn_gate_exps.weight", c.dim, c.expert_ffn_dim},
+                                          {&L.expert_up, "ffn_up_exps.weight", c.dim, c.expert_ffn_dim},
+                                          {&L.expert_down, "ffn_down_exps.weight", c.expert_ffn_dim, c.dim}};
+            for (const ExpertSpec& s : experts) {
+                auto m = bind_experts(file, p + s.name, s.cols, s.rows, c.n_experts);
+                if (!m) return m.error();
+                *s.dst = std::move(*m);
+            }
         }
         auto an = bind_vector(file, p + "attn_norm.weight", c.dim);
         if (!an) return an.error();
@@ -112,6 +159,14 @@ Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
             L.bq = *bq;
             L.bk = *bk;
             L.bv = *bv;
+        }
+        if (c.qk_norm) {
+            auto qn = bind_vector(file, p + "attn_q_norm.weight", c.head_dim);
+            if (!qn) return qn.error();
+            auto kn = bind_vector(file, p + "attn_k_norm.weight", c.head_dim);
+            if (!kn) return kn.error();
+            L.q_norm = *qn;
+            L.k_norm = *kn;
         }
         w.layers.push_back(L);
     }

@@ -36,9 +36,24 @@ struct LayerWeights {
     const float* bq = nullptr;  // Q/K/V biases (qwen2), else null
     const float* bk = nullptr;
     const float* bv = nullptr;
+    const float* q_norm = nullptr;  // per-head Q/K RMSNorm weights [head_dim] (qwen3), else null
+    const float* k_norm = nullptr;
     const float* ffn_norm = nullptr;
-    Matrix w_gate, w_up, w_down;
+    Matrix w_gate, w_up, w_down;  // dense FFN (unset in a mixture-of-experts layer)
+    // Mixture of experts: the router [dim -> n_experts] and each expert's
+    // FFN, views into the file's 3-D expert tensors.
+    Matrix router;
+    std::vector<Matrix> expert_gate, expert_up, expert_down;
 };
+
+// Calls f on every weight matrix of a layer, experts included.
+template <typename Layer, typename F>
+void for_each_matrix(Layer& L, F&& f) {
+    for (auto* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router}) f(*m);
+    for (auto* experts : {&L.expert_gate, &L.expert_up, &L.expert_down}) {
+        for (auto& m : *experts) f(m);
+    }
+}
 
 struct ModelWeights {
     Matrix token_embedding;  // n_vocab rows of dim
