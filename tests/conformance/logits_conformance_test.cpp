@@ -137,7 +137,8 @@ INSTANTIATE_TEST_SUITE_P(Reference, LogitsConformance,
                                          Case{"synth-mini-q2_k", "mixed", 0.995},
                                          // Architectures (issue 12).
                                          Case{"synth-qwen3-q8_0", "mixed", 0.999},
-                                         Case{"synth-qwen3moe-q4_k_m", "mixed", 0.999}),
+                                         Case{"synth-qwen3moe-q4_k_m", "mixed", 0.999},
+                                         Case{"synth-phi3-q4_k_m", "mixed", 0.999}),
                          case_label);
 
 class GreedyConformance : public testing::TestWithParam<std::string> {};

@@ -63,6 +63,13 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
     s_->rope.resize(T * cfg_.rope_dims);
     s_->acc.resize(static_cast<size_t>(pool.size()) * static_cast<size_t>(cfg_.n_heads / cfg_.n_kv_heads) * cfg_.head_dim);  // >= what attend() uses
     s_->logit_rows.reserve(T);
+    // LongRoPE: the long factors once the served context passes the
+    // original one (as the reference chooses), else the short ones.
+    const ModelWeights& w = model.weights();
+    rope_.base = cfg_.rope_base;
+    rope_.attn_factor = cfg_.rope_attn_factor;
+    const int original = cfg_.rope_original_context > 0 ? cfg_.rope_original_context : cfg_.context_length;
+    rope_.factors = max_context > original ? w.rope_factors_long : w.rope_factors_short;
 }
 
 ForwardPass::~ForwardPass() = default;
@@ -90,7 +97,7 @@ Result<bool> ForwardPass::forward(const Batch& batch, std::span<float> logits) {
     const int n = static_cast<int>(batch.tokens.size());
     embed(batch);
     for (int t = 0; t < n; ++t) {
-        ops::rope_angles(batch.tokens[t].pos, cfg_.rope_dims, cfg_.rope_base, s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims);
+        ops::rope_angles(batch.tokens[t].pos, cfg_.rope_dims, rope_, s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims);
     }
     for (int l = 0; l < cfg_.n_layers; ++l) {
         attention_block(batch, l);

@@ -12,6 +12,7 @@
 #include "engine/kv/kv_storage.h"
 #include "engine/model/matmul.h"
 #include "engine/model/model.h"
+#include "engine/model/ops.h"
 #include "engine/tensor/thread_pool.h"
 
 namespace clawbot {
@@ -67,6 +68,7 @@ private:
     int max_tokens_;
     int max_context_;
     MatmulRunner matmul_;
+    ops::RopeFrequencies rope_;
     std::unique_ptr<Scratch> s_;
 };
 

@@ -31,8 +31,13 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
         c.arch = c.arch_name == "qwen3" ? Architecture::Qwen3 : Architecture::Qwen3Moe;
         c.rope_style = RopeStyle::NeoX;
         c.qk_norm = true;
+    } else if (c.arch_name == "phi3") {
+        c.arch = Architecture::Phi3;
+        c.rope_style = RopeStyle::NeoX;
+        c.fused_qkv = true;
     } else {
-        return make_error("unsupported architecture '" + c.arch_name + "' (supported: llama, qwen2, qwen3, qwen3moe)");
+        return make_error("unsupported architecture '" + c.arch_name +
+                          "' (supported: llama, qwen2, qwen3, qwen3moe, phi3)");
     }
     const std::string p = c.arch_name + ".";
     constexpr int kMaxDim = 1 << 16;
@@ -94,6 +99,13 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
         c.context_length = *ctx;
     }
     if (auto base = file.get_float(p + "rope.freq_base")) c.rope_base = static_cast<float>(*base);
+    if (auto factor = file.get_float(p + "rope.scaling.attn_factor")) c.rope_attn_factor = static_cast<float>(*factor);
+    if (!(c.rope_attn_factor > 0 && c.rope_attn_factor < 16)) return make_error("rope.scaling.attn_factor out of range");
+    if (file.find(p + "rope.scaling.original_context_length")) {
+        auto orig = read_dim(file, p + "rope.scaling.original_context_length", 1 << 24);
+        if (!orig) return orig.error();
+        c.rope_original_context = *orig;
+    }
     if (auto eps = file.get_float(p + "attention.layer_norm_rms_epsilon")) c.rms_eps = static_cast<float>(*eps);
     if (!(c.rope_base > 0) || !(c.rms_eps > 0)) return make_error("rope base and rms epsilon must be positive");
     return c;

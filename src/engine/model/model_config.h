@@ -8,10 +8,10 @@
 
 namespace clawbot {
 
-enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe };
+enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe, Phi3 };
 
 // Llama rotates adjacent pairs (the converter permutes Q/K to make that
-// right); Qwen2 and Qwen3 rotate element i with i + head_dim/2 ("NeoX").
+// right); the others rotate element i with i + rope_dims/2 ("NeoX").
 enum class RopeStyle { Adjacent, NeoX };
 
 struct ModelConfig {
@@ -27,10 +27,16 @@ struct ModelConfig {
     int context_length = 0;   // trained context
     int rope_dims = 0;        // leading dims of each head that rotate
     float rope_base = 10000.0f;
+    // LongRoPE (phi3): per-pair frequency divisors come from the
+    // rope_factors_long/short tensors; long ones when the served context
+    // exceeds the original one. attn_factor scales the rotated Q and K.
+    int rope_original_context = 0;  // 0: no scaling metadata
+    float rope_attn_factor = 1.0f;
     float rms_eps = 1e-5f;
     RopeStyle rope_style = RopeStyle::Adjacent;
     bool qkv_bias = false;
     bool qk_norm = false;     // per-head RMSNorm of Q and K before RoPE (qwen3)
+    bool fused_qkv = false;   // one attn_qkv matrix and one gate/up ffn_up matrix (phi3)
     // Mixture of experts (qwen3moe): every layer's FFN is n_experts experts
     // of expert_ffn_dim, of which each token uses n_experts_used; 0 if dense.
     int n_experts = 0;

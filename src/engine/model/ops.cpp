@@ -12,14 +12,15 @@ void rms_norm(const float* x, const float* weight, float* out, int n, float eps)
     for (int i = 0; i < n; ++i) out[i] = x[i] * scale * weight[i];
 }
 
-void rope_angles(int pos, int rope_dims, float base, float* cs) {
+void rope_angles(int pos, int rope_dims, const RopeFrequencies& f, float* cs) {
     // Angles advance by a constant factor per pair, computed in float the
     // way the reference does, so positions agree to the last bit.
-    const float theta_scale = std::pow(base, -2.0f / static_cast<float>(rope_dims));
+    const float theta_scale = std::pow(f.base, -2.0f / static_cast<float>(rope_dims));
     float theta = static_cast<float>(pos);
     for (int i = 0; i < rope_dims / 2; ++i) {
-        cs[2 * i] = std::cos(theta);
-        cs[2 * i + 1] = std::sin(theta);
+        const float angle = f.factors ? theta / f.factors[i] : theta;
+        cs[2 * i] = std::cos(angle) * f.attn_factor;
+        cs[2 * i + 1] = std::sin(angle) * f.attn_factor;
         theta *= theta_scale;
     }
 }

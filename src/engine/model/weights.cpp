@@ -69,6 +69,29 @@ Result<std::vector<Matrix>> bind_experts(const gguf::GgufFile& file, const std::
     return experts;
 }
 
+// Rows [first, first + count) of m, as a matrix of its own (no copy).
+Matrix row_slice(const Matrix& m, int64_t first, int64_t count) {
+    Matrix s = m;
+    s.data = m.data + static_cast<size_t>(first) * m.row_stride;
+    s.rows = count;
+    return s;
+}
+
+// phi3's fused matrices, split into views: attn_qkv is Q's rows, then K's,
+// then V's; ffn_up is the gate's rows, then up's.
+Result<bool> bind_fused(const gguf::GgufFile& file, const std::string& p, const ModelConfig& c, LayerWeights& L) {
+    auto qkv = bind_matrix(file, p + "attn_qkv.weight", c.dim, c.q_dim() + 2 * c.kv_dim());
+    if (!qkv) return qkv.error();
+    L.wq = row_slice(*qkv, 0, c.q_dim());
+    L.wk = row_slice(*qkv, c.q_dim(), c.kv_dim());
+    L.wv = row_slice(*qkv, c.q_dim() + c.kv_dim(), c.kv_dim());
+    auto gate_up = bind_matrix(file, p + "ffn_up.weight", c.dim, 2 * static_cast<int64_t>(c.ffn_dim));
+    if (!gate_up) return gate_up.error();
+    L.w_gate = row_slice(*gate_up, 0, c.ffn_dim);
+    L.w_up = row_slice(*gate_up, c.ffn_dim, c.ffn_dim);
+    return true;
+}
+
 Result<const float*> bind_vector(const gguf::GgufFile& file, const std::string& name, int64_t n) {
     auto t = find_tensor(file, name);
     if (!t) return t.error();
@@ -106,6 +129,17 @@ Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
         w.output = w.token_embedding;  // tied embeddings
     }
 
+    for (auto [name, dst] : {std::pair{"rope_factors_long.weight", &w.rope_factors_long},
+                             std::pair{"rope_factors_short.weight", &w.rope_factors_short}}) {
+        if (!file.tensor(name)) continue;
+        auto factors = bind_vector(file, name, c.rope_dims / 2);
+        if (!factors) return factors.error();
+        for (int i = 0; i < c.rope_dims / 2; ++i) {
+            if (!((*factors)[i] > 0)) return make_error(std::string("tensor '") + name + "' has a factor that is not positive");
+        }
+        *dst = *factors;
+    }
+
     for (int l = 0; l < c.n_layers; ++l) {
         const std::string p = "blk." + std::to_string(l) + ".";
         LayerWeights L;
@@ -121,9 +155,15 @@ Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
             {&L.w_gate, "ffn_gate.weight", c.dim, c.ffn_dim}, {&L.w_up, "ffn_up.weight", c.dim, c.ffn_dim},
             {&L.w_down, "ffn_down.weight", c.ffn_dim, c.dim}, {&L.router, "ffn_gate_inp.weight", c.dim, c.n_experts},
         };
+        if (c.fused_qkv) {
+            auto fused = bind_fused(file, p, c, L);
+            if (!fused) return fused.error();
+        }
         for (const MatrixSpec& s : specs) {
             const bool dense_ffn = s.dst == &L.w_gate || s.dst == &L.w_up || s.dst == &L.w_down;
             if ((moe && dense_ffn) || (!moe && s.dst == &L.router)) continue;
+            const bool fused = s.dst == &L.wq || s.dst == &L.wk || s.dst == &L.wv || s.dst == &L.w_gate || s.dst == &L.w_up;
+            if (c.fused_qkv && fused) continue;
             auto m = bind_matrix(file, p + s.name, s.cols, s.rows);
             if (!m) return m.error();
             *s.dst = *m;

@@ -59,6 +59,9 @@ struct ModelWeights {
     Matrix token_embedding;  // n_vocab rows of dim
     const float* output_norm = nullptr;
     Matrix output;           // the embedding itself when tied
+    // LongRoPE frequency divisors [rope_dims / 2] (phi3), or null
+    const float* rope_factors_long = nullptr;
+    const float* rope_factors_short = nullptr;
     std::vector<LayerWeights> layers;
     std::vector<PackedBuffer> packed_storage;  // owns every Matrix::packed
 };
