@@ -21,6 +21,14 @@ struct Case {
     std::string model;  // file stem in ../shared/models
     std::string name;   // case name in the reference file
     double min_cosine;
+    // How far float-order noise may move logits on this model: the random
+    // gemma3 fixture amplifies it about a thousandfold (its FFN's fp16 GELU
+    // table and 6 layers of post-norms): changing only the summation order
+    // of the attention scores moves its logits by up to 1.5%, more than
+    // the 2%-of-spread margin that calls a position decisive. There the
+    // packed-vs-mapped bound is looser and one decisive position may flip.
+    double same_path_cosine = 0.9999;
+    int top1_misses_allowed = 0;
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.model << "." << c.name; }
@@ -60,7 +68,7 @@ TEST_P(LogitsConformance, TopTokenMatchesWhereReferenceIsDecisive) {
     const auto logits = test::logits_at_every_position(*model_, pool_, prompt_);
     const auto& positions = ref_["positions"];
     ASSERT_EQ(positions.size(), prompt_.size());
-    int checked = 0;
+    int checked = 0, misses = 0;
     for (size_t i = 0; i < positions.size(); ++i) {
         const auto& top = positions[i]["top"];
         const float first = top[0][1].get<float>(), second = top[1][1].get<float>();
@@ -68,10 +76,14 @@ TEST_P(LogitsConformance, TopTokenMatchesWhereReferenceIsDecisive) {
         if (first - second <= 0.02f * spread) continue;  // too close to call
         const auto& row = logits[i];
         const TokenId ours = static_cast<TokenId>(std::max_element(row.begin(), row.end()) - row.begin());
-        EXPECT_EQ(ours, top[0][0].get<TokenId>()) << "position " << i;
+        if (ours != top[0][0].get<TokenId>()) {
+            ++misses;
+            if (misses > GetParam().top1_misses_allowed) ADD_FAILURE() << "position " << i << ": ours " << ours << ", reference " << top[0][0].get<TokenId>();
+        }
         ++checked;
     }
     EXPECT_GT(checked, 0) << "no decisive position to check";
+    EXPECT_LE(misses * 10, checked) << "more than a tenth of the decisive positions differ";
 }
 
 TEST_P(LogitsConformance, SlicedPrefillGivesTheSameLogits) {
@@ -106,7 +118,7 @@ TEST_P(LogitsConformance, PackedWeightsGiveTheMappedFileLogits) {
     // The two paths add the same integer block sums in a different float
     // order; random-weight models amplify that a little (q4_0: 0.99994).
     for (size_t i = 0; i < with_packed.size(); ++i) {
-        EXPECT_GE(test::cosine_similarity(with_packed[i], with_mapped[i]), 0.9999) << "position " << i;
+        EXPECT_GE(test::cosine_similarity(with_packed[i], with_mapped[i]), GetParam().same_path_cosine) << "position " << i;
     }
     // ... and the packed order is as close to the reference, within that
     // amplified float noise (the newer types' mapped path is the scalar
@@ -138,7 +150,8 @@ INSTANTIATE_TEST_SUITE_P(Reference, LogitsConformance,
                                          // Architectures (issue 12).
                                          Case{"synth-qwen3-q8_0", "mixed", 0.999},
                                          Case{"synth-qwen3moe-q4_k_m", "mixed", 0.999},
-                                         Case{"synth-phi3-q4_k_m", "mixed", 0.999}),
+                                         Case{"synth-phi3-q4_k_m", "mixed", 0.999},
+                                         Case{"synth-gemma3-q5_k_m", "mixed", 0.999, 0.999, 1}),
                          case_label);
 
 class GreedyConformance : public testing::TestWithParam<std::string> {};

@@ -40,5 +40,29 @@ TEST(Swiglu, KnownValues) {
     EXPECT_NEAR(gate[2], -2.0f / (1.0f + std::exp(1.0f)), 1e-6f);
 }
 
+TEST(Geglu, TanhGeluThroughFp16AndExactBeyondTen) {
+    // gelu(x) = 0.5 x (1 + tanh(sqrt(2/pi) x (1 + 0.044715 x^2))), read
+    // through fp16 as the reference's table does: within half an fp16 ulp
+    // of the float formula, and exactly 0 / x beyond +-10.
+    float gate[6] = {0.0f, 1.0f, -1.0f, 2.5f, 10.0f, -10.5f};
+    const float up[6] = {3.0f, 2.0f, 2.0f, 1.0f, 0.5f, 4.0f};
+    geglu(gate, up, 6);
+    auto gelu = [](double x) { return 0.5 * x * (1 + std::tanh(0.7978845608028654 * x * (1 + 0.044715 * x * x))); };
+    EXPECT_EQ(gate[0], 0.0f);
+    for (int i : {1, 2, 3}) {
+        const double x = i == 1 ? 1.0 : (i == 2 ? -1.0 : 2.5);
+        const double want = gelu(x) * up[i];
+        EXPECT_NEAR(gate[i], want, std::fabs(want) * 0x1p-11 + 1e-7) << x;
+    }
+    EXPECT_EQ(gate[4], 5.0f);
+    EXPECT_EQ(gate[5], 0.0f);
+    // Inputs that round to the same fp16 give the same activation.
+    float a[1] = {1.0f}, b[1] = {1.0f + 0x1p-13f};
+    const float one[1] = {1.0f};
+    geglu(a, one, 1);
+    geglu(b, one, 1);
+    EXPECT_EQ(a[0], b[0]);
+}
+
 }  // namespace
 }  // namespace clawbot::kernels

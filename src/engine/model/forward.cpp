@@ -25,6 +25,7 @@ struct ForwardPass::Scratch {
     std::vector<float> gate;    // ffn gate             [T][ffn]
     std::vector<float> up;      // ffn up               [T][ffn]
     std::vector<float> rope;    // cos/sin per token    [T][rope_dims]
+    std::vector<float> rope_local;  // ... for sliding-window layers (gemma3)
     std::vector<uint16_t> acc;  // per thread           [threads][head_dim]
     std::vector<int32_t> logit_rows;  // batch indexes of tokens that want logits
     // Mixture of experts (empty for dense models)
@@ -61,6 +62,7 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
         s_->routing = std::make_unique<MoeRouting>(max_tokens, cfg_.n_experts, cfg_.n_experts_used);
     }
     s_->rope.resize(T * cfg_.rope_dims);
+    if (cfg_.sliding_window > 0) s_->rope_local.resize(T * cfg_.rope_dims);
     s_->acc.resize(static_cast<size_t>(pool.size()) * static_cast<size_t>(cfg_.n_heads / cfg_.n_kv_heads) * cfg_.head_dim);  // >= what attend() uses
     s_->logit_rows.reserve(T);
     // LongRoPE: the long factors once the served context passes the
@@ -68,6 +70,8 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
     const ModelWeights& w = model.weights();
     rope_.base = cfg_.rope_base;
     rope_.attn_factor = cfg_.rope_attn_factor;
+    rope_.freq_scale = cfg_.rope_freq_scale;
+    rope_local_.base = cfg_.rope_base_local;
     const int original = cfg_.rope_original_context > 0 ? cfg_.rope_original_context : cfg_.context_length;
     rope_.factors = max_context > original ? w.rope_factors_long : w.rope_factors_short;
 }
@@ -97,7 +101,9 @@ Result<bool> ForwardPass::forward(const Batch& batch, std::span<float> logits) {
     const int n = static_cast<int>(batch.tokens.size());
     embed(batch);
     for (int t = 0; t < n; ++t) {
-        ops::rope_angles(batch.tokens[t].pos, cfg_.rope_dims, rope_, s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims);
+        const size_t at = static_cast<size_t>(t) * cfg_.rope_dims;
+        ops::rope_angles(batch.tokens[t].pos, cfg_.rope_dims, rope_, s_->rope.data() + at);
+        if (!s_->rope_local.empty()) ops::rope_angles(batch.tokens[t].pos, cfg_.rope_dims, rope_local_, s_->rope_local.data() + at);
     }
     for (int l = 0; l < cfg_.n_layers; ++l) {
         attention_block(batch, l);
@@ -111,7 +117,12 @@ void ForwardPass::embed(const Batch& batch) {
     const Matrix& e = model_.weights().token_embedding;
     const auto dequantize = kernels::kernels(e.type)->dequantize;
     for (size_t t = 0; t < batch.tokens.size(); ++t) {
-        dequantize(e.data + static_cast<size_t>(batch.tokens[t].token) * e.row_stride, s_->x.data() + t * cfg_.dim, cfg_.dim);
+        float* x = s_->x.data() + t * cfg_.dim;
+        dequantize(e.data + static_cast<size_t>(batch.tokens[t].token) * e.row_stride, x, cfg_.dim);
+        if (cfg_.embed_scaled) {
+            const float scale = std::sqrt(static_cast<float>(cfg_.dim));
+            for (int i = 0; i < cfg_.dim; ++i) x[i] *= scale;
+        }
     }
 }
 
@@ -147,9 +158,13 @@ void ForwardPass::attention_block(const Batch& batch, int layer) {
                 ops::rms_norm(head, L.k_norm, head, cfg_.head_dim, cfg_.rms_eps);
             }
         }
-        const float* cs = s_->rope.data() + static_cast<size_t>(t) * cfg_.rope_dims;
+        const std::vector<float>& angles = cfg_.is_local_layer(layer) ? s_->rope_local : s_->rope;
+        const float* cs = angles.data() + static_cast<size_t>(t) * cfg_.rope_dims;
         ops::apply_rope(q, cfg_.n_heads, cfg_.head_dim, cfg_.rope_dims, cfg_.rope_style, cs);
         ops::apply_rope(k, cfg_.n_kv_heads, cfg_.head_dim, cfg_.rope_dims, cfg_.rope_style, cs);
+        if (cfg_.query_scale > 0) {
+            for (int i = 0; i < q_dim; ++i) q[i] *= cfg_.query_scale;
+        }
         // Store this token's K/V first: later tokens of the same sequence in
         // this batch attend to it.
         const BatchToken& bt = batch.tokens[static_cast<size_t>(t)];
@@ -161,6 +176,12 @@ void ForwardPass::attention_block(const Batch& batch, int layer) {
     attend(batch, layer);
     const MatmulTarget out[] = {{&L.wo, s_->proj.data(), static_cast<size_t>(dim)}};
     matmul_.run(out, s_->att.data(), static_cast<size_t>(q_dim), n);
+    if (L.post_attn_norm) {
+        for (int t = 0; t < n; ++t) {
+            float* p = s_->proj.data() + static_cast<size_t>(t) * dim;
+            ops::rms_norm(p, L.post_attn_norm, p, dim, cfg_.rms_eps);
+        }
+    }
     for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);
 }
 
@@ -194,7 +215,10 @@ void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
     const BlockTable& table = *job.batch->tables[static_cast<size_t>(bt.seq)];
     const int bs = job.kv->layout().block_size;
     const int group = c.n_heads / c.n_kv_heads;
-    const float scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    // Queries come pre-scaled when the model says so (gemma3).
+    const float scale = c.query_scale > 0 ? 1.0f : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    // A sliding-window layer sees the last `sliding_window` positions, itself included.
+    const int first_pos = c.is_local_layer(job.layer) ? std::max(0, bt.pos - c.sliding_window + 1) : 0;
     const size_t offset = static_cast<size_t>(kv_head) * c.head_dim;
     const size_t stride = static_cast<size_t>(c.kv_dim());
     for (int first_head = 0; first_head < group; first_head += kHeadsPerPass) {
@@ -211,11 +235,12 @@ void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
             std::fill(head_acc, head_acc + c.head_dim, uint16_t{0});
             heads[g] = {out[g], head_acc, -INFINITY, 0.0f};
         }
-        for (int first = 0; first <= bt.pos; first += bs) {
+        for (int first = first_pos; first <= bt.pos; first = (first / bs + 1) * bs) {
             const BlockId block = table.blocks[static_cast<size_t>(first / bs)];
-            const int n = std::min(bs, bt.pos + 1 - first);
-            kernels::attend_positions(heads, n_heads, job.kv->key(job.layer, block, 0) + offset,
-                                      job.kv->value(job.layer, block, 0) + offset, stride, n, c.head_dim, scale);
+            const int in_block = first % bs;
+            const int n = std::min(bs - in_block, bt.pos + 1 - first);
+            kernels::attend_positions(heads, n_heads, job.kv->key(job.layer, block, in_block) + offset,
+                                      job.kv->value(job.layer, block, in_block) + offset, stride, n, c.head_dim, scale);
         }
         for (int g = 0; g < n_heads; ++g) kernels::f16_to_f32_scaled(heads[g].acc, 1.0f / heads[g].sum, out[g], c.head_dim);
     }
@@ -247,6 +272,12 @@ void ForwardPass::ffn_block(int n, int layer) {
         moe_ffn(n, L);
     } else {
         gated_ffn(L.w_gate, L.w_up, L.w_down, s_->xn.data(), n, s_->proj.data());
+    }
+    if (L.post_ffn_norm) {
+        for (int t = 0; t < n; ++t) {
+            float* p = s_->proj.data() + static_cast<size_t>(t) * dim;
+            ops::rms_norm(p, L.post_ffn_norm, p, dim, cfg_.rms_eps);
+        }
     }
     for (int t = 0; t < n; ++t) ops::add(s_->x.data() + static_cast<size_t>(t) * dim, s_->proj.data() + static_cast<size_t>(t) * dim, dim);
 }
@@ -290,11 +321,12 @@ void ForwardPass::gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matr
     float* gate = s_->gate.data();
     const float* up = s_->up.data();
     const int64_t total = static_cast<int64_t>(n) * ffn;
-    pool_.run([gate, up, total](int thread, int n_threads) {
+    const auto activation = cfg_.gelu_ffn ? kernels::geglu : kernels::swiglu;
+    pool_.run([gate, up, total, activation](int thread, int n_threads) {
         const int64_t units = (total + 15) / 16;
         const int64_t first = units * thread / n_threads * 16;
         const int64_t last = std::min(total, units * (thread + 1) / n_threads * 16);
-        if (first < last) kernels::swiglu(gate + first, up + first, last - first);
+        if (first < last) activation(gate + first, up + first, last - first);
     });
     const MatmulTarget down[] = {{&w_down, out, static_cast<size_t>(dim)}};
     matmul_.run(down, s_->gate.data(), static_cast<size_t>(ffn), n);

@@ -68,7 +68,8 @@ private:
     int max_tokens_;
     int max_context_;
     MatmulRunner matmul_;
-    ops::RopeFrequencies rope_;
+    ops::RopeFrequencies rope_;        // global layers
+    ops::RopeFrequencies rope_local_;  // sliding-window layers
     std::unique_ptr<Scratch> s_;
 };
 

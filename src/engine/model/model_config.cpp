@@ -1,5 +1,6 @@
 #include "engine/model/model_config.h"
 
+#include <cmath>
 #include <string>
 
 namespace clawbot {
@@ -35,9 +36,17 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
         c.arch = Architecture::Phi3;
         c.rope_style = RopeStyle::NeoX;
         c.fused_qkv = true;
+    } else if (c.arch_name == "gemma3") {
+        c.arch = Architecture::Gemma3;
+        c.rope_style = RopeStyle::NeoX;
+        c.qk_norm = true;
+        c.embed_scaled = true;
+        c.post_norms = true;
+        c.gelu_ffn = true;
+        c.swa_pattern = 6;
     } else {
         return make_error("unsupported architecture '" + c.arch_name +
-                          "' (supported: llama, qwen2, qwen3, qwen3moe, phi3)");
+                          "' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma3)");
     }
     const std::string p = c.arch_name + ".";
     constexpr int kMaxDim = 1 << 16;
@@ -108,6 +117,25 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
     }
     if (auto eps = file.get_float(p + "attention.layer_norm_rms_epsilon")) c.rms_eps = static_cast<float>(*eps);
     if (!(c.rope_base > 0) || !(c.rms_eps > 0)) return make_error("rope base and rms epsilon must be positive");
+    if (auto type = file.get_string(p + "rope.scaling.type"); type && *type == "linear") {
+        if (auto factor = file.get_float(p + "rope.scaling.factor")) {
+            if (!(*factor >= 1 && *factor <= 1024)) return make_error("rope.scaling.factor out of range");
+            c.rope_freq_scale = static_cast<float>(1.0 / *factor);
+        }
+    }
+    if (c.arch == Architecture::Gemma3) {
+        if (file.find(p + "attention.sliding_window")) {
+            auto window = read_dim(file, p + "attention.sliding_window", 1 << 24);
+            if (!window) return window.error();
+            c.sliding_window = *window;
+        }
+        if (auto base = file.get_float(p + "rope.freq_base_swa")) c.rope_base_local = static_cast<float>(*base);
+        if (!(c.rope_base_local > 0)) return make_error("rope.freq_base_swa must be positive");
+        // As the reference: 1/sqrt(head_dim), except Gemma 3 27B (dim 5376,
+        // 32 heads of 128) whose queries were trained with 1/sqrt(dim/heads).
+        const int scale_dim = (c.dim == 5376 && c.n_heads == 32) ? c.dim / c.n_heads : c.head_dim;
+        c.query_scale = 1.0f / std::sqrt(static_cast<float>(scale_dim));
+    }
     return c;
 }
 

@@ -8,7 +8,7 @@
 
 namespace clawbot {
 
-enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe, Phi3 };
+enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe, Phi3, Gemma3 };
 
 // Llama rotates adjacent pairs (the converter permutes Q/K to make that
 // right); the others rotate element i with i + rope_dims/2 ("NeoX").
@@ -37,6 +37,21 @@ struct ModelConfig {
     bool qkv_bias = false;
     bool qk_norm = false;     // per-head RMSNorm of Q and K before RoPE (qwen3)
     bool fused_qkv = false;   // one attn_qkv matrix and one gate/up ffn_up matrix (phi3)
+    // gemma3: embeddings scaled by sqrt(dim), norms after attention and FFN
+    // too, a GELU-gated FFN, queries pre-scaled by query_scale (then no
+    // 1/sqrt(head_dim) in the attention), and sliding-window layers.
+    bool embed_scaled = false;
+    bool post_norms = false;
+    bool gelu_ffn = false;
+    float query_scale = 0.0f;       // 0: attention scales by 1/sqrt(head_dim)
+    int sliding_window = 0;         // positions a local layer sees (itself included); 0: none
+    int swa_pattern = 0;            // layer l is local unless (l + 1) % swa_pattern == 0
+    float rope_base_local = 10000.0f;
+    float rope_freq_scale = 1.0f;   // linear RoPE scaling of the global layers (positions times this)
+
+    bool is_local_layer(int layer) const {
+        return sliding_window > 0 && swa_pattern > 0 && (layer + 1) % swa_pattern != 0;
+    }
     // Mixture of experts (qwen3moe): every layer's FFN is n_experts experts
     // of expert_ffn_dim, of which each token uses n_experts_used; 0 if dense.
     int n_experts = 0;

@@ -18,7 +18,7 @@ void rope_angles(int pos, int rope_dims, const RopeFrequencies& f, float* cs) {
     const float theta_scale = std::pow(f.base, -2.0f / static_cast<float>(rope_dims));
     float theta = static_cast<float>(pos);
     for (int i = 0; i < rope_dims / 2; ++i) {
-        const float angle = f.factors ? theta / f.factors[i] : theta;
+        const float angle = f.freq_scale * (f.factors ? theta / f.factors[i] : theta);
         cs[2 * i] = std::cos(angle) * f.attn_factor;
         cs[2 * i + 1] = std::sin(angle) * f.attn_factor;
         theta *= theta_scale;

@@ -14,10 +14,11 @@ struct RopeFrequencies {
     float base = 10000.0f;
     const float* factors = nullptr;  // rope_dims/2 frequency divisors (LongRoPE), or null
     float attn_factor = 1.0f;        // scales cos and sin (LongRoPE's magnitude correction)
+    float freq_scale = 1.0f;         // linear scaling: angles times this
 };
 
 // Precomputes cos/sin for the rotating pairs of one position:
-// cs[2i] = attn_factor * cos(pos * base^(-2i/rope_dims) / factors[i]),
+// cs[2i] = attn_factor * cos(freq_scale * pos * base^(-2i/rope_dims) / factors[i]),
 // cs[2i+1] = attn_factor * sin(...).
 void rope_angles(int pos, int rope_dims, const RopeFrequencies& f, float* cs);
 // Rotates the first rope_dims values of each of n_heads heads.

@@ -200,6 +200,14 @@ Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
             L.bk = *bk;
             L.bv = *bv;
         }
+        if (c.post_norms) {
+            auto pa = bind_vector(file, p + "post_attention_norm.weight", c.dim);
+            if (!pa) return pa.error();
+            auto pf = bind_vector(file, p + "post_ffw_norm.weight", c.dim);
+            if (!pf) return pf.error();
+            L.post_attn_norm = *pa;
+            L.post_ffn_norm = *pf;
+        }
         if (c.qk_norm) {
             auto qn = bind_vector(file, p + "attn_q_norm.weight", c.head_dim);
             if (!qn) return qn.error();

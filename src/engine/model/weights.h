@@ -38,6 +38,8 @@ struct LayerWeights {
     const float* bv = nullptr;
     const float* q_norm = nullptr;  // per-head Q/K RMSNorm weights [head_dim] (qwen3), else null
     const float* k_norm = nullptr;
+    const float* post_attn_norm = nullptr;  // gemma3: norms of the attention and FFN outputs, else null
+    const float* post_ffn_norm = nullptr;
     const float* ffn_norm = nullptr;
     Matrix w_gate, w_up, w_down;  // dense FFN (unset in a mixture-of-experts layer)
     // Mixture of experts: the router [dim -> n_experts] and each expert's

@@ -9,6 +9,12 @@ namespace clawbot::kernels {
 // reference's own vector silu does) instead of one libm call per element.
 void swiglu(float* gate, const float* up, int64_t n);
 
+// gate[i] = gelu(gate[i]) * up[i] with the tanh form of GELU, evaluated as
+// the reference does: through a table over every fp16 input, so the input
+// is rounded to fp16 and the result read back from fp16 (|x| >= 10 is exact:
+// 0 or x).
+void geglu(float* gate, const float* up, int64_t n);
+
 namespace scalar {
 void swiglu(float* gate, const float* up, int64_t n);
 }  // namespace scalar
