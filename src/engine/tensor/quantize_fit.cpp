@@ -109,17 +109,35 @@ float search_symmetric(const float* x, int n, int half_codes) {
 
 
 int nearest_iq4_level(float v) {
-    int best = 0;
-    for (int i = 1; i < 16; ++i) {
-        if (std::fabs(kIq4Levels[i] - v) < std::fabs(kIq4Levels[best] - v)) best = i;
+    // The midpoints between neighbouring levels; v exactly on one goes to
+    // the lower level. A binary search: this runs for every element of
+    // every candidate scale.
+    static constexpr float kMid[15] = {
+        (kIq4Levels[0] + kIq4Levels[1]) / 2.0f,   (kIq4Levels[1] + kIq4Levels[2]) / 2.0f,
+        (kIq4Levels[2] + kIq4Levels[3]) / 2.0f,   (kIq4Levels[3] + kIq4Levels[4]) / 2.0f,
+        (kIq4Levels[4] + kIq4Levels[5]) / 2.0f,   (kIq4Levels[5] + kIq4Levels[6]) / 2.0f,
+        (kIq4Levels[6] + kIq4Levels[7]) / 2.0f,   (kIq4Levels[7] + kIq4Levels[8]) / 2.0f,
+        (kIq4Levels[8] + kIq4Levels[9]) / 2.0f,   (kIq4Levels[9] + kIq4Levels[10]) / 2.0f,
+        (kIq4Levels[10] + kIq4Levels[11]) / 2.0f, (kIq4Levels[11] + kIq4Levels[12]) / 2.0f,
+        (kIq4Levels[12] + kIq4Levels[13]) / 2.0f, (kIq4Levels[13] + kIq4Levels[14]) / 2.0f,
+        (kIq4Levels[14] + kIq4Levels[15]) / 2.0f};
+    int lo = 0, hi = 15;  // answer in [lo, hi]: the number of midpoints below v
+    while (lo < hi) {
+        const int mid = (lo + hi) / 2;
+        if (kMid[mid] < v) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
     }
-    return best;
+    return lo;
 }
 
 float iq4_error(const float* x, int n, float scale) {
     float err = 0;
+    const float inverse = scale != 0 ? 1.0f / scale : 0.0f;
     for (int i = 0; i < n; ++i) {
-        const float diff = scale != 0 ? scale * kIq4Levels[nearest_iq4_level(x[i] / scale)] - x[i] : x[i];
+        const float diff = scale != 0 ? scale * kIq4Levels[nearest_iq4_level(x[i] * inverse)] - x[i] : x[i];
         err += x[i] * x[i] * diff * diff;  // large values matter most, as in search_symmetric
     }
     return err;
