@@ -25,8 +25,18 @@ int run_generate(const GenerateOptions& o) {
         return fail("context length exceeded: " + std::to_string(prompt.size()) + " prompt tokens + " +
                     std::to_string(o.max_tokens) + " new tokens > " + std::to_string(ctx) + " (--ctx-size)");
     }
+    if (o.logits && !o.json) return fail("--logits needs --json");
     ThreadPool pool(resolve_threads(o.threads));
     Generator gen(m, pool, ctx);
+    std::vector<float> last_logits;
+    if (o.logits) {
+        // The prompt alone first, for its logits; then the usual run from a
+        // fresh sequence, so the continuation is the same as without --logits.
+        auto fed = gen.feed(prompt);
+        if (!fed) return fail(fed.error().message);
+        last_logits.assign(fed->begin(), fed->end());
+        gen.reset();
+    }
     SamplerParams params;
     params.temperature = o.temperature;
     params.top_k = o.top_k;
@@ -43,6 +53,7 @@ int run_generate(const GenerateOptions& o) {
         out["prompt_tokens"] = prompt;
         out["tokens"] = result->tokens;
         out["text"] = result->text;
+        if (o.logits) out["last_logits"] = last_logits;
         // The detokenizer emits whole UTF-8 characters; replace guards the rest.
         std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {

@@ -24,6 +24,7 @@ struct GenerateOptions {
     int threads = 0;  // 0 = physical cores
     int ctx_size = 2048;
     bool json = false;
+    bool logits = false;  // --json adds "last_logits"
     bool no_repack = false;
 };
 int run_generate(const GenerateOptions& o);

@@ -55,6 +55,7 @@ int main(int argc, char** argv) {
     generate->add_option("--threads,-t", gen.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
     generate->add_option("--ctx-size", gen.ctx_size, "Context size in tokens")->capture_default_str()->check(CLI::Range(16, 1 << 20));
     generate->add_flag("--json", gen.json, "Print one JSON object: prompt_tokens, tokens, text");
+    generate->add_flag("--logits", gen.logits, "With --json: add last_logits, every logit after the last prompt token");
     generate->add_flag("--no-repack", gen.no_repack, "Run on the mapped file instead of packed copies of the weights (less memory, slower)");
 
     TokenizeOptions tok;

@@ -157,6 +157,34 @@ TEST(Cli, UnsupportedTensorTypeIsRefusedByName) {
     std::filesystem::remove_all(dir);
 }
 
+TEST(Cli, GenerateLogitsMatchTheReferenceForEveryModel) {
+    // generate --json --logits, from the prompt text: the same prompt tokens
+    // as the reference and its last-position logits, for every file with a
+    // reference (the library-level conformance test runs the same models).
+    int checked = 0;
+    for (const auto& entry : std::filesystem::directory_iterator(test::shared_path("reference/logits"))) {
+        const auto ref = test::read_json(entry.path().string());
+        if (!ref.contains("prompt_text")) continue;
+        const std::string stem = entry.path().filename().string();
+        const std::string model = stem.substr(0, stem.find('.'));
+        const auto r = run_clawbot("generate --model " + shell_quote(model_path(model)) + " --prompt " +
+                                   shell_quote(ref["prompt_text"].get<std::string>()) +
+                                   " --json --logits -n 1 --temperature 0 --threads 2");
+        ASSERT_EQ(r.exit_code, 0) << stem << ": " << r.err;
+        const auto out = nlohmann::json::parse(r.out);
+        EXPECT_EQ(out["prompt_tokens"], ref["prompt"]) << stem;
+        const auto ours = out["last_logits"].get<std::vector<float>>();
+        const auto want = ref["last_logits"].get<std::vector<float>>();
+        ASSERT_EQ(ours.size(), want.size()) << stem;
+        EXPECT_GE(test::cosine_similarity(ours, want), 0.995) << stem;
+        ++checked;
+    }
+    EXPECT_GE(checked, 12);  // the references of the issue-12 files carry their prompt text
+    const auto refused = run_clawbot("generate --model " + shell_quote(model_path("stories260K")) + " --prompt hi --logits");
+    EXPECT_NE(refused.exit_code, 0);
+    EXPECT_NE(refused.err.find("--json"), std::string::npos) << refused.err;
+}
+
 TEST(Cli, BenchJsonReportsRates) {
     const auto r = run_clawbot("bench --model " + shell_quote(model_path("stories260K")) +
                                " --prompt-tokens 16 --gen-tokens 4 --repetitions 1 --threads 1 --json");
