@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <iostream>
@@ -5,6 +6,7 @@
 
 #include "cli/commands.h"
 #include "cli/model_shapes.h"
+#include "cli/quant_mixture.h"
 #include "cli/synthetic_vocab.h"
 #include "cli/tensor_convert.h"
 #include "engine/gguf/gguf_file.h"
@@ -52,7 +54,7 @@ int run_make_model(const MakeModelOptions& o) {
     auto shape = find_shape(o.shape);
     if (!shape) return fail("unknown shape '" + o.shape + "' (known: " + shape_names() + ")");
     DType type;
-    if (!parse_write_type(o.type, type)) return fail("unsupported --type '" + o.type + "' (use f32, f16, bf16, q8_0, q4_0, q4_k or q6_k)");
+    if (!parse_write_type(o.type, type)) return fail("unsupported --type '" + o.type + "' (" + std::string(kQuantizeTypesHelp) + ", without the mixtures)");
     const ModelShape& s = *shape;
     gguf::GgufWriter out;
     int n_vocab = s.n_vocab;
@@ -61,26 +63,38 @@ int run_make_model(const MakeModelOptions& o) {
     } else {
         write_synthetic_vocab(out, n_vocab);
     }
-    out.set_string("general.architecture", "llama");
+    const bool moe = s.n_experts > 0;
+    const std::string arch = moe ? "qwen3moe" : "llama";
+    out.set_string("general.architecture", arch);
     out.set_string("general.name", "random-" + s.name);
     out.set_u32("general.file_type", file_type_of(type));
-    out.set_u32("llama.context_length", static_cast<uint32_t>(s.context_length));
-    out.set_u32("llama.embedding_length", static_cast<uint32_t>(s.dim));
-    out.set_u32("llama.block_count", static_cast<uint32_t>(s.n_layers));
-    out.set_u32("llama.feed_forward_length", static_cast<uint32_t>(s.ffn_dim));
-    out.set_u32("llama.attention.head_count", static_cast<uint32_t>(s.n_heads));
-    out.set_u32("llama.attention.head_count_kv", static_cast<uint32_t>(s.n_kv_heads));
-    out.set_f32("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-    out.set_f32("llama.rope.freq_base", s.rope_base);
-    out.set_u32("llama.vocab_size", static_cast<uint32_t>(n_vocab));
+    out.set_u32(arch + ".context_length", static_cast<uint32_t>(s.context_length));
+    out.set_u32(arch + ".embedding_length", static_cast<uint32_t>(s.dim));
+    out.set_u32(arch + ".block_count", static_cast<uint32_t>(s.n_layers));
+    out.set_u32(arch + ".feed_forward_length", static_cast<uint32_t>(s.ffn_dim));
+    out.set_u32(arch + ".attention.head_count", static_cast<uint32_t>(s.n_heads));
+    out.set_u32(arch + ".attention.head_count_kv", static_cast<uint32_t>(s.n_kv_heads));
+    out.set_f32(arch + ".attention.layer_norm_rms_epsilon", 1e-5f);
+    out.set_f32(arch + ".rope.freq_base", s.rope_base);
+    out.set_u32(arch + ".vocab_size", static_cast<uint32_t>(n_vocab));
+    if (moe) {
+        out.set_u32(arch + ".expert_count", static_cast<uint32_t>(s.n_experts));
+        out.set_u32(arch + ".expert_used_count", static_cast<uint32_t>(s.n_experts_used));
+        out.set_u32(arch + ".expert_feed_forward_length", static_cast<uint32_t>(s.expert_ffn_dim));
+    }
 
     ThreadPool pool(resolve_threads(o.threads));
     uint64_t tensor_index = 0;
-    auto add_matrix = [&](const std::string& name, int64_t cols, int64_t rows, float stddev) {
+    // n_experts > 0: a 3-D expert tensor, n_experts matrices of rows x cols.
+    auto add_matrix = [&](const std::string& name, int64_t cols, int64_t rows, float stddev, int64_t n_experts = 0) {
         const DType dst = storage_type_for(type, cols);
         RowSource source = random_rows(o.seed, ++tensor_index, cols, stddev);
-        out.add_tensor(name, dst, {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)},
-                       [&pool, dst, rows, cols, source](uint8_t* bytes, size_t) { convert_rows(pool, dst, rows, cols, source, bytes); });
+        std::vector<uint64_t> ne = {static_cast<uint64_t>(cols), static_cast<uint64_t>(rows)};
+        if (n_experts > 0) ne.push_back(static_cast<uint64_t>(n_experts));
+        const int64_t all_rows = rows * std::max<int64_t>(n_experts, 1);
+        out.add_tensor(name, dst, ne, [&pool, dst, all_rows, cols, source](uint8_t* bytes, size_t) {
+            convert_rows(pool, dst, all_rows, cols, source, bytes);
+        });
     };
     auto add_norm = [&](const std::string& name, int64_t n) {
         std::vector<uint8_t> bytes(static_cast<size_t>(n) * sizeof(float));
@@ -104,9 +118,28 @@ int run_make_model(const MakeModelOptions& o) {
         add_matrix(p + "attn_v.weight", s.dim, kv_dim, in_std);
         add_matrix(p + "attn_output.weight", q_dim, s.dim, 1.0f / std::sqrt(static_cast<float>(q_dim)));
         add_norm(p + "ffn_norm.weight", s.dim);
-        add_matrix(p + "ffn_gate.weight", s.dim, s.ffn_dim, in_std);
-        add_matrix(p + "ffn_up.weight", s.dim, s.ffn_dim, in_std);
-        add_matrix(p + "ffn_down.weight", s.ffn_dim, s.dim, 1.0f / std::sqrt(static_cast<float>(s.ffn_dim)));
+        if (moe) {
+            add_norm(p + "attn_q_norm.weight", head_dim);
+            add_norm(p + "attn_k_norm.weight", head_dim);
+            // The router stays F32, as converters write it.
+            std::vector<uint8_t> router(static_cast<size_t>(s.dim) * s.n_experts * sizeof(float));
+            std::vector<float> row(static_cast<size_t>(s.dim));
+            const RowSource source = random_rows(o.seed, ++tensor_index, s.dim, in_std);
+            for (int e = 0; e < s.n_experts; ++e) {
+                source(e, row.data());
+                std::memcpy(router.data() + static_cast<size_t>(e) * s.dim * sizeof(float), row.data(), row.size() * sizeof(float));
+            }
+            out.add_tensor(p + "ffn_gate_inp.weight", DType::F32, {static_cast<uint64_t>(s.dim), static_cast<uint64_t>(s.n_experts)},
+                           std::move(router));
+            add_matrix(p + "ffn_gate_exps.weight", s.dim, s.expert_ffn_dim, in_std, s.n_experts);
+            add_matrix(p + "ffn_up_exps.weight", s.dim, s.expert_ffn_dim, in_std, s.n_experts);
+            add_matrix(p + "ffn_down_exps.weight", s.expert_ffn_dim, s.dim, 1.0f / std::sqrt(static_cast<float>(s.expert_ffn_dim)),
+                       s.n_experts);
+        } else {
+            add_matrix(p + "ffn_gate.weight", s.dim, s.ffn_dim, in_std);
+            add_matrix(p + "ffn_up.weight", s.dim, s.ffn_dim, in_std);
+            add_matrix(p + "ffn_down.weight", s.ffn_dim, s.dim, 1.0f / std::sqrt(static_cast<float>(s.ffn_dim)));
+        }
     }
     auto written = out.write(o.output);
     if (!written) return fail(written.error().message);

@@ -88,8 +88,8 @@ int main(int argc, char** argv) {
 
     MakeModelOptions mk;
     auto* make_model = app.add_subcommand("make-model", "Write a random-weight GGUF model of a named shape (benchmarks, tests)");
-    make_model->add_option("--shape", mk.shape, "tinyllama-1.1b, llama-7b, bench-125m, test-tiny, test-small")->required();
-    make_model->add_option("--type", mk.type, "f32, f16, bf16, q8_0, q4_0, q4_k, q6_k")->capture_default_str();
+    make_model->add_option("--shape", mk.shape, "tinyllama-1.1b, llama-7b, bench-125m, moe-bench (qwen3moe, 128 experts, 8 used), moe-bench-dense (its active size, dense), test-tiny, test-small")->required();
+    make_model->add_option("--type", mk.type, "f32, f16, bf16 or any type quantize takes (not the mixtures)")->capture_default_str();
     make_model->add_option("--out,-o", mk.output, "Destination GGUF")->required();
     make_model->add_option("--vocab-from", mk.vocab_from, "Copy the tokenizer from this GGUF (its vocabulary size wins)");
     make_model->add_option("--seed", mk.seed, "Random seed")->capture_default_str();

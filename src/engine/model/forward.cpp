@@ -29,9 +29,13 @@ struct ForwardPass::Scratch {
     std::vector<uint16_t> acc;  // per thread           [threads][head_dim]
     std::vector<int32_t> logit_rows;  // batch indexes of tokens that want logits
     // Mixture of experts (empty for dense models)
-    std::vector<float> router;     // router logits        [T][n_experts]
-    std::vector<float> expert_in;  // one expert's tokens  [T][dim]
-    std::vector<float> expert_out; // ... and its output   [T][dim]
+    std::vector<float> router;      // router logits                       [T][n_experts]
+    std::vector<float> expert_in;   // each expert's tokens, expert by expert [T*used][dim]
+    std::vector<float> expert_gate; // ... their gate and up projections    [T*used][expert_ffn]
+    std::vector<float> expert_up;
+    std::vector<float> expert_out;  // ... and their outputs                [T*used][dim]
+    std::vector<MatmulTarget> expert_targets;  // [2 * n_experts]
+    std::vector<MatmulGroup> expert_groups;    // [n_experts]
     std::unique_ptr<MoeRouting> routing;
 };
 
@@ -42,7 +46,10 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
       pool_(pool),
       max_tokens_(max_tokens),
       max_context_(max_context),
-      matmul_(pool, max_tokens, std::max({cfg_.dim, cfg_.q_dim(), cfg_.ffn_dim, cfg_.expert_ffn_dim})),
+      // A mixture-of-experts layer quantizes each token's input once per
+      // expert it chose, all experts in one call.
+      matmul_(pool, max_tokens * std::max(1, cfg_.n_experts_used),
+              std::max({cfg_.dim, cfg_.q_dim(), cfg_.ffn_dim, cfg_.expert_ffn_dim}), std::max(1, cfg_.n_experts)),
       s_(std::make_unique<Scratch>()) {
     const size_t T = static_cast<size_t>(max_tokens);
     s_->x.resize(T * cfg_.dim);
@@ -52,13 +59,17 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
     s_->v.resize(T * cfg_.kv_dim());
     s_->att.resize(T * cfg_.q_dim());
     s_->proj.resize(T * cfg_.dim);
-    const size_t ffn = static_cast<size_t>(std::max(cfg_.ffn_dim, cfg_.expert_ffn_dim));
-    s_->gate.resize(T * ffn);
-    s_->up.resize(T * ffn);
+    s_->gate.resize(T * cfg_.ffn_dim);
+    s_->up.resize(T * cfg_.ffn_dim);
     if (cfg_.n_experts > 0) {
+        const size_t rows = T * static_cast<size_t>(cfg_.n_experts_used);
         s_->router.resize(T * cfg_.n_experts);
-        s_->expert_in.resize(T * cfg_.dim);
-        s_->expert_out.resize(T * cfg_.dim);
+        s_->expert_in.resize(rows * cfg_.dim);
+        s_->expert_gate.resize(rows * cfg_.expert_ffn_dim);
+        s_->expert_up.resize(rows * cfg_.expert_ffn_dim);
+        s_->expert_out.resize(rows * cfg_.dim);
+        s_->expert_targets.resize(2 * static_cast<size_t>(cfg_.n_experts));
+        s_->expert_groups.resize(static_cast<size_t>(cfg_.n_experts));
         s_->routing = std::make_unique<MoeRouting>(max_tokens, cfg_.n_experts, cfg_.n_experts_used);
     }
     s_->rope.resize(T * cfg_.rope_dims);
@@ -284,28 +295,71 @@ void ForwardPass::ffn_block(int n, int layer) {
 
 void ForwardPass::moe_ffn(int n, const LayerWeights& L) {
     const int dim = cfg_.dim;
+    const auto ffn = static_cast<size_t>(cfg_.expert_ffn_dim);
     const MatmulTarget router[] = {{&L.router, s_->router.data(), static_cast<size_t>(cfg_.n_experts)}};
     matmul_.run(router, s_->xn.data(), static_cast<size_t>(dim), n);
     MoeRouting& routing = *s_->routing;
     routing.route(s_->router.data(), static_cast<size_t>(cfg_.n_experts), n);
-    std::fill(s_->proj.begin(), s_->proj.begin() + static_cast<std::ptrdiff_t>(n) * dim, 0.0f);
-    // Expert by expert, all the tokens that chose it at once.
+
+    // Every chosen expert's rows, expert after expert: its tokens' inputs
+    // gathered, then all experts' gate/up in one pass of the pool, one
+    // activation pass, all downs in one more pass.
+    int groups = 0, rows = 0;
     for (int e = 0; e < cfg_.n_experts; ++e) {
         const int m = routing.count(e);
         if (m == 0) continue;
         const ExpertSlot* slots = routing.slots(e);
         for (int i = 0; i < m; ++i) {
             std::copy_n(s_->xn.data() + static_cast<size_t>(slots[i].token) * dim, dim,
-                        s_->expert_in.data() + static_cast<size_t>(i) * dim);
+                        s_->expert_in.data() + static_cast<size_t>(rows + i) * dim);
         }
         const auto ex = static_cast<size_t>(e);
-        gated_ffn(L.expert_gate[ex], L.expert_up[ex], L.expert_down[ex], s_->expert_in.data(), m, s_->expert_out.data());
-        for (int i = 0; i < m; ++i) {
+        MatmulTarget* targets = s_->expert_targets.data() + 2 * static_cast<size_t>(groups);
+        targets[0] = {&L.expert_gate[ex], s_->expert_gate.data() + static_cast<size_t>(rows) * ffn, ffn};
+        targets[1] = {&L.expert_up[ex], s_->expert_up.data() + static_cast<size_t>(rows) * ffn, ffn};
+        s_->expert_groups[static_cast<size_t>(groups)] = {{targets, 2}, s_->expert_in.data() + static_cast<size_t>(rows) * dim,
+                                                          static_cast<size_t>(dim), m};
+        ++groups;
+        rows += m;
+    }
+    matmul_.run_groups({s_->expert_groups.data(), static_cast<size_t>(groups)});
+    activate(s_->expert_gate.data(), s_->expert_up.data(), static_cast<int64_t>(rows) * cfg_.expert_ffn_dim);
+    groups = 0;
+    rows = 0;
+    for (int e = 0; e < cfg_.n_experts; ++e) {
+        const int m = routing.count(e);
+        if (m == 0) continue;
+        MatmulTarget* target = s_->expert_targets.data() + static_cast<size_t>(groups);
+        *target = {&L.expert_down[static_cast<size_t>(e)], s_->expert_out.data() + static_cast<size_t>(rows) * dim,
+                   static_cast<size_t>(dim)};
+        s_->expert_groups[static_cast<size_t>(groups)] = {{target, 1}, s_->expert_gate.data() + static_cast<size_t>(rows) * ffn, ffn, m};
+        ++groups;
+        rows += m;
+    }
+    matmul_.run_groups({s_->expert_groups.data(), static_cast<size_t>(groups)});
+
+    std::fill(s_->proj.begin(), s_->proj.begin() + static_cast<std::ptrdiff_t>(n) * dim, 0.0f);
+    rows = 0;
+    for (int e = 0; e < cfg_.n_experts; ++e) {
+        const ExpertSlot* slots = routing.slots(e);
+        for (int i = 0; i < routing.count(e); ++i, ++rows) {
             float* out = s_->proj.data() + static_cast<size_t>(slots[i].token) * dim;
-            const float* y = s_->expert_out.data() + static_cast<size_t>(i) * dim;
+            const float* y = s_->expert_out.data() + static_cast<size_t>(rows) * dim;
             for (int j = 0; j < dim; ++j) out[j] += slots[i].weight * y[j];
         }
     }
+}
+
+// gate[i] = act(gate[i]) * up[i] for `total` elements, split over the pool in
+// 64-byte-aligned pieces.
+void ForwardPass::activate(float* gate, const float* up, int64_t total) {
+    const auto activation = cfg_.gelu_ffn ? kernels::geglu : kernels::swiglu;
+    pool_.run([gate, up, total, activation](int thread, int n_threads) {
+        const int64_t units = (total + 15) / 16;
+        const int64_t first = units * thread / n_threads * 16;
+        const int64_t last = std::min(total, units * (thread + 1) / n_threads * 16);
+        if (first < last) activation(gate + first, up + first, last - first);
+    });
 }
 
 // out = down(silu(gate x) * up x) for n rows of x (stride dim).
@@ -316,18 +370,8 @@ void ForwardPass::gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matr
     const MatmulTarget gate_up[] = {{&w_gate, s_->gate.data(), static_cast<size_t>(ffn)},
                                     {&w_up, s_->up.data(), static_cast<size_t>(ffn)}};
     matmul_.run(gate_up, x, static_cast<size_t>(dim), n);
-    // gate and up are n contiguous rows: one element-wise pass, split over
-    // the threads in 64-byte-aligned pieces.
-    float* gate = s_->gate.data();
-    const float* up = s_->up.data();
-    const int64_t total = static_cast<int64_t>(n) * ffn;
-    const auto activation = cfg_.gelu_ffn ? kernels::geglu : kernels::swiglu;
-    pool_.run([gate, up, total, activation](int thread, int n_threads) {
-        const int64_t units = (total + 15) / 16;
-        const int64_t first = units * thread / n_threads * 16;
-        const int64_t last = std::min(total, units * (thread + 1) / n_threads * 16);
-        if (first < last) activation(gate + first, up + first, last - first);
-    });
+    // gate and up are n contiguous rows: one element-wise pass.
+    activate(s_->gate.data(), s_->up.data(), static_cast<int64_t>(n) * ffn);
     const MatmulTarget down[] = {{&w_down, out, static_cast<size_t>(dim)}};
     matmul_.run(down, s_->gate.data(), static_cast<size_t>(ffn), n);
 }

@@ -57,6 +57,7 @@ private:
     void attend(const Batch& batch, int layer);
     void ffn_block(int n_tokens, int layer);
     void moe_ffn(int n_tokens, const LayerWeights& layer);
+    void activate(float* gate, const float* up, int64_t total);
     void gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, int n_tokens,
                    float* out);
     void output_logits(const Batch& batch, float* logits);

@@ -6,14 +6,26 @@
 #include "engine/tensor/packed_kernels.h"
 
 namespace clawbot {
+namespace matmul_detail {
+
+enum class Activation { F32, Q8_0, Q8_K, Q8_0Sum, Count };
+
+struct ActivationRows {
+    const void* data = nullptr;
+    size_t stride = 0;  // bytes
+};
+
+}  // namespace matmul_detail
+
+using matmul_detail::Activation;
+using matmul_detail::ActivationRows;
+
 namespace {
 
 // Rows per unit of work: keeps each thread's slice a multiple of the
 // kernels' row tile and of the packed layout's row groups.
 constexpr int64_t kRowGrain = 16;
 static_assert(kRowGrain % kernels::kPackRows == 0);
-
-enum class Activation { F32, Q8_0, Q8_K, Q8_0Sum, Count };
 
 Activation activation_of(const Matrix& w) {
     if (w.packed) {
@@ -27,18 +39,17 @@ Activation activation_of(const Matrix& w) {
     }
 }
 
-struct ActivationRows {
-    const void* data = nullptr;
-    size_t stride = 0;  // bytes
-};
+}  // namespace
 
-struct Job {
+struct MatmulRunner::GroupJob {
     std::span<const MatmulTarget> targets;
     ActivationRows act[static_cast<int>(Activation::Count)];
     int n_tokens;
 };
 
-void run_slice(const Job& job, int thread, int n_threads) {
+namespace {
+
+void run_slice(const MatmulRunner::GroupJob& job, int thread, int n_threads) {
     for (const MatmulTarget& t : job.targets) {
         const Matrix& w = *t.weight;
         const int64_t units = (w.rows + kRowGrain - 1) / kRowGrain;
@@ -60,41 +71,64 @@ int64_t padded(int64_t cols) { return (cols + 255) / 256 * 256; }
 
 }  // namespace
 
-MatmulRunner::MatmulRunner(ThreadPool& pool, int max_tokens, int64_t max_cols)
+MatmulRunner::MatmulRunner(ThreadPool& pool, int max_rows, int64_t max_cols, int max_groups)
     : pool_(pool),
-      q8_0_(static_cast<size_t>(max_tokens) * row_bytes(DType::Q8_0, padded(max_cols))),
-      q8_k_(static_cast<size_t>(max_tokens) * row_bytes(DType::Q8_K, padded(max_cols))),
-      q8_0_sum_(static_cast<size_t>(max_tokens) * static_cast<size_t>(padded(max_cols) / 32) *
-                sizeof(kernels::BlockQ8_0Sum)) {}
+      q8_0_(static_cast<size_t>(max_rows) * row_bytes(DType::Q8_0, padded(max_cols))),
+      q8_k_(static_cast<size_t>(max_rows) * row_bytes(DType::Q8_K, padded(max_cols))),
+      q8_0_sum_(static_cast<size_t>(max_rows) * static_cast<size_t>(padded(max_cols) / 32) *
+                sizeof(kernels::BlockQ8_0Sum)) {
+    jobs_.resize(static_cast<size_t>(max_groups));
+}
+
+MatmulRunner::~MatmulRunner() = default;
 
 void MatmulRunner::run(std::span<const MatmulTarget> targets, const float* x, size_t x_stride, int n_tokens) {
-    const int64_t cols = targets.front().weight->cols;
-    bool need[static_cast<int>(Activation::Count)] = {};
-    for (const MatmulTarget& t : targets) need[static_cast<int>(activation_of(*t.weight))] = true;
-    Job job{targets, {}, n_tokens};
-    job.act[static_cast<int>(Activation::F32)] = {x, x_stride * sizeof(float)};
-    const bool need_q8_0_sum = need[static_cast<int>(Activation::Q8_0Sum)];
-    if (need[static_cast<int>(Activation::Q8_0)] || need_q8_0_sum) {
-        const size_t stride = row_bytes(DType::Q8_0, cols);
-        const auto quantize = kernels::activation_quantizer(DType::Q8_0);
-        for (int j = 0; j < n_tokens; ++j) quantize(x + static_cast<size_t>(j) * x_stride, q8_0_.data() + j * stride, cols);
-        job.act[static_cast<int>(Activation::Q8_0)] = {q8_0_.data(), stride};
-        if (need_q8_0_sum) {
-            const size_t sum_stride = static_cast<size_t>(cols / 32) * sizeof(kernels::BlockQ8_0Sum);
-            for (int j = 0; j < n_tokens; ++j) {
-                kernels::q8_0_to_q8_0_sum(q8_0_.data() + j * stride, q8_0_sum_.data() + j * sum_stride, cols);
+    const MatmulGroup group{targets, x, x_stride, n_tokens};
+    run_groups({&group, 1});
+}
+
+void MatmulRunner::run_groups(std::span<const MatmulGroup> groups) {
+    // Each group's input, quantized once into the scratch after the
+    // previous group's rows.
+    size_t q8_0_at = 0, q8_k_at = 0, q8_0_sum_at = 0;
+    for (size_t g = 0; g < groups.size(); ++g) {
+        const MatmulGroup& in = groups[g];
+        GroupJob& job = jobs_[g];
+        const int64_t cols = in.targets.front().weight->cols;
+        bool need[static_cast<int>(Activation::Count)] = {};
+        for (const MatmulTarget& t : in.targets) need[static_cast<int>(activation_of(*t.weight))] = true;
+        job = GroupJob{in.targets, {}, in.n_tokens};
+        job.act[static_cast<int>(Activation::F32)] = {in.x, in.x_stride * sizeof(float)};
+        const bool need_q8_0_sum = need[static_cast<int>(Activation::Q8_0Sum)];
+        if (need[static_cast<int>(Activation::Q8_0)] || need_q8_0_sum) {
+            const size_t stride = row_bytes(DType::Q8_0, cols);
+            uint8_t* q8_0 = q8_0_.data() + q8_0_at;
+            q8_0_at += stride * static_cast<size_t>(in.n_tokens);
+            const auto quantize = kernels::activation_quantizer(DType::Q8_0);
+            for (int j = 0; j < in.n_tokens; ++j) quantize(in.x + static_cast<size_t>(j) * in.x_stride, q8_0 + j * stride, cols);
+            job.act[static_cast<int>(Activation::Q8_0)] = {q8_0, stride};
+            if (need_q8_0_sum) {
+                const size_t sum_stride = static_cast<size_t>(cols / 32) * sizeof(kernels::BlockQ8_0Sum);
+                uint8_t* sums = q8_0_sum_.data() + q8_0_sum_at;
+                q8_0_sum_at += sum_stride * static_cast<size_t>(in.n_tokens);
+                for (int j = 0; j < in.n_tokens; ++j) kernels::q8_0_to_q8_0_sum(q8_0 + j * stride, sums + j * sum_stride, cols);
+                job.act[static_cast<int>(Activation::Q8_0Sum)] = {sums, sum_stride};
             }
-            job.act[static_cast<int>(Activation::Q8_0Sum)] = {q8_0_sum_.data(), sum_stride};
+        }
+        if (need[static_cast<int>(Activation::Q8_K)]) {
+            const size_t stride = row_bytes(DType::Q8_K, cols);
+            uint8_t* q8_k = q8_k_.data() + q8_k_at;
+            q8_k_at += stride * static_cast<size_t>(in.n_tokens);
+            const auto quantize = kernels::activation_quantizer(DType::Q8_K);
+            for (int j = 0; j < in.n_tokens; ++j) quantize(in.x + static_cast<size_t>(j) * in.x_stride, q8_k + j * stride, cols);
+            job.act[static_cast<int>(Activation::Q8_K)] = {q8_k, stride};
         }
     }
-    if (need[static_cast<int>(Activation::Q8_K)]) {
-        const size_t stride = row_bytes(DType::Q8_K, cols);
-        const auto quantize = kernels::activation_quantizer(DType::Q8_K);
-        for (int j = 0; j < n_tokens; ++j) quantize(x + static_cast<size_t>(j) * x_stride, q8_k_.data() + j * stride, cols);
-        job.act[static_cast<int>(Activation::Q8_K)] = {q8_k_.data(), stride};
-    }
-    const Job* job_ptr = &job;
-    pool_.run([job_ptr](int thread, int n_threads) { run_slice(*job_ptr, thread, n_threads); });
+    const GroupJob* jobs = jobs_.data();
+    const size_t n_groups = groups.size();
+    pool_.run([jobs, n_groups](int thread, int n_threads) {
+        for (size_t g = 0; g < n_groups; ++g) run_slice(jobs[g], thread, n_threads);
+    });
 }
 
 }  // namespace clawbot
