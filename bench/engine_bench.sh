@@ -9,6 +9,12 @@
 # 2-core AVX-512 VNNI machine, 2 threads, llama-bench / llama-batched-bench
 # on the very same shapes) are printed beside ours.
 #
+# Then the newer types (issue 12) on the same shape, packed: Q5_K_M, Q3_K_M
+# and IQ4_XS, with the bytes each decoded token streams (the file size) so
+# types compare per byte read; and the mixture-of-experts shape moe-bench
+# (Qwen3-30B-A3B's layout scaled down: 128 experts, 8 used) against
+# moe-bench-dense, a dense model of its active size, alternating.
+#
 # usage: bench/engine_bench.sh [THREADS] [OUT_DIR]
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,8 +26,11 @@ mkdir -p "$OUT"
 
 f32="$OUT/tinyllama-1.1b-f32.gguf"
 [ -f "$f32" ] || "$BIN" make-model --shape tinyllama-1.1b --type f32 --out "$f32"
-for t in q8_0 q4_0 q4_k_m; do
+for t in q8_0 q4_0 q4_k_m q5_k_m q3_k_m iq4_xs; do
   [ -f "$OUT/tinyllama-1.1b-$t.gguf" ] || "$BIN" quantize "$f32" "$OUT/tinyllama-1.1b-$t.gguf" --type "$t"
+done
+for shape in moe-bench moe-bench-dense; do
+  [ -f "$OUT/$shape-q4_k.gguf" ] || "$BIN" make-model --shape "$shape" --type q4_k --out "$OUT/$shape-q4_k.gguf"
 done
 m125_f32="$OUT/bench-125m-f32.gguf"
 m125="$OUT/bench-125m-q8_0.gguf"
@@ -56,3 +65,22 @@ echo "$json" | node -e '
   console.log("| batch | prefill tok/s | aggregate decode tok/s | same tokens as alone |\n| --- | --- | --- | --- |");
   for (const b of j.batches) console.log(`| ${b.batch} | ${b.prefill_tok_s.toFixed(0)} | ${b.decode_tok_s.toFixed(0)} | ${b.same_tokens_as_alone} |`);
   console.log(`thread pool barrier: ${j.barrier_us.toFixed(2)} us per run`);'
+
+echo
+echo "Newer types, TinyLlama shape, packed (decode GB/s = decode tok/s x file size)"
+printf '| file | prefill tok/s (3 runs) | decode tok/s (3 runs) | repack | decode GB/s (best) |\n| --- | --- | --- | --- | --- |\n'
+for t in q4_k_m q5_k_m q3_k_m iq4_xs; do
+  file="$OUT/tinyllama-1.1b-$t.gguf"
+  row=$(runs "$file" "")
+  best=$(echo "$row" | cut -d'|' -f2 | tr ',' '\n' | sort -g | tail -1)
+  printf '| %s | %s | %s |\n' "${t^^}" "$row" "$(node -e "console.log((${best} * $(stat -c %s "$file") / 1e9).toFixed(1))")"
+done
+
+echo
+echo "Mixture of experts (goal: MoE decode >= 0.8 x the dense model of its active size), alternating"
+printf '| model | prefill tok/s (3 runs) | decode tok/s (3 runs) | repack |\n| --- | --- | --- | --- |\n'
+for round in 1 2; do
+  for shape in moe-bench moe-bench-dense; do
+    printf '| %s | %s |\n' "$shape" "$(runs "$OUT/$shape-q4_k.gguf" "")"
+  done
+done
