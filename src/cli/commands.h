@@ -84,6 +84,15 @@ struct LoadtestOptions {
 int run_loadtest(const LoadtestOptions& o);
 
 // Settings given on the command line (keyed by setting NAME) and --config.
+struct ShowOptions {
+    std::string model;
+    std::optional<int> ctx_size;        // default: CTX_SIZE from the config, else 4096
+    std::optional<int> max_batch_size;  // default: MAX_BATCH_SIZE from the config, else 16
+    std::optional<std::string> config;
+    bool json = false;
+};
+int run_show(const ShowOptions& o);
+
 struct ServiceOptions {
     std::map<std::string, std::string> flags;
     std::optional<std::string> config;

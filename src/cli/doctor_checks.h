@@ -9,6 +9,7 @@
 
 #include "cli/doctor_report.h"
 #include "engine/common/result.h"
+#include "engine/model/model_config.h"
 #include "service/config/settings.h"
 
 namespace clawbot::cli::doctor {
@@ -30,9 +31,7 @@ CheckLine check_port(const service::Settings& s);
 // What the memory check needs to know of a model that loaded.
 struct ModelFacts {
     std::uint64_t file_bytes = 0;
-    int n_layers = 0;
-    int kv_dim = 0;          // n_kv_heads * head_dim
-    int context_length = 0;  // trained context: the engine caps CTX_SIZE at it
+    ModelConfig config;  // its trained context caps CTX_SIZE
 };
 // MODEL_PATH set, readable, and loadable by the engine (mapped and validated,
 // never run). Fills `facts` when it loaded.

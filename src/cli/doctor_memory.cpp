@@ -7,7 +7,7 @@
 #include <string>
 
 #include "cli/doctor_checks.h"
-#include "engine/kv/kv_budget.h"
+#include "engine/model/model_facts.h"
 
 namespace clawbot::cli::doctor {
 namespace {
@@ -88,8 +88,9 @@ std::string memory_text(const MemoryFacts& m) {
 // the context the engine will use (CTX_SIZE capped at the trained one).
 // `shape` says how the token count came about.
 std::uint64_t kv_cache_bytes(const service::Settings& s, const ModelFacts& f, std::string& shape) {
-    const int context = std::clamp(s.ctx_size, 16, std::max(f.context_length, 16));
-    const KvBudget kv = default_kv_budget(f.n_layers, f.kv_dim, s.max_batch_size, context);
+    const ServingMemory memory = serving_memory(f.config, f.file_bytes, s.ctx_size, s.max_batch_size);
+    const KvBudget& kv = memory.kv;
+    const int context = memory.context;
     shape = std::to_string(kv.tokens) + " tokens: " +
             (kv.capped ? std::string("capped at 1 GiB")
                        : std::to_string(std::max(s.max_batch_size, 1)) + " sequences x " + std::to_string(context));

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "cli/doctor_checks.h"
+#include "engine/model/model_facts.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model.h"
 
@@ -101,11 +102,11 @@ CheckLine check_model(const service::Settings& s, std::optional<ModelFacts>& fac
     auto model = Model::load(path);
     if (!model) {
         return CheckLine::fail(kSubject, path + " is a GGUF file the engine cannot run: " + without_path(model.error().message, path),
-                               "use a llama-family GGUF (Llama 2/3, Mistral, TinyLlama, Qwen2) with tensor types "
-                               "f32, f16, bf16, q8_0, q4_0, q4_K or q6_K (e.g. a Q4_K_M file)");
+                               "use a GGUF of a supported architecture (" + supported_architectures() +
+                                   ") with tensor types " + supported_tensor_types() + " (e.g. a Q4_K_M file)");
     }
     const ModelConfig& c = (*model)->config();
-    facts = ModelFacts{static_cast<std::uint64_t>(info.st_size), c.n_layers, c.kv_dim(), c.context_length};
+    facts = ModelFacts{static_cast<std::uint64_t>(info.st_size), c};
     return CheckLine::ok(kSubject, path + ": " + c.arch_name + ", " + tensor_summary(**file) + ", " +
                                        std::to_string(c.n_layers) + " layers, trained context " +
                                        std::to_string(c.context_length));

@@ -86,6 +86,14 @@ int main(int argc, char** argv) {
     quantize->add_flag("--force", quant.force, "Replace OUTPUT if it exists (it is written to a temporary file first)");
     quantize->add_option("--threads,-t", quant.threads, "Worker threads")->check(CLI::NonNegativeNumber);
 
+    ShowOptions show;
+    auto* show_cmd = app.add_subcommand("show", "Print a GGUF model's architecture, parameters, tensor types, context, chat format and the memory serving it takes");
+    show_cmd->add_option("model", show.model, "Path to a GGUF model")->required();
+    show_cmd->add_option("--ctx-size", show.ctx_size, "Context per sequence (default: CTX_SIZE from the config, else 4096)")->check(CLI::Range(16, 1 << 20));
+    show_cmd->add_option("--max-batch-size", show.max_batch_size, "Sequences served at once (default: MAX_BATCH_SIZE from the config, else 16)")->check(CLI::Range(1, 4096));
+    show_cmd->add_option("--config", show.config, "Config file to read CTX_SIZE and MAX_BATCH_SIZE from (default: /etc/clawbot/config.env if readable)");
+    show_cmd->add_flag("--json", show.json, "Print one JSON object");
+
     MakeModelOptions mk;
     auto* make_model = app.add_subcommand("make-model", "Write a random-weight GGUF model of a named shape (benchmarks, tests)");
     make_model->add_option("--shape", mk.shape, "tinyllama-1.1b, llama-7b, bench-125m, moe-bench (qwen3moe, 128 experts, 8 used), moe-bench-dense (its active size, dense), test-tiny, test-small")->required();
@@ -150,5 +158,6 @@ int main(int argc, char** argv) {
     if (*token_revoke) return run_token_revoke(service, token_id);
     if (*loadtest) return run_loadtest(load);
     if (*doctor_cmd) return run_doctor(service);
+    if (*show_cmd) return run_show(show);
     return 1;
 }

@@ -185,6 +185,53 @@ TEST(Cli, GenerateLogitsMatchTheReferenceForEveryModel) {
     EXPECT_NE(refused.err.find("--json"), std::string::npos) << refused.err;
 }
 
+TEST(Cli, ShowPrintsModelFactsAndServingMemory) {
+    const std::string path = model_path("synth-qwen3moe-q4_k_m");
+    const auto r = run_clawbot("show " + shell_quote(path) + " --ctx-size 512 --max-batch-size 2 --json");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const auto j = nlohmann::json::parse(r.out);
+    EXPECT_EQ(j["architecture"], "qwen3moe");
+    EXPECT_EQ(j["experts"], 8);
+    EXPECT_EQ(j["experts_used"], 2);
+    EXPECT_EQ(j["head_dim"], 64);
+    auto file = gguf::GgufFile::open(path);
+    ASSERT_TRUE(file.ok());
+    uint64_t elements = 0, q4_k = 0;
+    for (const auto& t : (*file)->tensors()) {
+        elements += t.n_elements();
+        q4_k += t.type == DType::Q4_K ? 1 : 0;
+    }
+    EXPECT_EQ(j["parameters"].get<uint64_t>(), elements);
+    EXPECT_EQ(j["file_bytes"].get<uint64_t>(), std::filesystem::file_size(path));
+    bool saw_q4_k = false;
+    for (const auto& t : j["tensor_types"]) {
+        if (t["type"] == "q4_K") {
+            saw_q4_k = true;
+            EXPECT_EQ(t["tensors"].get<uint64_t>(), q4_k);
+        }
+    }
+    EXPECT_TRUE(saw_q4_k);
+    // 2 sequences x 512 positions, F16 keys and values of 2 KV heads x 64 in 2 layers.
+    const auto& serving = j["serving"];
+    EXPECT_EQ(serving["kv_tokens"], 1024);
+    EXPECT_EQ(serving["kv_cache_bytes"].get<int64_t>(), int64_t{1024} * 2 * 2 * (2 * 64) * 2);
+    EXPECT_EQ(serving["total_bytes"].get<uint64_t>(),
+              serving["weights_bytes"].get<uint64_t>() + serving["kv_cache_bytes"].get<uint64_t>());
+    // A context beyond the trained 2048 is capped, as the engine does.
+    const auto capped = nlohmann::json::parse(run_clawbot("show " + shell_quote(path) + " --ctx-size 100000 --max-batch-size 1 --json").out);
+    EXPECT_EQ(capped["serving"]["context"], 2048);
+
+    const auto text = run_clawbot("show " + shell_quote(model_path("synth-qwen3-q8_0")));
+    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_NE(text.out.find("qwen3"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("the file's own template"), std::string::npos) << text.out;
+    EXPECT_NE(text.out.find("serving memory"), std::string::npos) << text.out;
+
+    const auto missing = run_clawbot("show /nonexistent/model.gguf");
+    EXPECT_NE(missing.exit_code, 0);
+    EXPECT_NE(missing.err.find("/nonexistent/model.gguf"), std::string::npos) << missing.err;
+}
+
 TEST(Cli, BenchJsonReportsRates) {
     const auto r = run_clawbot("bench --model " + shell_quote(model_path("stories260K")) +
                                " --prompt-tokens 16 --gen-tokens 4 --repetitions 1 --threads 1 --json");
