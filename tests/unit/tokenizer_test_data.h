@@ -71,8 +71,9 @@ inline std::vector<std::vector<TokenId>> read_vocab_outputs(const std::string& p
 
 // Every vocabulary in shared/vocab, and the pre-tokenizer it names.
 inline const std::vector<std::string>& all_vocab_names() {
-    static const std::vector<std::string> names = {"llama-spm", "llama-bpe", "qwen2",     "gpt-2",  "phi-3",
-                                                   "falcon",    "starcoder", "deepseek-llm", "qwen35"};
+    static const std::vector<std::string> names = {"llama-spm",    "llama-bpe", "qwen2",  "gpt-2",          "phi-3",
+                                                   "falcon",       "starcoder", "deepseek-llm", "qwen35",   "mpt",
+                                                   "command-r",    "deepseek-coder"};
     return names;
 }
 

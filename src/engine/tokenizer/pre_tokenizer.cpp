@@ -39,6 +39,8 @@ constexpr NamedSpec kKnownNames[] = {
     {"smollm", {PreTokenizer::Starcoder, false, false}},
     {"falcon", {PreTokenizer::Falcon, false, false}},
     {"deepseek-llm", {PreTokenizer::DeepseekLlm, false, false}},
+    {"deepseek-coder", {PreTokenizer::DeepseekCoder, false, false}},
+    {"command-r", {PreTokenizer::Starcoder, false, false}},  // llama.cpp gives it StarCoder's patterns
 };
 
 // One step of a pipeline: a rule that cuts a chunk itself, or a pattern
@@ -66,6 +68,12 @@ constexpr Step kDeepseekSteps[] = {
     by_matches(split::match_deepseek_cjk),            by_matches(split::match_number_run),
 };
 
+constexpr Step kDeepseekCoderSteps[] = {
+    by_matches(split::match_deepseek_newline),  by_matches(split::match_coder_letters),
+    by_matches(split::match_coder_punctuation), by_matches(split::match_deepseek_cjk),
+    by_matches(split::match_one_number),
+};
+
 std::span<const Step> steps_of(PreTokenizer kind) {
     switch (kind) {
         case PreTokenizer::Default: return kDefaultSteps;
@@ -76,6 +84,7 @@ std::span<const Step> steps_of(PreTokenizer kind) {
         case PreTokenizer::Starcoder: return kStarcoderSteps;
         case PreTokenizer::Falcon: return kFalconSteps;
         case PreTokenizer::DeepseekLlm: return kDeepseekSteps;
+        case PreTokenizer::DeepseekCoder: return kDeepseekCoderSteps;
     }
     return kGpt2Steps;
 }

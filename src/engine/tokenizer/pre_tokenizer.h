@@ -20,6 +20,7 @@ enum class PreTokenizer {
     Starcoder,    // single digits, then GPT-2
     Falcon,       // punctuation runs, GPT-2, then three-digit groups
     DeepseekLlm,  // DeepSeek LLM: script-specific letter and punctuation runs
+    DeepseekCoder,  // DeepSeek Coder: newlines, letter runs, punctuation runs, CJK, single digits
 };
 
 struct PreTokenizerSpec {

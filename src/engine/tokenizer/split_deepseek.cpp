@@ -73,7 +73,42 @@ size_t optional_space_then_run(const Range (&ranges)[N], const ClassifiedText& t
     return run_in(ranges, text, pos, end);
 }
 
+// \p{L} and \p{P} on llama.cpp's collapsed text: ASCII by the Unicode
+// category of the character, anything else by its category (whitespace was
+// collapsed to \v first, so it is neither).
+bool coder_letter(const ClassifiedText& text, size_t i) {
+    const uint32_t cp = text.cps[i];
+    if (cp < 0x80) return (cp >= 'A' && cp <= 'Z') || (cp >= 'a' && cp <= 'z');
+    return text.cls[i].letter && !text.cls[i].whitespace;
+}
+
+bool coder_punctuation(const ClassifiedText& text, size_t i) {
+    const uint32_t cp = text.cps[i];
+    if (cp < 0x80) {
+        return (cp >= 0x21 && cp <= 0x23) || (cp >= 0x25 && cp <= 0x2A) || (cp >= 0x2C && cp <= 0x2F) || cp == 0x3A ||
+               cp == 0x3B || cp == 0x3F || cp == 0x40 || (cp >= 0x5B && cp <= 0x5D) || cp == 0x5F || cp == 0x7B || cp == 0x7D;
+    }
+    return text.cls[i].punctuation && !text.cls[i].whitespace;
+}
+
+template <bool (*kIn)(const ClassifiedText&, size_t)>
+size_t optional_space_then_class_run(const ClassifiedText& text, size_t pos, size_t end) {
+    size_t from = pos;
+    if (text.cls[pos].whitespace && pos + 1 < end && kIn(text, pos + 1)) from = pos + 1;
+    size_t to = from;
+    while (to < end && kIn(text, to)) ++to;
+    return to == from ? 0 : to - pos;
+}
+
 }  // namespace
+
+size_t match_coder_letters(const ClassifiedText& text, size_t pos, size_t end) {
+    return optional_space_then_class_run<coder_letter>(text, pos, end);
+}
+
+size_t match_coder_punctuation(const ClassifiedText& text, size_t pos, size_t end) {
+    return optional_space_then_class_run<coder_punctuation>(text, pos, end);
+}
 
 size_t match_deepseek_newline(const ClassifiedText& text, size_t pos, size_t /*end*/) {
     return text.cps[pos] == '\r' || text.cps[pos] == '\n' ? 1 : 0;

@@ -58,4 +58,10 @@ size_t match_deepseek_punctuation(const ClassifiedText& text, size_t pos, size_t
 size_t match_deepseek_trailing_space(const ClassifiedText& text, size_t pos, size_t end);
 size_t match_deepseek_cjk(const ClassifiedText& text, size_t pos, size_t end);
 
+// DeepSeek Coder's \s?\p{L}+ and \s?\p{P}+, as llama.cpp runs them on its
+// category-collapsed text: \p{P} is Unicode punctuation, which in ASCII
+// leaves out the symbols $ + < = > ^ ` | ~.
+size_t match_coder_letters(const ClassifiedText& text, size_t pos, size_t end);
+size_t match_coder_punctuation(const ClassifiedText& text, size_t pos, size_t end);
+
 }  // namespace clawbot::split

@@ -98,7 +98,7 @@ Result<bool> apply_model_defaults(const gguf::GgufFile& file, Vocab& v) {
     if (!spec) {
         return make_error("unsupported pre-tokenizer '" + std::string(pre_name) +
                           "' (tokenizer.ggml.pre); supported: default, llama-bpe, qwen2, qwen35, gpt-2, "
-                          "starcoder, falcon, deepseek-llm and their aliases");
+                          "starcoder, falcon, deepseek-llm, deepseek-coder, command-r and their aliases");
     }
     v.pre = *spec;
     v.add_bos = spec->add_bos;
