@@ -12,8 +12,8 @@
 namespace clawbot {
 namespace {
 
-const std::vector<std::string> kBpeVocabs = {"llama-bpe", "qwen2", "gpt-2", "qwen35",
-                                             "starcoder", "falcon", "deepseek-llm"};
+const std::vector<std::string> kBpeVocabs = {"llama-bpe", "qwen2",        "gpt-2", "qwen35",    "starcoder",
+                                             "falcon",    "deepseek-llm", "mpt",   "command-r", "deepseek-coder"};
 const std::vector<std::string> kSpmVocabs = {"llama-spm", "phi-3"};
 
 // Text where characters span several tokens in every vocabulary.
@@ -98,6 +98,17 @@ TEST(Detokenize, SpmPiecesReproduceTheTextAfterThePrefixSpace) {
             if (text.empty()) continue;  // no fragment, so no prefix space either
             EXPECT_EQ(decode_all(*tok, tok->encode(text, false, false)), " " + text) << name << ": \"" << text << "\"";
         }
+    }
+}
+
+TEST(Detokenize, SentencePieceBpePiecesReproduceTheText) {
+    // gemma4: spaces as U+2581, no prefix space, byte tokens for the rest.
+    const Tokenizer* tok = test::vocab_tokenizer("gemma-4");
+    ASSERT_NE(tok, nullptr);
+    std::vector<std::string> texts = shared_texts("gemma-4");
+    texts.insert(texts.end(), kMultibyteTexts.begin(), kMultibyteTexts.end());
+    for (const auto& text : texts) {
+        EXPECT_EQ(decode_all(*tok, tok->encode(text, false, false)), text) << "\"" << text << "\"";
     }
 }
 

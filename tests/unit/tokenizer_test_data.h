@@ -42,8 +42,9 @@ inline const Tokenizer* vocab_tokenizer(const std::string& name) {
 }
 
 // NAME.gguf.inp holds test strings, each followed by a line
-// "__ggml_vocab_test__" (so the file ends with one); a string's own trailing
-// newlines belong to it except the one that starts the separator line.
+// "__ggml_vocab_test__"; a string's own trailing newlines belong to it except
+// the one that starts the separator line. Some files end their last string
+// at the end of the file instead (gemma-4's).
 inline std::vector<std::string> read_vocab_inputs(const std::string& path) {
     const std::string text = read_file(path);
     const std::string separator = "\n__ggml_vocab_test__\n";
@@ -53,7 +54,7 @@ inline std::vector<std::string> read_vocab_inputs(const std::string& path) {
         inputs.push_back(text.substr(start, at - start));
         start = at + separator.size();
     }
-    EXPECT_EQ(start, text.size()) << path << " does not end with a separator";
+    if (start < text.size()) inputs.push_back(text.substr(start));
     return inputs;
 }
 
@@ -73,7 +74,7 @@ inline std::vector<std::vector<TokenId>> read_vocab_outputs(const std::string& p
 inline const std::vector<std::string>& all_vocab_names() {
     static const std::vector<std::string> names = {"llama-spm",    "llama-bpe", "qwen2",  "gpt-2",          "phi-3",
                                                    "falcon",       "starcoder", "deepseek-llm", "qwen35",   "mpt",
-                                                   "command-r",    "deepseek-coder"};
+                                                   "command-r",    "deepseek-coder", "gemma-4"};
     return names;
 }
 

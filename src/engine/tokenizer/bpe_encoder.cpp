@@ -35,7 +35,8 @@ struct CandidateOrder {
 
 class WordMerger {
 public:
-    WordMerger(const Vocab& vocab, std::string_view spelled) : vocab_(vocab), word_(spelled) {}
+    WordMerger(const Vocab& vocab, std::string_view spelled, bool byte_tokens = false)
+        : vocab_(vocab), word_(spelled), byte_tokens_(byte_tokens) {}
 
     void run(std::vector<TokenId>& out) {
         split_characters();
@@ -84,19 +85,22 @@ private:
     }
 
     // A symbol that is not a token goes out byte by byte, each byte looked
-    // up as a one-byte text (llama.cpp's fallback); bytes with no token are dropped.
+    // up as a one-byte text (llama.cpp's fallback) or, for SentencePiece-style
+    // vocabularies, as its <0xNN> token; bytes with no token are dropped.
     void emit(const Symbol& s, std::vector<TokenId>& out) const {
         if (s.id >= 0) {
             out.push_back(s.id);
             return;
         }
         for (size_t i = s.begin; i < s.begin + s.length; ++i) {
-            if (const TokenId id = vocab_.find(word_.substr(i, 1)); id >= 0) out.push_back(id);
+            const TokenId id = byte_tokens_ ? vocab_.byte_token(static_cast<uint8_t>(word_[i])) : vocab_.find(word_.substr(i, 1));
+            if (id >= 0) out.push_back(id);
         }
     }
 
     const Vocab& vocab_;
     std::string_view word_;
+    bool byte_tokens_;
     std::vector<Symbol> symbols_;
     std::priority_queue<Candidate, std::vector<Candidate>, CandidateOrder> queue_;
 };
@@ -121,6 +125,10 @@ void bpe_encode(const Vocab& vocab, std::string_view text, std::vector<TokenId>&
         }
         WordMerger(vocab, spelled).run(out);
     }
+}
+
+void sp_bpe_encode(const Vocab& vocab, std::string_view escaped, std::vector<TokenId>& out) {
+    if (!escaped.empty()) WordMerger(vocab, escaped, true).run(out);
 }
 
 }  // namespace clawbot

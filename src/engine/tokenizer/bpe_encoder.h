@@ -11,4 +11,10 @@ namespace clawbot {
 
 void bpe_encode(const Vocab& vocab, std::string_view text, std::vector<TokenId>& out);
 
+// SentencePiece-style BPE (VocabKind::SpBpe): `escaped` is one text
+// fragment with its spaces already written as U+2581; merges run over its
+// characters as one word, and a character that is no token goes out as its
+// bytes' <0xNN> tokens.
+void sp_bpe_encode(const Vocab& vocab, std::string_view escaped, std::vector<TokenId>& out);
+
 }  // namespace clawbot

@@ -34,7 +34,7 @@ public:
         }
         if (vocab_.has_attr(id, token_attr::kUserDefined)) return std::string(text);
         if (vocab_.has_attr(id, token_attr::kNormal)) {
-            return vocab_.kind() == VocabKind::Spm ? unescape_spaces(text) : byte_level::decode(text);
+            return vocab_.kind() == VocabKind::Bpe ? byte_level::decode(text) : unescape_spaces(text);
         }
         if (vocab_.has_attr(id, token_attr::kByte)) return byte_of(text);
         return {};  // unused and undefined tokens render as nothing, as in llama.cpp
@@ -56,7 +56,7 @@ private:
         out.reserve(text.size() / 3 + 2);
         if (add_special && vocab_.add_bos && vocab_.bos >= 0) out.push_back(vocab_.bos);
         const std::vector<Fragment> fragments = split_special_tokens(vocab_, text, parse_special, plain_ranges);
-        if (vocab_.kind() == VocabKind::Spm) {
+        if (vocab_.kind() != VocabKind::Bpe) {
             encode_spm(text, fragments, out);
         } else {
             for (const Fragment& f : fragments) {
@@ -71,8 +71,9 @@ private:
         return out;
     }
 
-    // SentencePiece sees every text fragment as a fresh sentence: a "▁" is
-    // prepended to the first one and to each one that follows a special token.
+    // SentencePiece (by scores or by merges) sees every text fragment as a
+    // fresh sentence: a "▁" is prepended to the first one and to each one that
+    // follows a special token, when the vocabulary asks for it.
     void encode_spm(std::string_view text, const std::vector<Fragment>& fragments, std::vector<TokenId>& out) const {
         bool after_special = true;
         std::string escaped;
@@ -91,7 +92,11 @@ private:
                     escaped.push_back(c);
                 }
             }
-            spm_encode(vocab_, escaped, out);
+            if (vocab_.kind() == VocabKind::SpBpe) {
+                sp_bpe_encode(vocab_, escaped, out);
+            } else {
+                spm_encode(vocab_, escaped, out);
+            }
             after_special = false;
         }
     }

@@ -16,7 +16,10 @@
 
 namespace clawbot {
 
-enum class VocabKind { Spm, Bpe };
+// Spm: SentencePiece by scores ("llama"); Bpe: byte-level BPE ("gpt2");
+// SpBpe: SentencePiece-style BPE ("gemma4"): merges over the characters of
+// the text with spaces written as U+2581, byte tokens for the rest.
+enum class VocabKind { Spm, Bpe, SpBpe };
 
 // Token attributes are bit flags because llama.cpp adds CONTROL (and strip
 // flags) on top of the type a file declares.

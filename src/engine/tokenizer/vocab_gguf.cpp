@@ -53,7 +53,7 @@ Result<std::vector<uint32_t>> read_attrs(const gguf::GgufFile& file, size_t n_to
 Result<bool> read_merges(const gguf::GgufFile& file, Vocab& v) {
     constexpr std::string_view kKey = "tokenizer.ggml.merges";
     const gguf::ArrayValue* arr = file.get_array(kKey);
-    if (!arr) return bad_key(kKey, "missing; a gpt2 tokenizer needs its merges");
+    if (!arr) return bad_key(kKey, "missing; a BPE tokenizer needs its merges");
     if (arr->elem_type != ValueType::STRING) return bad_key(kKey, "must be an array of strings");
     for (size_t rank = 0; rank < arr->strings.size(); ++rank) {
         const std::string_view merge = arr->strings[rank];
@@ -83,6 +83,13 @@ void read_flag(const gguf::GgufFile& file, std::string_view key, bool& flag) {
 
 // What the tokenizer model implies before the file's own keys are read.
 Result<bool> apply_model_defaults(const gguf::GgufFile& file, Vocab& v) {
+    if (v.kind() == VocabKind::SpBpe) {
+        v.bos = 2;  // Gemma's <bos> and <eos>; the file's keys normally say
+        v.eos = 1;
+        v.add_bos = true;
+        v.add_space_prefix = false;
+        return read_merges(file, v);
+    }
     if (v.kind() == VocabKind::Spm) {
         v.bos = 1;
         v.eos = 2;
@@ -110,8 +117,10 @@ Result<VocabKind> read_kind(const gguf::GgufFile& file) {
     if (!model) return make_error("tokenizer.ggml.model: missing; the file has no tokenizer");
     if (*model == "llama") return VocabKind::Spm;
     if (*model == "gpt2") return VocabKind::Bpe;
+    if (*model == "gemma4") return VocabKind::SpBpe;
     return make_error("unsupported tokenizer model '" + std::string(*model) +
-                      "' (tokenizer.ggml.model); supported: llama (SentencePiece), gpt2 (byte-level BPE)");
+                      "' (tokenizer.ggml.model); supported: llama (SentencePiece), gpt2 (byte-level BPE), gemma4 "
+                      "(SentencePiece-style BPE)");
 }
 
 }  // namespace
