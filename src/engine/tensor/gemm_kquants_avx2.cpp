@@ -1,10 +1,11 @@
-// Q4_K and Q6_K weights against Q8_K activations with AVX2. Per 32 codes
+// Q4_K, Q5_K and Q6_K weights against Q8_K activations with AVX2. Per 32 codes
 // and activation row: maddubs (unsigned codes x signed activations -> int16
 // pairs), madd with the sub-block's int16 scale (-> int32), add. One float
 // FMA per super-block applies d_w * d_a; the per-sub-block offsets (Q4_K
 // mins, Q6_K's -32) come from the activation's bsums. Each decoded weight
 // row meets up to 4 activation rows; rows are visited in memory order.
 #include <cstddef>
+#include <type_traits>
 
 #include "engine/tensor/block_formats.h"
 #include "engine/tensor/gemm_tiling.h"
@@ -45,11 +46,14 @@ struct Accumulators {
     }
 };
 
-template <int C>
+// Q4_K, or Q5_K (Block = BlockQ5_K): the same scales and nibbles, plus a
+// fifth code bit per element in qh (bit s of qh[l] for element 32s + l).
+template <int C, typename Block = BlockQ4_K>
 void q4_k_row(const TileArgs& t) {
+    constexpr bool kFifthBit = std::is_same_v<Block, BlockQ5_K>;
     Accumulators<C> sums;
     for (int64_t sb = 0; sb < t.k / kSuperElems; ++sb) {
-        const auto& w = *reinterpret_cast<const BlockQ4_K*>(t.w + sb * sizeof(BlockQ4_K));
+        const auto& w = *reinterpret_cast<const Block*>(t.w + sb * sizeof(Block));
         uint32_t packed[3];
         std::memcpy(packed, w.scales, sizeof packed);
         // Bytes 0-3 / 4-7: low 6 bits of scales / mins 0-3. Bytes 8-11: low
@@ -74,8 +78,15 @@ void q4_k_row(const TileArgs& t) {
         CLAWBOT_UNROLL
         for (int p = 0; p < 4; ++p) {
             const __m256i packed_codes = load_256(w.qs + 32 * p);
-            const __m256i low = _mm256_and_si256(packed_codes, _mm256_set1_epi8(0x0F));
-            const __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed_codes, 4), _mm256_set1_epi8(0x0F));
+            __m256i low = _mm256_and_si256(packed_codes, _mm256_set1_epi8(0x0F));
+            __m256i high = _mm256_and_si256(_mm256_srli_epi16(packed_codes, 4), _mm256_set1_epi8(0x0F));
+            if constexpr (kFifthBit) {
+                // Bits 2p and 2p+1 of qh, moved down to bits 0 and 1, then to bit 4.
+                const __m256i fifth = _mm256_srl_epi16(load_256(w.qh), _mm_cvtsi32_si128(2 * p));
+                const __m256i bit4 = _mm256_set1_epi8(0x10);
+                low = _mm256_or_si256(low, _mm256_and_si256(_mm256_slli_epi16(fifth, 4), bit4));
+                high = _mm256_or_si256(high, _mm256_and_si256(_mm256_slli_epi16(fifth, 3), bit4));
+            }
             const __m256i scale_low = broadcast_word(scales_both, 2 * p);
             const __m256i scale_high = broadcast_word(scales_both, 2 * p + 1);
             CLAWBOT_UNROLL
@@ -162,6 +173,14 @@ struct Q4KTile {
     }
 };
 
+struct Q5KTile {
+    template <int R, int C>
+    static void run(const TileArgs& t) {
+        static_assert(R == 1);
+        q4_k_row<C, BlockQ5_K>(t);
+    }
+};
+
 struct Q6KTile {
     template <int R, int C>
     static void run(const TileArgs& t) {
@@ -175,6 +194,11 @@ struct Q6KTile {
 void gemm_q4_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
                int64_t n_cols, float* out, size_t out_stride) {
     tiled_gemm<Q4KTile, 1, 4>(k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride);
+}
+
+void gemm_q5_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride) {
+    tiled_gemm<Q5KTile, 1, 4>(k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride);
 }
 
 void gemm_q6_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,

@@ -31,6 +31,18 @@ CLAWBOT_DECLARE_SIMD_KERNELS
 
 namespace clawbot::kernels::avx2 {
 CLAWBOT_DECLARE_SIMD_KERNELS
+// The newer types (issue 12) have unpacked kernels in AVX2 only: AVX-512
+// hosts run them packed, or through these when REPACK_WEIGHTS=0.
+void gemm_q4_1(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride);
+void gemm_q5_0(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride);
+void gemm_q5_1(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride);
+void gemm_q5_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride);
+void gemm_iq4_nl(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+                 int64_t n_cols, float* out, size_t out_stride);
 }  // namespace clawbot::kernels::avx2
 
 #undef CLAWBOT_DECLARE_SIMD_KERNELS

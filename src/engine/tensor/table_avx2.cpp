@@ -17,6 +17,11 @@ constexpr std::array kAvx2Table = {
     TypeKernels{DType::Q4_0, DType::Q8_0, scalar::quantize_q4_0, scalar::dequantize_q4_0, avx2::gemm_q4_0},
     TypeKernels{DType::Q4_K, DType::Q8_K, scalar::quantize_q4_k, scalar::dequantize_q4_k, avx2::gemm_q4_k},
     TypeKernels{DType::Q6_K, DType::Q8_K, scalar::quantize_q6_k, scalar::dequantize_q6_k, avx2::gemm_q6_k},
+    TypeKernels{DType::Q4_1, DType::Q8_0, scalar::quantize_q4_1, scalar::dequantize_q4_1, avx2::gemm_q4_1},
+    TypeKernels{DType::Q5_0, DType::Q8_0, scalar::quantize_q5_0, scalar::dequantize_q5_0, avx2::gemm_q5_0},
+    TypeKernels{DType::Q5_1, DType::Q8_0, scalar::quantize_q5_1, scalar::dequantize_q5_1, avx2::gemm_q5_1},
+    TypeKernels{DType::Q5_K, DType::Q8_K, scalar::quantize_q5_k, scalar::dequantize_q5_k, avx2::gemm_q5_k},
+    TypeKernels{DType::IQ4_NL, DType::Q8_0, scalar::quantize_iq4_nl, scalar::dequantize_iq4_nl, avx2::gemm_iq4_nl},
 };
 
 constexpr F16Helpers kAvx2Helpers{avx2::dot_f32_f16, avx2::axpy_f16, avx2::f32_to_f16_row};
