@@ -41,6 +41,12 @@ void gemm_q5_1(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const 
                int64_t n_cols, float* out, size_t out_stride);
 void gemm_q5_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
                int64_t n_cols, float* out, size_t out_stride);
+void gemm_q3_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride);
+void gemm_q2_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+               int64_t n_cols, float* out, size_t out_stride);
+void gemm_iq4_xs(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+                 int64_t n_cols, float* out, size_t out_stride);
 void gemm_iq4_nl(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
                  int64_t n_cols, float* out, size_t out_stride);
 }  // namespace clawbot::kernels::avx2

@@ -21,6 +21,9 @@ constexpr std::array kAvx2Table = {
     TypeKernels{DType::Q5_0, DType::Q8_0, scalar::quantize_q5_0, scalar::dequantize_q5_0, avx2::gemm_q5_0},
     TypeKernels{DType::Q5_1, DType::Q8_0, scalar::quantize_q5_1, scalar::dequantize_q5_1, avx2::gemm_q5_1},
     TypeKernels{DType::Q5_K, DType::Q8_K, scalar::quantize_q5_k, scalar::dequantize_q5_k, avx2::gemm_q5_k},
+    TypeKernels{DType::Q3_K, DType::Q8_K, scalar::quantize_q3_k, scalar::dequantize_q3_k, avx2::gemm_q3_k},
+    TypeKernels{DType::Q2_K, DType::Q8_K, scalar::quantize_q2_k, scalar::dequantize_q2_k, avx2::gemm_q2_k},
+    TypeKernels{DType::IQ4_XS, DType::Q8_K, scalar::quantize_iq4_xs, scalar::dequantize_iq4_xs, avx2::gemm_iq4_xs},
     TypeKernels{DType::IQ4_NL, DType::Q8_0, scalar::quantize_iq4_nl, scalar::dequantize_iq4_nl, avx2::gemm_iq4_nl},
 };
 
