@@ -8,77 +8,13 @@
 
 #include "cli/doctor_checks.h"
 #include "engine/model/model_facts.h"
+#include "service/app/host_memory.h"
 
 namespace clawbot::cli::doctor {
 namespace {
 
 constexpr const char* kSubject = "memory";
-constexpr std::uint64_t kNoLimit = std::numeric_limits<std::uint64_t>::max();
-
-struct MemoryFacts {
-    std::uint64_t total = 0;
-    std::uint64_t available = 0;
-    std::uint64_t cgroup_limit = kNoLimit;
-};
-
-// A field of /proc/meminfo in bytes ("MemTotal:  4030000 kB").
-std::uint64_t meminfo_bytes(const std::string& meminfo, const std::string& field) {
-    std::istringstream lines(meminfo);
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind(field + ":", 0) != 0) continue;
-        std::istringstream value(line.substr(field.size() + 1));
-        std::uint64_t kib = 0;
-        value >> kib;
-        return kib * 1024;
-    }
-    return 0;
-}
-
-std::string read_text(const std::string& path) {
-    std::ifstream in(path);
-    std::ostringstream text;
-    text << in.rdbuf();
-    return text.str();
-}
-
-// A limit file's number; kNoLimit for "max", a missing file or junk.
-std::uint64_t limit_in(const std::string& path) {
-    const std::string text = read_text(path);
-    if (text.empty() || text.rfind("max", 0) == 0) return kNoLimit;
-    try {
-        return std::stoull(text);
-    } catch (const std::exception&) {
-        return kNoLimit;
-    }
-}
-
-// The lowest memory.max from this process's cgroup (v2) up to the root,
-// or the v1 memory controller's limit.
-std::uint64_t cgroup_limit() {
-    const std::string root = "/sys/fs/cgroup";
-    std::uint64_t lowest = limit_in(root + "/memory/memory.limit_in_bytes");
-    std::istringstream lines(read_text("/proc/self/cgroup"));
-    for (std::string line; std::getline(lines, line);) {
-        if (line.rfind("0::", 0) != 0) continue;
-        for (std::string dir = line.substr(3); !dir.empty(); dir = dir.substr(0, dir.rfind('/'))) {
-            lowest = std::min(lowest, limit_in(root + dir + "/memory.max"));
-            if (dir == "/") break;
-        }
-        lowest = std::min(lowest, limit_in(root + "/memory.max"));
-    }
-    return lowest;
-}
-
-MemoryFacts read_memory() {
-    const std::string meminfo = read_text("/proc/meminfo");
-    MemoryFacts m;
-    m.total = meminfo_bytes(meminfo, "MemTotal");
-    m.available = meminfo_bytes(meminfo, "MemAvailable");
-    m.cgroup_limit = cgroup_limit();
-    return m;
-}
-
-std::string memory_text(const MemoryFacts& m) {
+std::string memory_text(const service::HostMemory& m) {
     std::string text = human_bytes(m.total) + " total, " + human_bytes(m.available) + " available";
     if (m.cgroup_limit < m.total) text += ", cgroup limit " + human_bytes(m.cgroup_limit);
     return text;
@@ -100,7 +36,7 @@ std::uint64_t kv_cache_bytes(const service::Settings& s, const ModelFacts& f, st
 }  // namespace
 
 CheckLine check_memory(const service::Settings& s, const std::optional<ModelFacts>& facts) {
-    const MemoryFacts m = read_memory();
+    const service::HostMemory m = service::read_host_memory();
     if (m.total == 0) return CheckLine::skip(kSubject, "cannot read /proc/meminfo");
     if (s.provider != "local") return CheckLine::ok(kSubject, memory_text(m) + "; cloud mode runs no model here");
     if (!facts) return CheckLine::skip(kSubject, memory_text(m) + "; no model loaded to compare with");

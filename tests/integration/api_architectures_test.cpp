@@ -3,7 +3,11 @@
 // answers an OpenAI chat completion.
 #include <string>
 
+#include <filesystem>
+
 #include "api_fixture.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_facts.h"
 
 namespace clawbot::test {
 namespace {
@@ -26,6 +30,22 @@ TEST_P(ServedArchitectures, ChatCompletionAnswers) {
     EXPECT_TRUE(j["choices"][0]["message"]["content"].is_string()) << r.body;
     const std::string finish = j["choices"][0]["finish_reason"].get<std::string>();
     EXPECT_TRUE(finish == "stop" || finish == "length") << finish;
+}
+
+class ServeMemoryCheck : public ApiFixture {};
+
+TEST_F(ServeMemoryCheck, StartLogsTheMemoryServingTakesAsShowComputesIt) {
+    const std::string path = shared_path("models/synth-qwen3moe-q4_k_m.gguf");
+    start({"--model-path", path, "--ctx-size", "256", "--max-batch-size", "3"}, {}, false);
+    auto file = gguf::GgufFile::open(path);
+    ASSERT_TRUE(file.ok());
+    auto config = read_model_config(**file);
+    ASSERT_TRUE(config.ok());
+    const ServingMemory need = serving_memory(*config, std::filesystem::file_size(path), 256, 3);
+    EXPECT_EQ(need.kv.tokens, 3 * 256);
+    const std::string expected = "memory: serving this model takes about " +
+                                 std::to_string((need.total() + (1u << 19)) >> 20) + " MiB";
+    EXPECT_NE(server_->log().find(expected), std::string::npos) << expected << "\n" << server_->log();
 }
 
 INSTANTIATE_TEST_SUITE_P(Files, ServedArchitectures,

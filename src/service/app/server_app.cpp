@@ -10,6 +10,10 @@
 
 #include "service/api/api_context.h"
 #include "service/api/router.h"
+#include "engine/gguf/gguf_file.h"
+#include "engine/model/model_config.h"
+#include "engine/model/model_facts.h"
+#include "service/app/host_memory.h"
 #include "service/app/metrics_setup.h"
 #include "service/http/http_server.h"
 #include "service/provider/local_provider.h"
@@ -35,6 +39,34 @@ sigset_t service_signals() {
     return set;
 }
 
+std::string mib(std::uint64_t bytes) { return std::to_string((bytes + (1u << 19)) >> 20) + " MiB"; }
+
+// Before the model loads: the memory serving it takes (model_facts.h, the
+// figures `clawbot show` and `doctor` print) against what this host and its
+// cgroup have. A shortfall is a warning, not a refusal: the kernel may still
+// find the room (page cache, swap), and the operator sees why if not.
+void warn_if_memory_short(const Settings& s, Logger& log) {
+    auto file = gguf::GgufFile::open(s.model_path);
+    if (!file) return;  // the load below reports what is wrong with the file
+    auto config = read_model_config(**file);
+    if (!config) return;
+    const ServingMemory need = serving_memory(*config, (*file)->file_size(), s.ctx_size, s.max_batch_size);
+    const HostMemory host = read_host_memory();
+    const std::string what = "serving this model takes about " + mib(need.total()) + " (weights " + mib(need.weights) +
+                             " + KV cache " + mib(static_cast<std::uint64_t>(need.kv.bytes())) + " for " +
+                             std::to_string(need.kv.tokens) + " tokens)";
+    if (host.total == 0) {
+        log.event("info", "memory: " + what);
+    } else if (need.total() > host.limit()) {
+        log.event("warn", "memory: " + what + ", more than this machine's " + mib(host.limit()) +
+                              ": lower CTX_SIZE or MAX_BATCH_SIZE, or use a smaller or more quantized model");
+    } else if (need.total() > host.available) {
+        log.event("warn", "memory: " + what + ", more than the " + mib(host.available) + " available now");
+    } else {
+        log.event("info", "memory: " + what + "; " + mib(host.available) + " available");
+    }
+}
+
 std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineObserver* observer, std::string& error) {
     if (s.provider == "openai") {
         auto config = upstream_config_from(s);
@@ -50,6 +82,7 @@ std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineOb
         log.event("warn", "no MODEL_PATH set: chat requests will answer 503 until a model is configured");
         return nullptr;
     }
+    warn_if_memory_short(s, log);
     EngineOptions o;
     o.threads = s.threads;
     o.context_size = s.ctx_size;
