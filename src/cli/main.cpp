@@ -80,7 +80,7 @@ int main(int argc, char** argv) {
 
     QuantizeOptions quant;
     auto* quantize = app.add_subcommand("quantize", "Convert an F32/F16/BF16 GGUF model to a quantized type, on every core");
-    quantize->add_option("input", quant.input, "Source GGUF (F32 or F16 weights)")->required();
+    quantize->add_option("input", quant.input, "Source GGUF (F32, F16 or BF16 weights)")->required();
     quantize->add_option("output", quant.output, "Destination GGUF")->required();
     quantize->add_option("--type", quant.type, std::string(clawbot::cli::kQuantizeTypesHelp))->required();
     quantize->add_flag("--force", quant.force, "Replace OUTPUT if it exists (it is written to a temporary file first)");
