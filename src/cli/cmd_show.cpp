@@ -44,7 +44,7 @@ int run_show(const ShowOptions& o) {
     if (auto loaded = service::load_settings({}, service::process_environment(), o.config)) settings = *loaded;
     const int ctx_size = o.ctx_size.value_or(settings.ctx_size);
     const int max_batch = o.max_batch_size.value_or(settings.max_batch_size);
-    const ServingMemory mem = serving_memory(c, f.file_bytes, ctx_size, max_batch);
+    const ServingMemory mem = serving_memory(c, weight_memory((*model)->file(), settings.repack_weights), ctx_size, max_batch);
     const std::string chat = f.model_template ? "the file's own template (" + f.template_family + " family)"
                                               : "built-in " + f.template_family +
                                                     (f.template_error.empty() ? " (the file has none)"

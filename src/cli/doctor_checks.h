@@ -31,7 +31,8 @@ CheckLine check_port(const service::Settings& s);
 // What the memory check needs to know of a model that loaded.
 struct ModelFacts {
     std::uint64_t file_bytes = 0;
-    ModelConfig config;  // its trained context caps CTX_SIZE
+    std::uint64_t weight_bytes = 0;  // resident once loaded (weight_memory: packed copies, REPACK_WEIGHTS)
+    ModelConfig config;              // its trained context caps CTX_SIZE
 };
 // MODEL_PATH set, readable, and loadable by the engine (mapped and validated,
 // never run). Fills `facts` when it loaded.

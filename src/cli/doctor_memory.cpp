@@ -24,7 +24,7 @@ std::string memory_text(const service::HostMemory& m) {
 // the context the engine will use (CTX_SIZE capped at the trained one).
 // `shape` says how the token count came about.
 std::uint64_t kv_cache_bytes(const service::Settings& s, const ModelFacts& f, std::string& shape) {
-    const ServingMemory memory = serving_memory(f.config, f.file_bytes, s.ctx_size, s.max_batch_size);
+    const ServingMemory memory = serving_memory(f.config, f.weight_bytes, s.ctx_size, s.max_batch_size);
     const KvBudget& kv = memory.kv;
     const int context = memory.context;
     shape = std::to_string(kv.tokens) + " tokens: " +
@@ -43,10 +43,11 @@ CheckLine check_memory(const service::Settings& s, const std::optional<ModelFact
 
     std::string kv_shape;
     const std::uint64_t kv = kv_cache_bytes(s, *facts, kv_shape);
-    const std::uint64_t need = facts->file_bytes + kv;
+    const std::uint64_t need = facts->weight_bytes + kv;
     const std::uint64_t limit = std::min(m.total, m.cgroup_limit);
-    const std::string needs = "the model needs about " + human_bytes(need) + " (file " + human_bytes(facts->file_bytes) +
-                              " + KV cache " + human_bytes(kv) + " for " + kv_shape + ")";
+    const std::string needs = "the model needs about " + human_bytes(need) + " (weights " + human_bytes(facts->weight_bytes) +
+                              " from a " + human_bytes(facts->file_bytes) + " file + KV cache " + human_bytes(kv) +
+                              " for " + kv_shape + ")";
     const std::string smaller =
         "use a smaller or more quantized model (Q4_K_M is about a quarter of F16), or lower CTX_SIZE or "
         "MAX_BATCH_SIZE (the KV cache grows with both)";

@@ -106,7 +106,7 @@ CheckLine check_model(const service::Settings& s, std::optional<ModelFacts>& fac
                                    ") with tensor types " + supported_tensor_types() + " (e.g. a Q4_K_M file)");
     }
     const ModelConfig& c = (*model)->config();
-    facts = ModelFacts{static_cast<std::uint64_t>(info.st_size), c};
+    facts = ModelFacts{static_cast<std::uint64_t>(info.st_size), weight_memory((*model)->file(), s.repack_weights), c};
     return CheckLine::ok(kSubject, path + ": " + c.arch_name + ", " + tensor_summary(**file) + ", " +
                                        std::to_string(c.n_layers) + " layers, trained context " +
                                        std::to_string(c.context_length));

@@ -217,6 +217,19 @@ TEST(Cli, ShowPrintsModelFactsAndServingMemory) {
     EXPECT_EQ(serving["kv_cache_bytes"].get<int64_t>(), int64_t{1024} * 2 * 2 * (2 * 64) * 2);
     EXPECT_EQ(serving["total_bytes"].get<uint64_t>(),
               serving["weights_bytes"].get<uint64_t>() + serving["kv_cache_bytes"].get<uint64_t>());
+    // Packed weights: at least the file's size (the packed layouts are as
+    // big or bigger), and a tied embedding (qwen3's) adds its packed copy.
+    const auto weights = [&](const std::string& m, const std::string& repack) {
+        const auto r = test::run_clawbot_with_env("show " + shell_quote(model_path(m)) + " --json", {{"REPACK_WEIGHTS", repack}});
+        return nlohmann::json::parse(r.out)["serving"]["weights_bytes"].get<uint64_t>();
+    };
+    EXPECT_GE(serving["weights_bytes"].get<uint64_t>(), std::filesystem::file_size(path));
+    const uint64_t tied_packed = weights("synth-qwen3-q8_0", "1");
+    const uint64_t tied_mapped = weights("synth-qwen3-q8_0", "0");
+    EXPECT_EQ(tied_mapped, std::filesystem::file_size(model_path("synth-qwen3-q8_0")));
+    if (kernels::packed_kernels(DType::Q8_0)) {
+        EXPECT_GT(tied_packed, tied_mapped);
+    }
     // A context beyond the trained 2048 is capped, as the engine does.
     const auto capped = nlohmann::json::parse(run_clawbot("show " + shell_quote(path) + " --ctx-size 100000 --max-batch-size 1 --json").out);
     EXPECT_EQ(capped["serving"]["context"], 2048);

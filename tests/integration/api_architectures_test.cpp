@@ -41,7 +41,7 @@ TEST_F(ServeMemoryCheck, StartLogsTheMemoryServingTakesAsShowComputesIt) {
     ASSERT_TRUE(file.ok());
     auto config = read_model_config(**file);
     ASSERT_TRUE(config.ok());
-    const ServingMemory need = serving_memory(*config, std::filesystem::file_size(path), 256, 3);
+    const ServingMemory need = serving_memory(*config, weight_memory(**file, true), 256, 3);
     EXPECT_EQ(need.kv.tokens, 3 * 256);
     const std::string expected = "memory: serving this model takes about " +
                                  std::to_string((need.total() + (1u << 19)) >> 20) + " MiB";

@@ -4,6 +4,7 @@
 
 #include "engine/chat/chat_template.h"
 #include "engine/tensor/kernels.h"
+#include "engine/tensor/packed_kernels.h"
 
 namespace clawbot {
 
@@ -28,6 +29,26 @@ ModelFacts model_facts(const Model& model, uint64_t file_bytes) {
     f.template_family = std::string(chat::family_name(tmpl.family()));
     f.template_error = tmpl.model_template_error();
     return f;
+}
+
+uint64_t weight_memory(const gguf::GgufFile& file, bool repack) {
+    uint64_t bytes = file.file_size();
+    if (!repack) return bytes;
+    const bool tied = file.tensor("output.weight") == nullptr;
+    for (const gguf::TensorInfo& t : file.tensors()) {
+        const kernels::PackedKernels* packed = kernels::packed_kernels(t.type);
+        const std::string_view name = t.name;
+        const bool matrix = t.n_dims >= 2 && name.size() > 7 && name.substr(name.size() - 7) == ".weight";
+        if (!packed || !matrix || (name == "token_embd.weight" && !tied)) continue;
+        // Expert tensors pack as one matrix per expert.
+        const uint64_t count = t.n_dims == 3 ? t.ne[2] : 1;
+        const uint64_t packed_bytes = count * packed->packed_bytes(static_cast<int64_t>(t.ne[1]), static_cast<int64_t>(t.ne[0]));
+        // A tied embedding is read by the lookups from the file and used
+        // packed as the output: both copies stay.
+        bytes += packed_bytes;
+        if (name != "token_embd.weight") bytes -= t.n_bytes;
+    }
+    return bytes;
 }
 
 ServingMemory serving_memory(const ModelConfig& config, uint64_t weight_bytes, int ctx_size, int max_batch_size) {

@@ -42,6 +42,12 @@ struct ServingMemory {
     uint64_t total() const { return weights + static_cast<uint64_t>(kv.bytes()); }
 };
 
+// The weights' resident size once loaded: with repacking, each matrix of a
+// type with packed kernels on this CPU takes its packed size (the file's
+// pages are released) and a tied embedding keeps its file pages beside its
+// packed copy; everything else stays the file's bytes.
+uint64_t weight_memory(const gguf::GgufFile& file, bool repack);
+
 // Memory to serve a model at ctx_size (capped at its trained context) with
 // max_batch_size sequences at once.
 ServingMemory serving_memory(const ModelConfig& config, uint64_t weight_bytes, int ctx_size, int max_batch_size);

@@ -50,7 +50,7 @@ void warn_if_memory_short(const Settings& s, Logger& log) {
     if (!file) return;  // the load below reports what is wrong with the file
     auto config = read_model_config(**file);
     if (!config) return;
-    const ServingMemory need = serving_memory(*config, (*file)->file_size(), s.ctx_size, s.max_batch_size);
+    const ServingMemory need = serving_memory(*config, weight_memory(**file, s.repack_weights), s.ctx_size, s.max_batch_size);
     const HostMemory host = read_host_memory();
     const std::string what = "serving this model takes about " + mib(need.total()) + " (weights " + mib(need.weights) +
                              " + KV cache " + mib(static_cast<std::uint64_t>(need.kv.bytes())) + " for " +
