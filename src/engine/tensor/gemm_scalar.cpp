@@ -6,9 +6,6 @@
 #include "engine/tensor/scalar_kernels.h"
 
 namespace clawbot::kernels::scalar {
-namespace {
-
-using RowDot = float (*)(int64_t k, const void* w, const void* a);
 
 void gemm_by_rows(RowDot dot, int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
                   int64_t n_cols, float* out, size_t out_stride) {
@@ -21,6 +18,8 @@ void gemm_by_rows(RowDot dot, int64_t k, const void* w, size_t w_stride, int64_t
         }
     }
 }
+
+namespace {
 
 float dot_f32(int64_t k, const void* w, const void* a) {
     const auto* x = static_cast<const float*>(w);

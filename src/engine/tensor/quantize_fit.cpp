@@ -78,7 +78,7 @@ AffineFit search_affine(const float* x, const float* w, int n, int n_codes) {
     return best;
 }
 
-float search_symmetric(const float* x, int n, int half_codes) {
+float signed_absmax(const float* x, int n) {
     float amax = 0.0f, max = 0.0f;
     for (int i = 0; i < n; ++i) {
         if (std::fabs(x[i]) > amax) {
@@ -86,7 +86,12 @@ float search_symmetric(const float* x, int n, int half_codes) {
             max = x[i];
         }
     }
-    if (amax == 0.0f) return 0.0f;
+    return max;
+}
+
+float search_symmetric(const float* x, int n, int half_codes) {
+    const float max = signed_absmax(x, n);
+    if (max == 0.0f) return 0.0f;
     float best_scale = max / -half_codes, best_gain = -1.0f;
     for (int step = -9; step <= 9; ++step) {
         const float inv = -(half_codes + 0.1f * step) / max;
@@ -144,14 +149,8 @@ float iq4_error(const float* x, int n, float scale) {
 }
 
 float search_iq4_scale(const float* x, int n) {
-    float amax = 0.0f, max = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        if (std::fabs(x[i]) > amax) {
-            amax = std::fabs(x[i]);
-            max = x[i];
-        }
-    }
-    if (amax == 0.0f) return 0.0f;
+    const float max = signed_absmax(x, n);
+    if (max == 0.0f) return 0.0f;
     float best_scale = max / kIq4Levels[0], best_err = INFINITY;
     for (int step = -10; step <= 10; ++step) {
         const float scale = max / (kIq4Levels[0] + 0.5f * static_cast<float>(step));

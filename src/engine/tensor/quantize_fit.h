@@ -14,6 +14,10 @@ struct AffineFit {
     float offset = 0.0f;
 };
 
+// The element of largest magnitude, signed; the first one on ties (0 for
+// an all-zero block).
+float signed_absmax(const float* x, int n);
+
 // Scale and offset for value ~= scale * code - offset, code in [0, n_codes),
 // weighting each element's error by w; n <= 256.
 AffineFit search_affine(const float* x, const float* w, int n, int n_codes);

@@ -6,26 +6,11 @@
 
 #include "engine/tensor/block_formats.h"
 #include "engine/tensor/fp16.h"
+#include "engine/tensor/quantize_fit.h"
 #include "engine/tensor/scalar_kernels.h"
 #include "engine/tensor/scalar_rounding.h"
 
 namespace clawbot::kernels::scalar {
-namespace {
-
-// The element of largest magnitude, signed; the first one on ties.
-float signed_absmax(const float* x, int n) {
-    float amax = 0.0f, max = 0.0f;
-    for (int i = 0; i < n; ++i) {
-        if (std::fabs(x[i]) > amax) {
-            amax = std::fabs(x[i]);
-            max = x[i];
-        }
-    }
-    return max;
-}
-
-}  // namespace
-
 void quantize_f32(const float* src, void* dst, int64_t n) {
     std::memcpy(dst, src, static_cast<size_t>(n) * sizeof(float));
 }

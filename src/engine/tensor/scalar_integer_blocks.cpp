@@ -75,21 +75,6 @@ float dot_super(int64_t k, const void* w, const void* a) {
     return sum;
 }
 
-using RowDot = float (*)(int64_t k, const void* w, const void* a);
-
-template <RowDot kDot>
-void gemm_rows(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
-               int64_t n_cols, float* out, size_t out_stride) {
-    const auto* wb = static_cast<const uint8_t*>(w);
-    const auto* ab = static_cast<const uint8_t*>(a);
-    for (int64_t j = 0; j < n_cols; ++j) {
-        for (int64_t i = 0; i < n_rows; ++i) {
-            out[static_cast<size_t>(j) * out_stride + static_cast<size_t>(i)] =
-                kDot(k, wb + static_cast<size_t>(i) * w_stride, ab + static_cast<size_t>(j) * a_stride);
-        }
-    }
-}
-
 }  // namespace
 
 #define CLAWBOT_BLOCK32_TYPE(name, Block)                                                                         \
@@ -98,7 +83,7 @@ void gemm_rows(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const 
     }                                                                                                            \
     void gemm_##name(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride, \
                      int64_t n_cols, float* out, size_t out_stride) {                                           \
-        gemm_rows<dot_block32<Block, decode_##name>>(k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride); \
+        gemm_by_rows(dot_block32<Block, decode_##name>, k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride); \
     }
 
 #define CLAWBOT_SUPER_TYPE(name, Block)                                                                           \
@@ -107,7 +92,7 @@ void gemm_rows(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const 
     }                                                                                                            \
     void gemm_##name(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride, \
                      int64_t n_cols, float* out, size_t out_stride) {                                           \
-        gemm_rows<dot_super<Block, decode_##name>>(k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride); \
+        gemm_by_rows(dot_super<Block, decode_##name>, k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride); \
     }
 
 CLAWBOT_BLOCK32_TYPE(q4_1, BlockQ4_1)

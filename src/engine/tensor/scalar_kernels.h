@@ -44,6 +44,11 @@ void dequantize_q3_k(const void* src, float* dst, int64_t n);
 void dequantize_q5_k(const void* src, float* dst, int64_t n);
 void dequantize_iq4_xs(const void* src, float* dst, int64_t n);
 
+// The scalar gemm of every type: one dot per (weight row, activation row).
+using RowDot = float (*)(int64_t k, const void* w, const void* a);
+void gemm_by_rows(RowDot dot, int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride,
+                  int64_t n_cols, float* out, size_t out_stride);
+
 // out[j * out_stride + i] = dot(W row i, A row j), as kernels.h GemmFn
 void gemm_f32(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride, int64_t n_cols,
               float* out, size_t out_stride);
