@@ -73,6 +73,11 @@ struct Screening {
     // Handed back with the request (HttpRequest::screened), so what screen()
     // established (the caller's verified identity) need not be checked again.
     std::any attachment;
+    // Set (with no refusal) when the handler cannot decide on the I/O thread
+    // (the token must be looked up in a store). The server calls it once with
+    // `decide`, which the handler must call exactly once, from any thread,
+    // with the final screening; until then the body is not read.
+    std::function<void(std::function<void(Screening)> decide)> decide_later;
 };
 
 class HttpHandler {

@@ -29,6 +29,7 @@
 #include <boost/beast/http/string_body.hpp>
 
 #include "service/http/close_notifier.h"
+#include "service/http/http_handler.h"
 #include "service/http/http_message.h"
 #include "service/http/server_core.h"
 
@@ -77,7 +78,9 @@ private:
     void read_header_bytes();
     void on_header_bytes(boost::beast::error_code ec, std::size_t bytes);
     void on_header_complete(std::size_t header_end);
-    bool screen_request();
+    void screen_request();
+    void apply_screening(Screening screening);
+    void read_body_of_screened_request();
     void send_continue();
     void read_body();
     void on_body_read(boost::beast::error_code ec, std::size_t bytes);

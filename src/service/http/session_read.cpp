@@ -101,7 +101,10 @@ void Session::on_header_complete(std::size_t header_end) {
     }
     buffer_.consume(header_end);
     head_ = to_http_request_head(parser_->get(), remote_address_);
-    if (!screen_request()) return;
+    screen_request();
+}
+
+void Session::read_body_of_screened_request() {
     if (parser_->is_done()) return dispatch_request();
     // The body is read only now, for a request the handler accepted, and
     // only while the bytes all bodies being read may take allow it.
@@ -119,17 +122,17 @@ void Session::on_header_complete(std::size_t header_end) {
     read_body();
 }
 
-// false when the request was answered here (refused, or not an ops path on
-// a reserved slot).
-bool Session::screen_request() {
+// Refuses the request here (not an ops path on a reserved slot, or the
+// handler's refusal), or goes on to its body now or, for a screening the
+// handler decides later, once it has.
+void Session::screen_request() {
     if (ops_only_) {
         const auto& paths = core_->options().ops_paths;
         if (std::find(paths.begin(), paths.end(), head_->path) == paths.end()) {
             core_->handler().on_rejected(head_->method, 503);
             HttpResponse busy = json_error_response(503, "overloaded", "too many open connections; retry later");
             busy.set_header("Retry-After", "1");
-            answer_and_close(std::move(busy));
-            return false;
+            return answer_and_close(std::move(busy));
         }
     }
     Screening screening;
@@ -139,13 +142,33 @@ bool Session::screen_request() {
         core_->log_error(std::string("HTTP handler's screen threw: ") + e.what());
         screening.refusal = json_error_response(500, "internal_error", "internal server error");
     }
+    if (!screening.refusal && screening.decide_later) {
+        // Nothing is read meanwhile: the socket has no operation pending, so
+        // the connection costs its header until the decision comes back.
+        auto decide = [self = shared_from_this()](Screening decided) {
+            self->core_->post_while_running(self->stream_.get_executor(), [self, decided = std::move(decided)]() mutable {
+                if (self->phase_ == Phase::closed || !self->head_) return;
+                self->apply_screening(std::move(decided));
+            });
+        };
+        try {
+            screening.decide_later(std::move(decide));
+        } catch (const std::exception& e) {
+            core_->log_error(std::string("HTTP handler's deferred screen threw: ") + e.what());
+            return answer_and_close(json_error_response(500, "internal_error", "internal server error"));
+        }
+        return;
+    }
+    apply_screening(std::move(screening));
+}
+
+void Session::apply_screening(Screening screening) {
     if (screening.refusal) {
         core_->counters().requests_refused_before_body.fetch_add(1);
-        answer_and_close(std::move(*screening.refusal));
-        return false;
+        return answer_and_close(std::move(*screening.refusal));
     }
     head_->screened = std::move(screening.attachment);
-    return true;
+    read_body_of_screened_request();
 }
 
 void Session::send_continue() {
