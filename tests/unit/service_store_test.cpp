@@ -195,6 +195,42 @@ TEST_P(StoreTest, ReopeningKeepsDataAndDoesNotMigrateAgain) {
     EXPECT_EQ(found->title, "kept");
 }
 
+// --- another process holding the write lock ------------------------------------------
+
+TEST_F(SqliteStoreTest, ReadsDoNotWaitWhileAnotherConnectionHoldsTheWriteLock) {
+    const ConversationRecord conversation = new_conversation(alice_, "readable");
+    RawDatabase other(db_path());
+    other.execute("BEGIN IMMEDIATE");  // as `clawbot token create` or a backup would
+    const auto start = std::chrono::steady_clock::now();
+    EXPECT_TRUE(unwrap(store_->get_conversation(alice_, conversation.id)).has_value());
+    EXPECT_TRUE(unwrap(store_->list_messages(alice_, conversation.id)).has_value());
+    EXPECT_EQ(unwrap(store_->list_conversations(alice_, 10, std::nullopt)).items.size(), 1u);
+    EXPECT_FALSE(unwrap(store_->list_stored_tokens()).empty());
+    EXPECT_TRUE(unwrap(store_->ping()));
+    // The store's busy timeout is 5 s: a read that waited for the lock
+    // would take that long.
+    EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+    other.execute("ROLLBACK");
+}
+
+TEST_F(SqliteStoreTest, AWriteThatCannotGetTheLockInTimeFailsAndStoresNothing) {
+    const ConversationRecord conversation = new_conversation(alice_, "locked");
+    store_.reset();
+    auto opened = SqliteStore::open(dir_, SqliteOptions{.busy_timeout_ms = 200, .readers = 1});
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    SqliteStore& store = **opened;
+    RawDatabase other(db_path());
+    other.execute("BEGIN IMMEDIATE");
+    const auto start = std::chrono::steady_clock::now();
+    auto appended = store.append_exchange(alice_, conversation.id, "q", "a", TokenUsage{});
+    const auto waited = std::chrono::steady_clock::now() - start;
+    EXPECT_FALSE(appended.ok());
+    EXPECT_GE(waited, std::chrono::milliseconds(150));
+    EXPECT_LT(waited, std::chrono::seconds(3));
+    other.execute("ROLLBACK");
+    EXPECT_TRUE(unwrap(store.list_messages(alice_, conversation.id))->empty());
+}
+
 TEST_F(SqliteStoreTest, RefusesADatabaseFromANewerClawbot) {
     store_.reset();
     RawDatabase(db_path()).execute("PRAGMA user_version = 99");

@@ -41,7 +41,18 @@ struct Settings {
     int upstream_retries = 3;                   // extra tries on 429/5xx/refused, before any byte reached the client
     bool repack_weights = true;                 // packed copies of the weights for the fast kernels
     bool reuse_port = false;                    // SO_REUSEPORT: lets an upgrade start beside the old process
+    // Threads and queues between the HTTP I/O threads and the store / engine
+    // (docs/architecture.md). Thread counts are capped at kMaxServiceThreads.
+    int io_threads = 2;                         // HTTP: parse, authenticate from memory, write
+    int store_threads = 2;                      // each of the store's read and write executors
+    int store_queue = 256;                      // store calls waiting per executor before 503
+    int store_timeout_ms = 5000;                // longest a store call waits for a lock (SQLite busy timeout)
+    int prep_threads = 2;                       // chat requests: history, template, tokenize
 };
+
+inline constexpr int kMaxServiceThreads = 64;
+// A thread-count setting as used: 1..kMaxServiceThreads.
+inline int service_threads(int wanted) { return wanted < 1 ? 1 : wanted > kMaxServiceThreads ? kMaxServiceThreads : wanted; }
 
 // A HOST reachable only from this machine: the server listens there without
 // an access token; anywhere else it refuses to start until one exists.

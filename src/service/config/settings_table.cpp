@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 33> kTable = {{
+constexpr std::array<SettingSpec, 38> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
@@ -78,6 +78,14 @@ constexpr std::array<SettingSpec, 33> kTable = {{
                        "file (slower prefill and batches, and the copy is never made)", K::Bool, &S::repack_weights},
     {"REUSE_PORT", "share the port with a newer process during an upgrade (SO_REUSEPORT)", K::Bool,
      &S::reuse_port},
+    {"IO_THREADS", "HTTP I/O threads (at most 64)", K::PositiveInt, &S::io_threads},
+    {"STORE_THREADS", "threads for store reads, and as many for store writes (at most 64)", K::PositiveInt,
+     &S::store_threads},
+    {"STORE_QUEUE", "store calls that may wait for a store thread before 503", K::PositiveInt, &S::store_queue},
+    {"STORE_TIMEOUT_MS", "longest a store call waits for a lock held elsewhere; a write that cannot commit in time "
+                         "fails and is never acknowledged", K::PositiveInt, &S::store_timeout_ms},
+    {"PREP_THREADS", "threads that prepare chat requests: history, template, tokenizing (at most 64)",
+     K::PositiveInt, &S::prep_threads},
 }};
 
 struct Range {

@@ -30,6 +30,9 @@ public:
     virtual Result<CreatedToken> create_token(std::string_view name, bool admin) = 0;
     // Oldest first, revoked ones included (marked revoked).
     virtual Result<std::vector<TokenRecord>> list_tokens() = 0;
+    // The same with each token's digest: what the server's in-memory token
+    // cache (auth/token_cache.h) reloads.
+    virtual Result<std::vector<StoredToken>> list_stored_tokens() = 0;
     // true when the id exists (revoking twice is fine and keeps the first time).
     virtual Result<bool> revoke_token(std::string_view token_id) = 0;
     // Tokens not revoked; `serve` refuses a public address while this is 0.

@@ -43,8 +43,8 @@ namespace clawbot::service {
 
 struct RedisStoreOptions {
     RedisTimeouts timeouts;
-    // The HTTP layer calls the store from 2 I/O threads and a 2-thread work
-    // queue; one more for the odd concurrent /readyz or CLI-style caller.
+    // The server sizes this for its store executors, request prep and token
+    // cache (store_factory.cpp); the CLI makes one call at a time.
     std::size_t connections = 5;
 };
 
@@ -62,6 +62,7 @@ public:
 
     Result<CreatedToken> create_token(std::string_view name, bool admin) override;
     Result<std::vector<TokenRecord>> list_tokens() override;
+    Result<std::vector<StoredToken>> list_stored_tokens() override;
     Result<bool> revoke_token(std::string_view token_id) override;
     Result<std::int64_t> count_active_tokens() override;
     Result<std::optional<StoredToken>> find_token(const TokenDigest& digest) override;

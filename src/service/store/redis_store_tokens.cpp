@@ -34,7 +34,7 @@ Result<CreatedToken> RedisStore::create_token(std::string_view name, bool admin)
     return created;
 }
 
-Result<std::vector<TokenRecord>> RedisStore::list_tokens() {
+Result<std::vector<StoredToken>> RedisStore::list_stored_tokens() {
     const std::string tokens = redis_keys::tokens_by_creation();
     const std::string prefix = redis_keys::token_prefix();
     const std::array<std::string_view, 1> keys = {tokens};
@@ -45,13 +45,22 @@ Result<std::vector<TokenRecord>> RedisStore::list_tokens() {
     if (reply->kind != RedisValue::Kind::Array || fields.size() % kTokenFieldCount != 0) {
         return make_error("unexpected reply from Redis listing tokens");
     }
-    std::vector<TokenRecord> records;
-    records.reserve(fields.size() / kTokenFieldCount);
+    std::vector<StoredToken> stored;
+    stored.reserve(fields.size() / kTokenFieldCount);
     for (std::size_t at = 0; at < fields.size(); at += kTokenFieldCount) {
         Result<StoredToken> token = decode_token(std::span(fields).subspan(at, kTokenFieldCount));
         if (!token) return token.error();
-        records.push_back(std::move(token->record));
+        stored.push_back(std::move(token).value());
     }
+    return stored;
+}
+
+Result<std::vector<TokenRecord>> RedisStore::list_tokens() {
+    Result<std::vector<StoredToken>> stored = list_stored_tokens();
+    if (!stored) return stored.error();
+    std::vector<TokenRecord> records;
+    records.reserve(stored->size());
+    for (StoredToken& token : *stored) records.push_back(std::move(token.record));
     return records;
 }
 

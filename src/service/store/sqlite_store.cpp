@@ -40,8 +40,8 @@ Result<std::string> single_text_value(SqliteConnection& db, const char* fixed_sq
     return query->column_text(0);
 }
 
-Result<bool> configure_connection(SqliteConnection& db) {
-    const std::string busy = "PRAGMA busy_timeout = " + std::to_string(SqliteStore::kBusyTimeoutMs);
+Result<bool> configure_connection(SqliteConnection& db, int busy_timeout_ms) {
+    const std::string busy = "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms);
     for (const char* pragma : {busy.c_str(), "PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"}) {
         Result<bool> set = db.execute(pragma);
         if (!set) return set;
@@ -63,23 +63,26 @@ std::string SqliteStore::database_path(const std::string& data_dir) {
     return data_dir + "/" + std::string(kDatabaseFileName);
 }
 
-Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& data_dir) {
+Result<std::unique_ptr<SqliteStore>> SqliteStore::open(const std::string& data_dir, const SqliteOptions& options) {
     Result<bool> ready = ensure_private_directory(data_dir);
     const std::string path = database_path(data_dir);
     if (ready) ready = ensure_private_file(path);
     if (!ready) return ready.error();
     Result<SqliteConnection> db = SqliteConnection::open(path);
     if (!db) return db.error();
-    Result<bool> configured = configure_connection(*db);
+    Result<bool> configured = configure_connection(*db, options.busy_timeout_ms);
     if (configured) configured = migrate_schema(*db);
     if (!configured) return make_error(path + ": " + configured.error().message);
-    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db).value()));
+    // After the writer: the file is in WAL mode and has its schema.
+    Result<SqliteReaderPool> readers = SqliteReaderPool::open(path, options.readers, options.busy_timeout_ms);
+    if (!readers) return readers.error();
+    return std::unique_ptr<SqliteStore>(new SqliteStore(std::move(db).value(), std::move(readers).value()));
 }
 
 Result<bool> SqliteStore::ping() {
-    std::lock_guard lock(mutex_);
+    SqliteReaderPool::Lease reader = readers_.acquire();
     // Touches the schema and a table page, not just the connection object.
-    Result<SqliteStatement> query = SqliteStatement::prepare(db_, "SELECT count(*) FROM tokens");
+    Result<SqliteStatement> query = SqliteStatement::prepare(reader.connection(), "SELECT count(*) FROM tokens");
     if (!query) return query.error();
     Result<bool> row = query->step();
     if (!row) return row.error();

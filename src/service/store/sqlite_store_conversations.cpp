@@ -37,9 +37,9 @@ Result<ConversationRecord> SqliteStore::create_conversation(std::string_view own
 
 Result<std::optional<ConversationRecord>> SqliteStore::get_conversation(
     std::string_view owner_token_id, std::string_view conversation_id) {
-    std::lock_guard lock(mutex_);
+    SqliteReaderPool::Lease reader = readers_.acquire();
     Result<SqliteStatement> query = SqliteStatement::prepare(
-        db_, "SELECT " CLAWBOT_CONVERSATION_COLUMNS
+        reader.connection(), "SELECT " CLAWBOT_CONVERSATION_COLUMNS
              " FROM conversations WHERE id = ?1 AND owner_token_id = ?2");
     if (!query) return query.error();
     query->bind_text(1, conversation_id).bind_text(2, owner_token_id);
@@ -62,8 +62,8 @@ Result<ConversationPage> SqliteStore::list_conversations(std::string_view owner_
                 " FROM conversations WHERE owner_token_id = ?1"
                 " ORDER BY updated_at_ms DESC, id DESC LIMIT ?2";
 
-    std::lock_guard lock(mutex_);
-    Result<SqliteStatement> query = SqliteStatement::prepare(db_, sql);
+    SqliteReaderPool::Lease reader = readers_.acquire();
+    Result<SqliteStatement> query = SqliteStatement::prepare(reader.connection(), sql);
     if (!query) return query.error();
     // One row beyond the page says whether another page exists.
     query->bind_text(1, owner_token_id).bind_int(2, page_size + 1);

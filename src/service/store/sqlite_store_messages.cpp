@@ -8,10 +8,10 @@
 
 namespace clawbot::service {
 
-Result<bool> SqliteStore::owns_conversation(std::string_view owner_token_id,
+Result<bool> SqliteStore::owns_conversation(SqliteConnection& db, std::string_view owner_token_id,
                                             std::string_view conversation_id) {
     Result<SqliteStatement> query = SqliteStatement::prepare(
-        db_, "SELECT 1 FROM conversations WHERE id = ?1 AND owner_token_id = ?2");
+        db, "SELECT 1 FROM conversations WHERE id = ?1 AND owner_token_id = ?2");
     if (!query) return query.error();
     query->bind_text(1, conversation_id).bind_text(2, owner_token_id);
     return query->step();
@@ -65,7 +65,7 @@ Result<std::optional<MessageRecord>> SqliteStore::append_message(
     std::lock_guard lock(mutex_);
     Result<SqliteTransaction> transaction = SqliteTransaction::begin(db_);
     if (!transaction) return transaction.error();
-    Result<bool> owned = owns_conversation(owner_token_id, conversation_id);
+    Result<bool> owned = owns_conversation(db_, owner_token_id, conversation_id);
     if (!owned) return owned.error();
     if (!*owned) return std::optional<MessageRecord>{};
 
@@ -86,7 +86,7 @@ Result<std::optional<Exchange>> SqliteStore::append_exchange(std::string_view ow
     std::lock_guard lock(mutex_);
     Result<SqliteTransaction> transaction = SqliteTransaction::begin(db_);
     if (!transaction) return transaction.error();
-    Result<bool> owned = owns_conversation(owner_token_id, conversation_id);
+    Result<bool> owned = owns_conversation(db_, owner_token_id, conversation_id);
     if (!owned) return owned.error();
     if (!*owned) return std::optional<Exchange>{};
 
@@ -106,17 +106,18 @@ Result<std::optional<Exchange>> SqliteStore::append_exchange(std::string_view ow
 Result<std::optional<std::vector<MessageRecord>>> SqliteStore::list_messages(
     std::string_view owner_token_id, std::string_view conversation_id) {
     using Messages = std::vector<MessageRecord>;
-    std::lock_guard lock(mutex_);
-    // One snapshot for both queries: a delete by another process between them
-    // must not turn "not found" into "no messages".
-    Result<SqliteTransaction> snapshot = SqliteTransaction::begin_read(db_);
+    SqliteReaderPool::Lease reader = readers_.acquire();
+    SqliteConnection& db = reader.connection();
+    // One snapshot for both queries: a delete between them must not turn
+    // "not found" into "no messages".
+    Result<SqliteTransaction> snapshot = SqliteTransaction::begin_read(db);
     if (!snapshot) return snapshot.error();
-    Result<bool> owned = owns_conversation(owner_token_id, conversation_id);
+    Result<bool> owned = owns_conversation(db, owner_token_id, conversation_id);
     if (!owned) return owned.error();
     if (!*owned) return std::optional<Messages>{};
 
     Result<SqliteStatement> query = SqliteStatement::prepare(
-        db_, "SELECT " CLAWBOT_MESSAGE_COLUMNS " FROM messages WHERE conversation_id = ?1 ORDER BY seq");
+        db, "SELECT " CLAWBOT_MESSAGE_COLUMNS " FROM messages WHERE conversation_id = ?1 ORDER BY seq");
     if (!query) return query.error();
     query->bind_text(1, conversation_id);
     Result<Messages> messages = read_all_rows<MessageRecord>(*query, read_message_row);

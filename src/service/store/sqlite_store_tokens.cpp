@@ -30,12 +30,16 @@ Result<CreatedToken> SqliteStore::create_token(std::string_view name, bool admin
     return created;
 }
 
-Result<std::vector<TokenRecord>> SqliteStore::list_tokens() {
-    std::lock_guard lock(mutex_);
+Result<std::vector<StoredToken>> SqliteStore::list_stored_tokens() {
+    SqliteReaderPool::Lease reader = readers_.acquire();
     Result<SqliteStatement> query = SqliteStatement::prepare(
-        db_, "SELECT " CLAWBOT_TOKEN_COLUMNS " FROM tokens ORDER BY created_at_ms, id");
+        reader.connection(), "SELECT " CLAWBOT_TOKEN_COLUMNS " FROM tokens ORDER BY created_at_ms, id");
     if (!query) return query.error();
-    Result<std::vector<StoredToken>> rows = read_all_rows<StoredToken>(*query, read_token_row);
+    return read_all_rows<StoredToken>(*query, read_token_row);
+}
+
+Result<std::vector<TokenRecord>> SqliteStore::list_tokens() {
+    Result<std::vector<StoredToken>> rows = list_stored_tokens();
     if (!rows) return rows.error();
     std::vector<TokenRecord> records;
     records.reserve(rows->size());
@@ -57,9 +61,9 @@ Result<bool> SqliteStore::revoke_token(std::string_view token_id) {
 }
 
 Result<std::int64_t> SqliteStore::count_active_tokens() {
-    std::lock_guard lock(mutex_);
+    SqliteReaderPool::Lease reader = readers_.acquire();
     Result<SqliteStatement> query =
-        SqliteStatement::prepare(db_, "SELECT count(*) FROM tokens WHERE revoked_at_ms IS NULL");
+        SqliteStatement::prepare(reader.connection(), "SELECT count(*) FROM tokens WHERE revoked_at_ms IS NULL");
     if (!query) return query.error();
     Result<bool> row = query->step();
     if (!row) return row.error();
@@ -67,9 +71,9 @@ Result<std::int64_t> SqliteStore::count_active_tokens() {
 }
 
 Result<std::optional<StoredToken>> SqliteStore::find_token(const TokenDigest& digest) {
-    std::lock_guard lock(mutex_);
+    SqliteReaderPool::Lease reader = readers_.acquire();
     Result<SqliteStatement> query = SqliteStatement::prepare(
-        db_, "SELECT " CLAWBOT_TOKEN_COLUMNS " FROM tokens WHERE digest = ?1");
+        reader.connection(), "SELECT " CLAWBOT_TOKEN_COLUMNS " FROM tokens WHERE digest = ?1");
     if (!query) return query.error();
     query->bind_blob(1, digest);
     Result<bool> row = query->step();

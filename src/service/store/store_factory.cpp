@@ -8,7 +8,10 @@ namespace clawbot::service {
 
 Result<OpenedStore> open_store(const Settings& settings) {
     if (settings.store == "sqlite") {
-        Result<std::unique_ptr<SqliteStore>> sqlite = SqliteStore::open(settings.data_dir);
+        // A read connection for each thread that reads at once: the store
+        // reads executor, request prep, and the token cache's reloads.
+        const SqliteOptions options{settings.store_timeout_ms, service_threads(settings.store_threads) + service_threads(settings.prep_threads) + 1};
+        Result<std::unique_ptr<SqliteStore>> sqlite = SqliteStore::open(settings.data_dir, options);
         if (!sqlite) return sqlite.error();
         return OpenedStore{std::move(sqlite).value(), "SQLite at " + SqliteStore::database_path(settings.data_dir), {}};
     }
@@ -18,7 +21,11 @@ Result<OpenedStore> open_store(const Settings& settings) {
     }
     Result<RedisEndpoint> endpoint = parse_redis_url(settings.store);
     if (!endpoint) return endpoint.error();
-    Result<std::unique_ptr<RedisStore>> redis = RedisStore::open(*endpoint);
+    RedisStoreOptions options;
+    // One connection per thread that may call the store at once: both store
+    // executors, request prep, the token cache's reloads, and one spare.
+    options.connections = static_cast<std::size_t>(2 * service_threads(settings.store_threads) + service_threads(settings.prep_threads) + 2);
+    Result<std::unique_ptr<RedisStore>> redis = RedisStore::open(*endpoint, options);
     if (!redis) return make_error("STORE: " + redis.error().message);
     OpenedStore opened{nullptr, (*redis)->description(), {}};
     if ((*redis)->durability_warning()) opened.warnings.push_back(*(*redis)->durability_warning());
