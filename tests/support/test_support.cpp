@@ -5,6 +5,7 @@
 #include <sstream>
 #include <stdexcept>
 #include <string>
+#include <thread>
 
 #include <unistd.h>
 
@@ -37,6 +38,16 @@ std::string make_temp_dir() {
     std::string pattern = std::string(tmp ? tmp : "/tmp") + "/clawbot-test-XXXXXX";
     if (!mkdtemp(pattern.data())) throw std::runtime_error("mkdtemp failed");
     return pattern;
+}
+
+int poll_status(int wanted, std::chrono::milliseconds within, const std::function<int()>& attempt) {
+    const auto deadline = std::chrono::steady_clock::now() + within;
+    int status = attempt();
+    while (status != wanted && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        status = attempt();
+    }
+    return status;
 }
 
 }  // namespace clawbot::test

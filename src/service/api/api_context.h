@@ -10,6 +10,7 @@
 #include "service/provider/provider.h"
 #include "service/store/conversation_store.h"
 #include "service/api/work_queue.h"
+#include "service/auth/token_cache.h"
 #include "service/auth/token_rate_limiter.h"
 
 namespace clawbot::service {
@@ -62,13 +63,20 @@ struct ApiContext {
     MetricsRegistry& registry;
     ServiceMetrics& metrics;
     Logger& log;
-    WorkQueue& blocking;  // store writes off the engine and IO threads
+    // Store calls never run on an I/O thread or the engine thread. Writes
+    // (commits wait for fsync and for locks other processes hold) and reads
+    // (on their own connections) have separate executors, so a stalled
+    // commit never holds up a read. try_post is bounded: full answers 503.
+    WorkQueue& store_writes;
+    WorkQueue& store_reads;
     InflightLimit& inflight;
     // Chat requests from their parsed header to the provider: body parsing,
     // history reads, template rendering and tokenizing, off the I/O threads.
     // Bounded: a full queue answers 503.
     WorkQueue& prep;
     TokenRateLimiter& rate_limiter;
+    // Every access token in memory: the I/O threads authenticate from it.
+    TokenCache& tokens;
 };
 
 }  // namespace clawbot::service

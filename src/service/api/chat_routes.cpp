@@ -79,7 +79,7 @@ public:
         }
         // Storing waits for fsync: not on the engine thread.
         auto self = shared_from_this();
-        scope_->ctx().blocking.post([self, usage] { self->store_and_acknowledge(usage); });
+        scope_->ctx().store_writes.post([self, usage] { self->store_and_acknowledge(usage); });
     }
 
 private:

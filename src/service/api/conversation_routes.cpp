@@ -1,5 +1,6 @@
 // GET and POST /api/v1/conversations, GET and DELETE /api/v1/conversations/{id}.
 #include <charconv>
+#include <functional>
 
 #include "service/api/json_body.h"
 #include "service/api/routes.h"
@@ -31,6 +32,12 @@ void store_failure(const Scope& scope, const Error& e) {
     scope->respond(error_response(503, "store_unavailable", "the conversation store is unavailable"));
 }
 
+// Runs `work` on a store executor: never on the I/O thread that parsed the
+// request. A full queue answers 503 at once.
+void on_store(WorkQueue& executor, const Scope& scope, std::function<void()> work) {
+    if (!executor.try_post(std::move(work))) scope->respond(store_busy_response());
+}
+
 }  // namespace
 
 // Creating a conversation before its first question lets that question
@@ -50,7 +57,7 @@ void handle_create_conversation(const HttpRequest& req, const Scope& scope, cons
         if (given_system) system = std::move(*given_system);
     }
     // The insert waits for fsync: not on an I/O thread.
-    scope->ctx().blocking.post([scope, owner = token.id, title = std::move(title), system = std::move(system)] {
+    on_store(scope->ctx().store_writes, scope, [scope, owner = token.id, title = std::move(title), system = std::move(system)] {
         auto created = scope->ctx().store.create_conversation(owner, title, system);
         if (!created) return store_failure(scope, created.error());
         scope->respond(json_response(201, conversation_json(*created)));
@@ -72,38 +79,45 @@ void handle_list_conversations(const HttpRequest& req, const Scope& scope, const
         cursor = parse_page_cursor(*text);
         if (!cursor) return scope->respond(error_response(400, "invalid_request", "'cursor' is not a cursor this server gave out"));
     }
-    auto page = scope->ctx().store.list_conversations(token.id, limit, cursor);
-    if (!page) return store_failure(scope, page.error());
-    nlohmann::json items = nlohmann::json::array();
-    for (const ConversationRecord& c : page->items) items.push_back(conversation_json(c));
-    nlohmann::json body{{"conversations", items}, {"next_cursor", nullptr}};
-    if (page->next) body["next_cursor"] = format_page_cursor(*page->next);
-    scope->respond(json_response(200, body));
+    on_store(scope->ctx().store_reads, scope, [scope, owner = token.id, limit, cursor] {
+        auto page = scope->ctx().store.list_conversations(owner, limit, cursor);
+        if (!page) return store_failure(scope, page.error());
+        nlohmann::json items = nlohmann::json::array();
+        for (const ConversationRecord& c : page->items) items.push_back(conversation_json(c));
+        nlohmann::json body{{"conversations", items}, {"next_cursor", nullptr}};
+        if (page->next) body["next_cursor"] = format_page_cursor(*page->next);
+        scope->respond(json_response(200, body));
+    });
 }
 
 void handle_get_conversation(const HttpRequest&, const Scope& scope, const TokenRecord& token, const std::string& id) {
-    auto conversation = scope->ctx().store.get_conversation(token.id, id);
-    if (!conversation) return store_failure(scope, conversation.error());
-    if (!*conversation) return scope->respond(error_response(404, "not_found", "no such conversation"));
-    auto messages = scope->ctx().store.list_messages(token.id, id);
-    if (!messages) return store_failure(scope, messages.error());
-    nlohmann::json list = nlohmann::json::array();
-    for (const MessageRecord& m : messages->value_or(std::vector<MessageRecord>{})) {
-        list.push_back({{"id", m.id}, {"role", role_name(m.role)}, {"content", m.content}, {"created_at_ms", m.created_at_ms}});
-    }
-    nlohmann::json body = conversation_json(**conversation);
-    body["system"] = (*conversation)->system_prompt;
-    body["messages"] = list;
-    scope->respond(json_response(200, body));
+    on_store(scope->ctx().store_reads, scope, [scope, owner = token.id, id] {
+        ConversationStore& store = scope->ctx().store;
+        auto conversation = store.get_conversation(owner, id);
+        if (!conversation) return store_failure(scope, conversation.error());
+        if (!*conversation) return scope->respond(error_response(404, "not_found", "no such conversation"));
+        auto messages = store.list_messages(owner, id);
+        if (!messages) return store_failure(scope, messages.error());
+        nlohmann::json list = nlohmann::json::array();
+        for (const MessageRecord& m : messages->value_or(std::vector<MessageRecord>{})) {
+            list.push_back({{"id", m.id}, {"role", role_name(m.role)}, {"content", m.content}, {"created_at_ms", m.created_at_ms}});
+        }
+        nlohmann::json body = conversation_json(**conversation);
+        body["system"] = (*conversation)->system_prompt;
+        body["messages"] = list;
+        scope->respond(json_response(200, body));
+    });
 }
 
 void handle_delete_conversation(const HttpRequest&, const Scope& scope, const TokenRecord& token, const std::string& id) {
-    auto deleted = scope->ctx().store.delete_conversation(token.id, id);
-    if (!deleted) return store_failure(scope, deleted.error());
-    if (!*deleted) return scope->respond(error_response(404, "not_found", "no such conversation"));
-    HttpResponse r;
-    r.status = 204;
-    scope->respond(std::move(r));
+    on_store(scope->ctx().store_writes, scope, [scope, owner = token.id, id] {
+        auto deleted = scope->ctx().store.delete_conversation(owner, id);
+        if (!deleted) return store_failure(scope, deleted.error());
+        if (!*deleted) return scope->respond(error_response(404, "not_found", "no such conversation"));
+        HttpResponse r;
+        r.status = 204;
+        scope->respond(std::move(r));
+    });
 }
 
 }  // namespace clawbot::service

@@ -18,6 +18,12 @@ HttpResponse error_response(int status, std::string_view code, std::string_view 
     return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
+HttpResponse store_busy_response() {
+    HttpResponse r = error_response(503, "store_busy", "too many store calls waiting (STORE_QUEUE); retry later");
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
+}
+
 std::variant<nlohmann::json, BadRequest> parse_json_object(std::string_view body) {
     nlohmann::json j = nlohmann::json::parse(body, nullptr, false);
     if (j.is_discarded()) return BadRequest{"invalid_json", "the request body is not valid JSON (or not valid UTF-8)"};

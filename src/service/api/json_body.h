@@ -14,6 +14,8 @@ namespace clawbot::service {
 
 HttpResponse json_response(int status, const nlohmann::json& body);
 HttpResponse error_response(int status, std::string_view code, std::string_view message);
+// A store executor's queue is full (STORE_QUEUE): 503 with Retry-After.
+HttpResponse store_busy_response();
 
 // A 400-worthy problem with the request: code and message for the client.
 struct BadRequest {

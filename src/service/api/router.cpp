@@ -31,37 +31,67 @@ HttpResponse method_not_allowed(const std::string& allow) {
 
 bool is_api_path(const std::string& path) { return path.rfind("/api/", 0) == 0 || path.rfind("/v1/", 0) == 0; }
 
+HttpResponse unauthorized(const char* message) {
+    HttpResponse r = error_response(401, "unauthorized", message);
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return r;
+}
+
 }  // namespace
 
-std::variant<TokenRecord, HttpResponse> ApiRouter::verify(const HttpRequest& req) {
-    auto unauthorized = [](const char* message) {
-        HttpResponse r = error_response(401, "unauthorized", message);
-        r.headers.emplace_back("WWW-Authenticate", "Bearer");
-        return r;
-    };
-    const auto header = req.header("Authorization");
+std::optional<ApiRouter::Verdict> ApiRouter::check_header(const HttpRequest& head, TokenDigest& ask_store) {
+    const auto header = head.header("Authorization");
     if (!header) return unauthorized("missing 'Authorization: Bearer <token>' header");
     const auto token = parse_bearer(*header);
     if (!token) return unauthorized("the Authorization header must be 'Bearer <token>'");
-    auto verified = verify_access_token(ctx_.store, *token);
-    if (!verified) return error_response(503, "store_unavailable", "the token store is unavailable");
-    if (!*verified) return unauthorized("invalid or revoked token");
-    return **verified;
+    auto digest = digest_access_token(*token);
+    if (!digest) return error_response(500, "internal_error", "cannot hash the access token");
+    const TokenCache::Answer cached = ctx_.tokens.lookup(*digest);
+    switch (cached.verdict) {
+        case TokenCache::Verdict::Valid: return cached.record;
+        case TokenCache::Verdict::Refused: return unauthorized("invalid or revoked token");
+        case TokenCache::Verdict::Unknown: break;
+    }
+    ask_store = *digest;
+    return std::nullopt;
 }
 
-std::optional<TokenRecord> ApiRouter::authenticate(const HttpRequest& req, const std::shared_ptr<RequestScope>& scope) {
+ApiRouter::Verdict ApiRouter::verify_with_store(const TokenDigest& digest) {
+    auto found = ctx_.store.find_token(digest);
+    if (!found) {
+        ctx_.log.event("error", "store: token lookup failed: " + found.error().message);
+        return error_response(503, "store_unavailable", "the token store is unavailable");
+    }
+    std::optional<TokenRecord> accepted = accept_stored_token(*found, digest);
+    if (!accepted) return unauthorized("invalid or revoked token");
+    ctx_.tokens.remember(**found);
+    return std::move(*accepted);
+}
+
+void ApiRouter::with_token(HttpRequest req, const Scope& scope, TokenContinuation next) {
+    Verdict verdict;
     if (const auto* screened = std::any_cast<TokenRecord>(&req.screened)) {
-        scope->set_token_id(screened->id);
-        return *screened;
+        verdict = *screened;
+    } else {
+        TokenDigest digest{};
+        auto decided = check_header(req, digest);
+        if (!decided) {
+            auto job = [this, req = std::make_shared<HttpRequest>(std::move(req)), scope, digest, next = std::move(next)] {
+                continue_with(verify_with_store(digest), *req, scope, next);
+            };
+            if (!ctx_.store_reads.try_post(std::move(job))) scope->respond(store_busy_response());
+            return;
+        }
+        verdict = std::move(*decided);
     }
-    auto verdict = verify(req);
-    if (auto* refusal = std::get_if<HttpResponse>(&verdict)) {
-        scope->respond(std::move(*refusal));
-        return std::nullopt;
-    }
-    TokenRecord& token = std::get<TokenRecord>(verdict);
+    continue_with(std::move(verdict), req, scope, next);
+}
+
+void ApiRouter::continue_with(Verdict verdict, HttpRequest& req, const Scope& scope, const TokenContinuation& next) {
+    if (auto* refusal = std::get_if<HttpResponse>(&verdict)) return scope->respond(std::move(*refusal));
+    const TokenRecord& token = std::get<TokenRecord>(verdict);
     scope->set_token_id(token.id);
-    return std::move(token);
+    next(req, scope, token);
 }
 
 bool ApiRouter::needs_token(const HttpRequest& req) const {
@@ -72,18 +102,38 @@ bool ApiRouter::needs_token(const HttpRequest& req) const {
 Screening ApiRouter::screen(const HttpRequest& head) {
     Screening screening;
     if (!needs_token(head)) return screening;
-    auto verdict = verify(head);
-    if (auto* refusal = std::get_if<HttpResponse>(&verdict)) {
+    // What a refusal is recorded with, owned: a deferred one outlives `head`.
+    struct Refused {
+        std::string method, route, remote;
+    };
+    auto refuse = [this](const Refused& who, HttpResponse refusal) {
         RequestRecord record;
-        record.method = head.method;
-        record.route = route_name(head.path);
-        record.remote = head.remote_address;
-        record.status = refusal->status;
+        record.method = who.method;
+        record.route = who.route;
+        record.remote = who.remote;
+        record.status = refusal.status;
         record_request(ctx_, record);
-        screening.refusal = std::move(*refusal);
-    } else {
-        screening.attachment = std::move(std::get<TokenRecord>(verdict));
+        Screening refused;
+        refused.refusal = std::move(refusal);
+        return refused;
+    };
+    Refused who{head.method, route_name(head.path), head.remote_address};
+    TokenDigest digest{};
+    if (auto verdict = check_header(head, digest)) {
+        if (auto* refusal = std::get_if<HttpResponse>(&*verdict)) return refuse(who, std::move(*refusal));
+        screening.attachment = std::move(std::get<TokenRecord>(*verdict));
+        return screening;
     }
+    screening.decide_later = [this, refuse, who = std::move(who), digest](std::function<void(Screening)> decide) {
+        auto job = [this, refuse, who, digest, decide] {
+            Verdict verdict = verify_with_store(digest);
+            if (auto* refusal = std::get_if<HttpResponse>(&verdict)) return decide(refuse(who, std::move(*refusal)));
+            Screening accepted;
+            accepted.attachment = std::move(std::get<TokenRecord>(verdict));
+            decide(std::move(accepted));
+        };
+        if (!ctx_.store_reads.try_post(job)) decide(refuse(who, store_busy_response()));
+    };
     return screening;
 }
 
@@ -99,34 +149,32 @@ void ApiRouter::handle(HttpRequest req, std::shared_ptr<Responder> responder) {
     if (path == "/readyz") return get ? handle_readyz(req, scope) : scope->respond(method_not_allowed("GET"));
     if (path == "/metrics") {
         if (!get) return scope->respond(method_not_allowed("GET"));
-        if (!ctx_.settings.metrics_public && !authenticate(req, scope)) return;
-        return handle_metrics(req, scope);
+        if (ctx_.settings.metrics_public) return handle_metrics(req, scope);
+        return with_token(std::move(req), scope, [](HttpRequest& r, const Scope& s, const TokenRecord&) { handle_metrics(r, s); });
     }
     if (is_api_path(path)) {
-        auto token = authenticate(req, scope);
-        if (!token) return;
-        if (req.method == "POST" && (path == "/api/v1/chat" || path == "/v1/chat/completions")) {
-            return prepare_chat(std::move(req), scope, std::move(*token));
-        }
-        return route_api(req, scope, *token);
+        return with_token(std::move(req), scope, [this](HttpRequest& r, const Scope& s, const TokenRecord& token) {
+            if (r.method == "POST" && (r.path == "/api/v1/chat" || r.path == "/v1/chat/completions")) {
+                return prepare_chat(r, s, token);
+            }
+            route_api(r, s, token);
+        });
     }
     if (get && handle_static(req, scope)) return;
     scope->respond(error_response(404, "not_found", "no such route: " + path));
 }
 
-void ApiRouter::prepare_chat(HttpRequest req, const std::shared_ptr<RequestScope>& scope, TokenRecord token) {
+void ApiRouter::prepare_chat(HttpRequest& req, const Scope& scope, const TokenRecord& token) {
     // Parsing the body, reading the history, rendering the template and
     // tokenizing take milliseconds for a long conversation: an I/O thread
     // must not spend them while other connections wait.
-    auto job = [this, req = std::make_shared<HttpRequest>(std::move(req)), scope, token = std::move(token)] {
-        route_api(*req, scope, token);
-    };
+    auto job = [this, req = std::make_shared<HttpRequest>(std::move(req)), scope, token] { route_api(*req, scope, token); };
     if (ctx_.prep.try_post(std::move(job))) return;
     // The same answer as any other overload (counted as "overloaded").
     respond_start_error(scope, StartError{StartErrorCode::Overloaded, "too many chat requests being prepared; retry later", 1});
 }
 
-void ApiRouter::route_api(const HttpRequest& req, const std::shared_ptr<RequestScope>& scope, const TokenRecord& token) {
+void ApiRouter::route_api(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
     const std::string& path = req.path;
     const std::string& m = req.method;
     if (path == "/api/v1/chat") return m == "POST" ? handle_chat(req, scope, token) : scope->respond(method_not_allowed("POST"));

@@ -88,4 +88,12 @@ void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, cons
     r.callback("process_open_fds", "Open file descriptors", [] { return static_cast<double>(read_process_stats().open_fds); });
 }
 
+void register_queue_metrics(MetricsRegistry& registry, const std::vector<NamedQueue>& queues) {
+    for (const NamedQueue& q : queues) {
+        registry.callback(std::string("clawbot_") + q.name + "_queue_depth",
+                          std::string("Jobs waiting for a ") + q.name + " thread",
+                          [queue = q.queue] { return static_cast<double>(queue->pending()); });
+    }
+}
+
 }  // namespace clawbot::service

@@ -1,6 +1,9 @@
 #pragma once
 // Gauges read at scrape time: connections, engine load, KV cache, process.
+#include <vector>
+
 #include "engine/scheduler/request.h"
+#include "service/api/work_queue.h"
 #include "service/http/http_server.h"
 #include "service/obs/metrics.h"
 #include "service/provider/provider.h"
@@ -21,6 +24,14 @@ private:
     Histogram& queue_wait_;
     Histogram& token_gap_;
 };
+
+// The depth of each executor queue between the I/O threads and the store or
+// the engine: clawbot_<name>_queue_depth.
+struct NamedQueue {
+    const char* name;  // e.g. "store_reads"
+    const WorkQueue* queue;
+};
+void register_queue_metrics(MetricsRegistry& registry, const std::vector<NamedQueue>& queues);
 
 // queue_capacity: MAX_QUEUE, so alerts can compare the queue with its bound.
 void register_runtime_metrics(MetricsRegistry& registry, const HttpServer& server, const Provider* provider,

@@ -168,19 +168,27 @@ int run_server(const Settings& settings) {
     std::unique_ptr<Provider> provider = make_provider(settings, **log, &engine_metrics, provider_error);
     if (!provider && !provider_error.empty()) return fail(provider_error);
 
-    WorkQueue blocking(2);
+    // Every token in memory before the first request; reloaded every second.
+    TokenCache tokens([&store] { return store.list_stored_tokens(); }, TokenCache::Options{});
+    if (auto loaded = tokens.start(); !loaded) return fail("cannot read the access tokens: " + loaded.error().message);
+
+    const auto store_queue = static_cast<std::size_t>(settings.store_queue);
+    WorkQueue store_writes(service_threads(settings.store_threads), store_queue);
+    WorkQueue store_reads(service_threads(settings.store_threads), store_queue);
     // As many chat requests may wait to be prepared as may be in flight
     // (and at least a burst's worth, so a small MAX_CONCURRENT_REQUESTS
     // still answers its own 429).
-    WorkQueue prep(2, static_cast<std::size_t>(std::max(settings.max_concurrent_requests, 64)));
+    WorkQueue prep(service_threads(settings.prep_threads), static_cast<std::size_t>(std::max(settings.max_concurrent_requests, 64)));
     InflightLimit inflight(settings.max_concurrent_requests);
     TokenRateLimiter rate_limiter(settings.rate_limit_requests_per_minute, settings.rate_limit_tokens_per_minute);
-    ApiContext ctx{settings, store, provider.get(), registry, metrics, **log, blocking, inflight, prep, rate_limiter};
+    ApiContext ctx{settings,     store,       provider.get(), registry,     metrics, **log,
+                   store_writes, store_reads, inflight,       prep,         rate_limiter, tokens};
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
     register_runtime_metrics(registry, server, provider.get(), settings.max_queue);
+    register_queue_metrics(registry, {{"store_read", &store_reads}, {"store_write", &store_writes}, {"prep", &prep}});
     if (auto ok = server.listen(); !ok) return fail(ok.error().message);
-    server.start(2);
+    server.start(service_threads(settings.io_threads));
     std::cerr << "clawbot: listening on http://" << settings.host << ":" << server.port() << std::endl;
     (*log)->event("info", "listening on " + settings.host + ":" + std::to_string(server.port()) +
                              (provider ? ", model " + provider->model_name() : ", no model"));
@@ -199,6 +207,7 @@ int run_server(const Settings& settings) {
     const bool drained = server.drain(std::chrono::seconds(settings.drain_timeout_s));
     server.stop();
     prep.shut_down();  // no chat request reaches the provider after this
+    store_reads.shut_down();
     // The engine goes before the work queue: requests it cancels post nothing.
     ctx.provider = nullptr;
     provider.reset();

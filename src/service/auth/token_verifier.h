@@ -1,7 +1,7 @@
 #pragma once
-// Turns a presented token into the record it belongs to. There is no cache:
-// every request asks the store, so a revocation applies to the very next
-// request.
+// Turns a presented token into the record it belongs to by asking a store.
+// The server asks its in-memory copy first (token_cache.h) and comes here
+// only for a token the copy lacks; the CLI and tests come here directly.
 #include <optional>
 #include <string_view>
 
@@ -24,5 +24,9 @@ public:
 // token).
 Result<std::optional<TokenRecord>> verify_access_token(TokenLookup& lookup,
                                                        std::string_view presented);
+
+// The record of `stored` (a lookup's answer for `digest`) when it matches in
+// constant time and is not revoked; nullopt otherwise.
+std::optional<TokenRecord> accept_stored_token(const std::optional<StoredToken>& stored, const TokenDigest& digest);
 
 }  // namespace clawbot::service
