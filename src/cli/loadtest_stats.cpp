@@ -69,6 +69,7 @@ nlohmann::json LoadStats::report(double wall_s) const {
             {"tokens_per_s", wall_s > 0 ? static_cast<double>(completion_tokens_) / wall_s : 0.0},
             {"ttft_s", ttft},
             {"inter_token_p95_s", percentile_or_null(gaps_, 95)},
+            {"inter_token_p99_s", percentile_or_null(gaps_, 99)},
             {"errors", errors},
             {"error_codes", codes}};
 }
@@ -89,6 +90,7 @@ std::string format_report(const nlohmann::json& r) {
         out += line;
     }
     out += "inter-token p95    " + seconds_text(r["inter_token_p95_s"]) + "\n";
+    out += "inter-token p99    " + seconds_text(r["inter_token_p99_s"]) + "\n";
     if (r["errors"].empty()) return out + "errors             none\n";
     out += "errors\n";
     for (const auto& [kind, count] : r["errors"].items()) {

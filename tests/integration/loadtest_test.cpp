@@ -43,6 +43,7 @@ TEST_F(LoadTool, EveryTurnIsMeasuredPerTurnIndex) {
         EXPECT_LE(t["p95"].get<double>(), t["p99"].get<double>());
     }
     EXPECT_TRUE(report["inter_token_p95_s"].is_number()) << report.dump();
+    EXPECT_GE(report["inter_token_p99_s"].get<double>(), report["inter_token_p95_s"].get<double>()) << report.dump();
 }
 
 TEST_F(LoadTool, WrongTokenIsCountedByStatusAndTextReportNamesIt) {
