@@ -67,7 +67,8 @@ void warn_if_memory_short(const Settings& s, Logger& log) {
     }
 }
 
-std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineObserver* observer, std::string& error) {
+std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineObserver* observer, WorkQueue& delivery,
+                                        std::string& error) {
     if (s.provider == "openai") {
         auto config = upstream_config_from(s);
         if (!config) {
@@ -89,7 +90,8 @@ std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineOb
     o.max_batch_size = s.max_batch_size;
     o.max_queue = s.max_queue;
     o.observer = observer;
-    auto provider = LocalProvider::create(s.model_path, LoadOptions{.repack = s.repack_weights}, o);
+    auto deliver = [&delivery](std::function<void()> drain) { delivery.post(std::move(drain)); };
+    auto provider = LocalProvider::create(s.model_path, LoadOptions{.repack = s.repack_weights}, o, std::move(deliver));
     if (!provider) {
         error = provider.error().message;
         return nullptr;
@@ -164,8 +166,12 @@ int run_server(const Settings& settings) {
     MetricsRegistry registry;
     ServiceMetrics metrics(registry);
     EngineMetrics engine_metrics(registry);
+    // Each request's output, from the engine thread to its connection: one
+    // drain at a time per request (delivery_sink.h). Declared before the
+    // provider is made, shut down after it is gone.
+    WorkQueue delivery(service_threads(settings.io_threads));
     std::string provider_error;
-    std::unique_ptr<Provider> provider = make_provider(settings, **log, &engine_metrics, provider_error);
+    std::unique_ptr<Provider> provider = make_provider(settings, **log, &engine_metrics, delivery, provider_error);
     if (!provider && !provider_error.empty()) return fail(provider_error);
 
     // Every token in memory before the first request; reloaded every second.
@@ -186,7 +192,10 @@ int run_server(const Settings& settings) {
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
     register_runtime_metrics(registry, server, provider.get(), settings.max_queue);
-    register_queue_metrics(registry, {{"store_read", &store_reads}, {"store_write", &store_writes}, {"prep", &prep}});
+    register_queue_metrics(registry, {{"store_read", &store_reads},
+                                      {"store_write", &store_writes},
+                                      {"prep", &prep},
+                                      {"delivery", &delivery}});
     if (auto ok = server.listen(); !ok) return fail(ok.error().message);
     server.start(service_threads(settings.io_threads));
     std::cerr << "clawbot: listening on http://" << settings.host << ":" << server.port() << std::endl;
@@ -211,6 +220,7 @@ int run_server(const Settings& settings) {
     // The engine goes before the work queue: requests it cancels post nothing.
     ctx.provider = nullptr;
     provider.reset();
+    delivery.shut_down();  // the cancelled requests' last events, then their store writes
     (*log)->event("info", drained ? "stopped" : "stopped (drain timed out)");
     return 0;
 }

@@ -6,56 +6,10 @@
 
 #include "service/provider/history_fit.h"
 #include "service/provider/prompt_tokens.h"
-#include "service/provider/stop_matcher.h"
+#include "service/provider/delivery_sink.h"
 
 namespace clawbot::service {
 namespace {
-
-// Adapts engine events to a CompletionHandler, cutting the text at stop
-// strings (and then cancelling the engine request).
-class HandlerSink final : public TokenSink {
-public:
-    HandlerSink(std::shared_ptr<CompletionHandler> handler, std::vector<std::string> stops,
-                std::shared_ptr<RequestControl> control, int truncated_turns)
-        : handler_(std::move(handler)), stops_(std::move(stops)), control_(std::move(control)),
-          truncated_turns_(truncated_turns) {}
-
-    void on_token(TokenId, std::string_view text) override {
-        if (stops_.stopped()) return;
-        const std::string out = stops_.push(text);
-        if (!out.empty()) handler_->on_delta(out);
-        if (stops_.stopped()) {
-            control_->cancel();
-        }
-    }
-
-    void on_queued(int position) override { handler_->on_queued(position); }
-
-    void on_finish(FinishReason reason, const Usage& usage, std::string_view error) override {
-        if (reason == FinishReason::Error) {
-            handler_->on_error(StartError{StartErrorCode::Internal, std::string(error)});
-            return;
-        }
-        const std::string rest = stops_.flush();
-        if (!rest.empty()) handler_->on_delta(rest);
-        const CompletionUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens, truncated_turns_};
-        FinishKind kind = FinishKind::Stop;
-        if (stops_.stopped()) {
-            kind = FinishKind::Stop;
-        } else if (reason == FinishReason::Length) {
-            kind = FinishKind::Length;
-        } else if (reason == FinishReason::Cancelled) {
-            kind = FinishKind::Cancelled;
-        }
-        handler_->on_done(kind, u);
-    }
-
-private:
-    std::shared_ptr<CompletionHandler> handler_;
-    StopMatcher stops_;
-    std::shared_ptr<RequestControl> control_;
-    int truncated_turns_;
-};
 
 class EngineControl final : public CompletionControl {
 public:
@@ -69,10 +23,11 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& model_path, const LoadOptions& load,
-                                                                   const EngineOptions& options) {
+                                                                   const EngineOptions& options, DeliverySink::Post deliver) {
     auto model = Model::load(model_path, load);
     if (!model) return model.error();
     std::unique_ptr<LocalProvider> p(new LocalProvider());
+    p->deliver_ = std::move(deliver);
     p->model_ = std::move(*model);
     const Tokenizer& tok = p->model_->tokenizer();
     const std::string bos = tok.bos() >= 0 ? tok.token_to_piece(tok.bos(), true) : "";
@@ -129,7 +84,7 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     g.sampling.seed = request.seed.value_or(std::random_device{}());
     auto control = std::make_shared<RequestControl>();
     g.control = control;
-    g.sink = std::make_shared<HandlerSink>(std::move(handler), request.stop, control, fitted->dropped_turns);
+    g.sink = std::make_shared<DeliverySink>(std::move(handler), request.stop, control, fitted->dropped_turns, deliver_);
     auto submitted = engine_->submit(std::move(g));
     if (auto* failure = std::get_if<SubmitFailure>(&submitted)) {
         switch (failure->code) {

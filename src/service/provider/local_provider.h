@@ -8,15 +8,18 @@
 #include "engine/common/result.h"
 #include "engine/model/model.h"
 #include "engine/scheduler/engine.h"
+#include "service/provider/delivery_sink.h"
 #include "service/provider/provider.h"
 
 namespace clawbot::service {
 
 class LocalProvider final : public Provider {
 public:
-    // Loads the model and starts the engine thread.
+    // Loads the model and starts the engine thread. `deliver` runs each
+    // request's output drain (delivery_sink.h) off the engine thread; it
+    // must keep working until this provider is destroyed.
     static Result<std::unique_ptr<LocalProvider>> create(const std::string& model_path, const LoadOptions& load,
-                                                         const EngineOptions& options);
+                                                         const EngineOptions& options, DeliverySink::Post deliver);
 
     std::string model_name() const override { return name_; }
     const Model& model() const { return *model_; }
@@ -36,6 +39,7 @@ private:
     std::string bos_text_;
     std::unique_ptr<InferenceEngine> engine_;
     std::string name_;
+    DeliverySink::Post deliver_;
 };
 
 }  // namespace clawbot::service
