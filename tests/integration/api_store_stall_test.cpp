@@ -151,11 +151,13 @@ public:
         stop_ = true;
         for (auto& t : threads_) if (t.joinable()) t.join();
     }
-    // Gaps between consecutive events of one stream, for events inside [from, to].
+    // Gaps between consecutive tokens of one stream, for events inside
+    // [from, to]. The first gap (the role chunk to the first token: queueing
+    // and prefill) is not an inter-token gap.
     std::vector<double> gaps_ms(Clock::time_point from, Clock::time_point to) const {
         std::vector<double> gaps;
         for (const auto& stream : streams_) {
-            for (size_t i = 1; i < stream.size(); ++i) {
+            for (size_t i = 2; i < stream.size(); ++i) {
                 if (stream[i - 1].at < from || stream[i].at > to) continue;
                 gaps.push_back(std::chrono::duration<double, std::milli>(stream[i].at - stream[i - 1].at).count());
             }
@@ -185,10 +187,11 @@ std::pair<HttpResult, double> timed_ms(F&& f) {
     return {r, std::chrono::duration<double, std::milli>(Clock::now() - start).count()};
 }
 
-// The largest gap a stream may show: 5x the median, with a floor for what a
-// shared 2-core host's scheduler alone can cause (the stall this guards
-// against is the lock's 4 s).
-double allowed_gap_ms(const std::vector<double>& gaps) { return std::max(5 * median(gaps), 250.0); }
+// The largest gap a stream may show: 5x the median, with a floor of 1 s for
+// what a shared 2-core host running other tests beside this one can cause by
+// itself. The stalls this guards against last seconds: the lock's 4 s, or a
+// client that takes a byte a second.
+double allowed_gap_ms(const std::vector<double>& gaps) { return std::max(5 * median(gaps), 1000.0); }
 
 class StoreStall : public ApiFixture {
 protected:
