@@ -10,12 +10,11 @@
 #include "engine/kv/block_pool.h"
 #include "engine/kv/kv_storage.h"
 #include "engine/model/forward.h"
-#include "engine/model/generator.h"
 
 namespace clawbot::cli {
 namespace {
 
-constexpr int kBlockSize = Generator::kBlockSize;
+constexpr int kBlockSize = 16;  // the engine's default KV block
 constexpr int kPrefillBatchTokens = 512;
 
 // B sequences over one KV pool sized for all of them, and the scratch to

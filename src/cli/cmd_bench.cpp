@@ -10,12 +10,15 @@
 #include "cli/bench_batched.h"
 #include "cli/bench_stats.h"
 #include "cli/commands.h"
-#include "engine/model/generator.h"
+#include "engine/scheduler/run_to_end.h"
 #include "engine/model/model.h"
 
 namespace clawbot::cli {
-// Prefill: the whole random prompt in one batch. Decode: one token at a
-// time, greedy, as a user's stream would. One untimed warm-up run first so
+// Through the engine that serves users, one request at a time: prefill is
+// the time to the first token (the whole random prompt, as the scheduler
+// slices it), decode the time per token after it, greedy, never stopping at
+// an end-of-generation token. Each run has a prompt of its own, so no run
+// reuses another's cached prefix; one untimed warm-up run comes first so
 // page faults of the mapped weights are not counted.
 int run_bench(const BenchOptions& o) {
     std::vector<int> batch_sizes;
@@ -29,35 +32,35 @@ int run_bench(const BenchOptions& o) {
     const double load_s = seconds_since(load_start);
     if (!model) return fail(model.error().message);
     const Model& m = **model;
-    const int ctx = o.prompt_tokens + o.gen_tokens + 1;
     const int threads = resolve_threads(o.threads);
-    ThreadPool pool(threads);
-    Generator gen(m, pool, ctx, o.prompt_tokens);
-
-    std::mt19937 rng(42);
-    std::uniform_int_distribution<TokenId> pick(0, m.config().n_vocab - 1);
-    std::vector<TokenId> prompt(static_cast<size_t>(o.prompt_tokens));
-    for (TokenId& t : prompt) t = pick(rng);
-
     std::vector<double> prefill_rates, decode_rates;
-    for (int run = 0; run <= o.repetitions; ++run) {
-        gen.reset();
-        auto start = std::chrono::steady_clock::now();
-        auto logits = gen.feed(prompt);
-        if (!logits) return fail(logits.error().message);
-        const double prefill_s = seconds_since(start);
-        TokenId next = argmax(*logits);
-        start = std::chrono::steady_clock::now();
-        for (int i = 0; i < o.gen_tokens; ++i) {
-            logits = gen.feed(std::span<const TokenId>(&next, 1));
-            if (!logits) return fail(logits.error().message);
-            next = argmax(*logits);
+    {
+        EngineOptions engine_options;
+        engine_options.threads = threads;
+        engine_options.context_size = o.prompt_tokens + o.gen_tokens + 1;
+        engine_options.max_batch_size = 1;
+        engine_options.max_queue = 1;
+        engine_options.step_token_budget = std::max(o.prompt_tokens, 256);  // the whole prompt in one step
+        InferenceEngine engine(m, engine_options);
+        std::mt19937 rng(42);
+        std::uniform_int_distribution<TokenId> pick(0, m.config().n_vocab - 1);
+        for (int run = 0; run <= o.repetitions; ++run) {
+            GenerationRequest request;
+            request.prompt.resize(static_cast<size_t>(o.prompt_tokens));
+            for (TokenId& t : request.prompt) t = pick(rng);
+            request.max_tokens = o.gen_tokens + 1;  // the first comes with the prefill
+            request.sampling.temperature = 0.0f;
+            request.stop_at_eog = false;
+            auto result = run_to_end(engine, std::move(request));
+            if (!result) return fail(result.error().message);
+            const std::vector<double>& at = result->token_times_s;
+            if (static_cast<int>(at.size()) != o.gen_tokens + 1) return fail("the engine stopped early");
+            if (run == 0) continue;  // warm-up
+            prefill_rates.push_back(o.prompt_tokens / at.front());
+            decode_rates.push_back(o.gen_tokens / (at.back() - at.front()));
         }
-        const double decode_s = seconds_since(start);
-        if (run == 0) continue;  // warm-up
-        prefill_rates.push_back(o.prompt_tokens / prefill_s);
-        decode_rates.push_back(o.gen_tokens / decode_s);
     }
+    ThreadPool pool(threads);
     const double prefill = median(prefill_rates), decode = median(decode_rates);
     std::vector<BatchFigures> batches;
     double barrier_us = 0;

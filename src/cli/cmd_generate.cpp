@@ -4,16 +4,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "engine/model/generator.h"
 #include "engine/model/model.h"
+#include "engine/scheduler/run_to_end.h"
 
 namespace clawbot::cli {
-namespace {
 
-void print_text(const std::string& text, void*) { std::cout << text << std::flush; }
-
-}  // namespace
-
+// Runs the prompt through the same engine and scheduler that serve users,
+// as a batch of one.
 int run_generate(const GenerateOptions& o) {
     auto model = Model::load(o.model, LoadOptions{.repack = !o.no_repack});
     if (!model) return fail(model.error().message);
@@ -26,18 +23,18 @@ int run_generate(const GenerateOptions& o) {
                     std::to_string(o.max_tokens) + " new tokens > " + std::to_string(ctx) + " (--ctx-size)");
     }
     if (o.logits && !o.json) return fail("--logits needs --json");
-    ThreadPool pool(resolve_threads(o.threads));
-    Generator gen(m, pool, ctx);
-    std::vector<float> last_logits;
-    if (o.logits) {
-        // The prompt alone first, for its logits; then the usual run from a
-        // fresh sequence, so the continuation is the same as without --logits.
-        auto fed = gen.feed(prompt);
-        if (!fed) return fail(fed.error().message);
-        last_logits.assign(fed->begin(), fed->end());
-        gen.reset();
-    }
-    SamplerParams params;
+    EngineOptions engine_options;
+    engine_options.threads = resolve_threads(o.threads);
+    engine_options.context_size = ctx;
+    engine_options.max_batch_size = 1;
+    engine_options.max_queue = 1;
+    InferenceEngine engine(m, engine_options);
+
+    GenerationRequest request;
+    request.prompt = prompt;
+    request.max_tokens = o.max_tokens;
+    request.want_logits = o.logits;
+    SamplerParams& params = request.sampling;
     params.temperature = o.temperature;
     params.top_k = o.top_k;
     params.top_p = o.top_p;
@@ -46,14 +43,16 @@ int run_generate(const GenerateOptions& o) {
     params.frequency_penalty = o.frequency_penalty;
     params.presence_penalty = o.presence_penalty;
     params.seed = o.seed;
-    auto result = generate(gen, m, prompt, o.max_tokens, params, o.json ? nullptr : print_text, nullptr);
+    std::function<void(std::string_view)> print;
+    if (!o.json) print = [](std::string_view text) { std::cout << text << std::flush; };
+    auto result = run_to_end(engine, std::move(request), print);
     if (!result) return fail(result.error().message);
     if (o.json) {
         nlohmann::json out;
         out["prompt_tokens"] = prompt;
         out["tokens"] = result->tokens;
         out["text"] = result->text;
-        if (o.logits) out["last_logits"] = last_logits;
+        if (o.logits) out["last_logits"] = result->first_logits;
         // The detokenizer emits whole UTF-8 characters; replace guards the rest.
         std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
     } else {

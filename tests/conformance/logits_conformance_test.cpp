@@ -9,7 +9,7 @@
 
 #include <gtest/gtest.h>
 
-#include "engine/model/generator.h"
+#include "engine/scheduler/run_to_end.h"
 #include "engine/tensor/packed_kernels.h"
 #include "support/model_runner.h"
 #include "support/test_support.h"
@@ -162,11 +162,17 @@ TEST_P(GreedyConformance, Stories260KGreedyContinuationMatchesExactly) {
     ASSERT_TRUE(model.ok()) << model.error().message;
     const auto prompt = ref["prompt"].get<std::vector<TokenId>>();
     const auto expected = ref["greedy"].get<std::vector<TokenId>>();
-    ThreadPool pool(2);
-    Generator gen(**model, pool, 512);
-    SamplerParams greedy;
-    greedy.temperature = 0.0f;
-    auto result = generate(gen, **model, prompt, static_cast<int>(expected.size()), greedy);
+    // Through the engine and scheduler that serve users, a batch of one.
+    EngineOptions options;
+    options.threads = 2;
+    options.context_size = 512;
+    options.max_batch_size = 1;
+    InferenceEngine engine(**model, options);
+    GenerationRequest request;
+    request.prompt = prompt;
+    request.max_tokens = static_cast<int>(expected.size());
+    request.sampling.temperature = 0.0f;
+    auto result = run_to_end(engine, std::move(request));
     ASSERT_TRUE(result.ok()) << result.error().message;
     EXPECT_EQ(result->tokens, expected);
     EXPECT_EQ(result->text, ref["greedy_text"].get<std::string>());

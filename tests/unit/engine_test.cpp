@@ -1,5 +1,6 @@
 // The continuous-batching engine on the real stories260K model.
 #include "engine/scheduler/engine.h"
+#include "engine/scheduler/run_to_end.h"
 
 #include <condition_variable>
 #include <future>
@@ -129,6 +130,86 @@ TEST_F(EngineTest, ConcurrentRequestsEachGetTheirOwnContinuation) {
         EXPECT_EQ(sinks[i]->tokens, ref["greedy"].get<std::vector<TokenId>>()) << i;
     }
     EXPECT_EQ(engine.stats().kv_blocks_free, engine.stats().kv_blocks_total);
+}
+
+TEST_F(EngineTest, SampledRequestsGetTheSameTokensThroughSharedSlotSamplersAsAlone) {
+    // Six sampled requests (penalties on) through two batch slots: each slot's
+    // sampler serves one request after another and must start each afresh.
+    auto sampled = [&](uint64_t seed) {
+        GenerationRequest r;
+        r.prompt = test::read_json(test::shared_path("reference/logits/stories260K.once.json"))["prompt"].get<std::vector<TokenId>>();
+        r.max_tokens = 40;
+        r.sampling.temperature = 0.9f;
+        r.sampling.repeat_penalty = 1.3f;
+        r.sampling.seed = seed;
+        return r;
+    };
+    std::vector<std::vector<TokenId>> alone;
+    {
+        InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 1});
+        for (uint64_t seed = 1; seed <= 6; ++seed) {
+            auto run = run_to_end(engine, sampled(seed));
+            ASSERT_TRUE(run.ok()) << run.error().message;
+            alone.push_back(run->tokens);
+        }
+    }
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 2});
+    std::vector<std::shared_ptr<CollectingSink>> sinks;
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+        GenerationRequest r = sampled(seed);
+        sinks.push_back(std::make_shared<CollectingSink>());
+        r.sink = sinks.back();
+        submitted(engine.submit(std::move(r)));
+    }
+    for (size_t i = 0; i < sinks.size(); ++i) {
+        ASSERT_TRUE(sinks[i]->wait());
+        EXPECT_EQ(sinks[i]->tokens, alone[i]) << "seed " << i + 1;
+    }
+    EXPECT_NE(alone[0], alone[1]) << "the seeds should give different continuations";
+}
+
+TEST_F(EngineTest, RunToEndGivesTheFirstLogitsAndCanIgnoreEndOfGeneration) {
+    const auto ref = test::read_json(test::shared_path("reference/logits/stories260K.once.json"));
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 1});
+    GenerationRequest r = greedy(ref["prompt"].get<std::vector<TokenId>>(), 200, nullptr);
+    r.want_logits = true;
+    auto stopped = run_to_end(engine, r);
+    ASSERT_TRUE(stopped.ok()) << stopped.error().message;
+    ASSERT_EQ(stopped->first_logits.size(), static_cast<size_t>(model_->config().n_vocab));
+    const auto best = std::max_element(stopped->first_logits.begin(), stopped->first_logits.end());
+    EXPECT_EQ(static_cast<TokenId>(best - stopped->first_logits.begin()), stopped->tokens.front());
+    EXPECT_EQ(stopped->token_times_s.size(), stopped->tokens.size());
+    EXPECT_TRUE(std::is_sorted(stopped->token_times_s.begin(), stopped->token_times_s.end()));
+    EXPECT_EQ(stopped->finish, FinishReason::Length);
+
+    // A sampled run that meets an end-of-generation token: told to ignore
+    // it, the run goes on through it to max_tokens; by default it stops there.
+    const Tokenizer& tok = model_->tokenizer();
+    r.want_logits = false;
+    r.sampling.temperature = 5.0f;  // close to uniform over the 512 tokens: an end comes soon
+    r.sampling.top_k = 0;
+    r.sampling.top_p = 1.0f;
+    r.sampling.min_p = 0.0f;
+    r.stop_at_eog = false;
+    std::optional<CompletedRun> through;
+    size_t eog_at = 0;
+    for (uint64_t seed = 1; seed <= 40 && !through; ++seed) {
+        r.sampling.seed = seed;
+        auto run = run_to_end(engine, r);
+        ASSERT_TRUE(run.ok()) << run.error().message;
+        auto eog = std::find_if(run->tokens.begin(), run->tokens.end(), [&](TokenId t) { return tok.is_eog(t); });
+        if (eog == run->tokens.end()) continue;
+        eog_at = static_cast<size_t>(eog - run->tokens.begin());
+        through = std::move(*run);
+    }
+    ASSERT_TRUE(through) << "no seed reached an end-of-generation token";
+    EXPECT_EQ(through->tokens.size(), 200u);
+    EXPECT_EQ(through->finish, FinishReason::Length);
+    r.stop_at_eog = true;
+    auto stopped_there = run_to_end(engine, r);
+    ASSERT_TRUE(stopped_there.ok());
+    EXPECT_EQ(stopped_there->finish, FinishReason::Stop);
+    EXPECT_EQ(stopped_there->tokens, std::vector<TokenId>(through->tokens.begin(), through->tokens.begin() + static_cast<long>(eog_at)));
 }
 
 TEST_F(EngineTest, LongPromptDoesNotStallStreamingRequests) {

@@ -10,6 +10,11 @@ Sampler::Sampler(const SamplerParams& params, int n_vocab)
     candidates_.reserve(static_cast<size_t>(n_vocab));
 }
 
+void Sampler::restart(const SamplerParams& params) {
+    params_ = params;
+    rng_.seed(params.seed);
+}
+
 void Sampler::apply_penalties(std::span<float> logits, std::span<const TokenId> recent) {
     const bool any = params_.repeat_penalty != 1.0f || params_.frequency_penalty != 0.0f || params_.presence_penalty != 0.0f;
     if (!any || params_.repeat_last_n == 0) return;

@@ -31,6 +31,10 @@ public:
     TokenId sample(std::span<float> logits, std::span<const TokenId> recent);
 
     const SamplerParams& params() const { return params_; }
+    // Starts over for another request with `params` (its seed included),
+    // keeping the buffers: a batch slot's sampler serves one request after
+    // another without allocating.
+    void restart(const SamplerParams& params);
 
 private:
     struct Candidate {

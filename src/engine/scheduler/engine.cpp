@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 
 #include "engine/kv/kv_budget.h"
 
@@ -39,6 +40,12 @@ InferenceEngine::InferenceEngine(const Model& model, const EngineOptions& option
     batch_.tables.reserve(static_cast<size_t>(options_.max_batch_size));
     running_.reserve(static_cast<size_t>(options_.max_batch_size));
     to_sample_.reserve(static_cast<size_t>(options_.max_batch_size));
+    // One sampler per batch slot: its buffers are sized by the vocabulary
+    // (megabytes for 150k-token vocabularies), so queued requests hold none.
+    for (int i = 0; i < options_.max_batch_size; ++i) {
+        slot_samplers_.push_back(std::make_unique<Sampler>(SamplerParams{}, model.config().n_vocab));
+        free_samplers_.push_back(slot_samplers_.back().get());
+    }
     stat_kv_free_ = kv_.free_blocks();
     thread_ = std::thread([this] { run(); });
 }
@@ -72,7 +79,6 @@ std::variant<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::su
     seq->n_prompt = n_prompt;
     seq->tokens = request.prompt;
     seq->tokens.reserve(static_cast<size_t>(n_prompt + request.max_tokens));
-    seq->sampler = std::make_unique<Sampler>(request.sampling, model_.config().n_vocab);
     seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer());
     seq->usage.prompt_tokens = n_prompt;
     seq->request = std::move(request);
@@ -129,6 +135,9 @@ void InferenceEngine::run() {
             const auto now = std::chrono::steady_clock::now();
             for (size_t i = before; i < running_.size(); ++i) {
                 Sequence& seq = *running_[i];
+                seq.sampler = free_samplers_.back();  // never empty: at most max_batch_size run
+                free_samplers_.pop_back();
+                seq.sampler->restart(seq.request.sampling);
                 stat_prefix_hits_ += static_cast<uint64_t>(seq.usage.cached_tokens);
                 seq.admitted_at = now;
                 if (options_.observer) options_.observer->on_admitted(std::chrono::duration<double>(now - seq.enqueued_at).count());
@@ -210,8 +219,9 @@ void InferenceEngine::execute(const StepPlan& plan) {
 }
 
 void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
+    if (seq.request.want_logits) seq.request.sink->on_logits(logits);
     const TokenId next = seq.sampler->sample(logits, seq.tokens);
-    if (model_.tokenizer().is_eog(next)) {
+    if (seq.request.stop_at_eog && model_.tokenizer().is_eog(next)) {
         retire(&seq, FinishReason::Stop);
         return;
     }
@@ -238,6 +248,7 @@ void InferenceEngine::retire(Sequence* seq, FinishReason reason, std::string_vie
     if (!rest.empty() && reason != FinishReason::Cancelled) seq->request.sink->on_token(-1, rest);
     // Blocks and counters first, so that whoever hears on_finish sees them free.
     kv_.release(seq->table);
+    if (seq->sampler) free_samplers_.push_back(std::exchange(seq->sampler, nullptr));
     if (auto it = std::find(running_.begin(), running_.end(), seq); it != running_.end()) {
         running_.erase(it);
     } else if (auto wt = std::find(waiting_.begin(), waiting_.end(), seq); wt != waiting_.end()) {

@@ -100,6 +100,8 @@ private:
     Batch batch_;
     std::vector<float> logits_;
     std::vector<Sequence*> to_sample_;
+    std::vector<std::unique_ptr<Sampler>> slot_samplers_;  // one per batch slot
+    std::vector<Sampler*> free_samplers_;
 
     // Shared with submitters.
     mutable std::mutex mutex_;

@@ -3,6 +3,7 @@
 // push, through a TokenSink called on the engine thread between steps.
 #include <atomic>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -34,6 +35,9 @@ public:
     // in the queue (1 = next). Lets a streaming client show progress and
     // keeps proxies from timing the connection out.
     virtual void on_queued(int /*position*/) {}
+    // Only for a request with want_logits: the logits each token is about
+    // to be sampled from (valid during the call).
+    virtual void on_logits(std::span<const float> /*logits*/) {}
 };
 
 // Receives the engine's timings for metrics; called on the engine thread,
@@ -67,6 +71,8 @@ struct GenerationRequest {
     // Optional: a control the caller made first, so its sink can cancel
     // even before submit() returns. The engine makes one when null.
     std::shared_ptr<RequestControl> control;
+    bool want_logits = false;  // TokenSink::on_logits before every token (`generate --logits`)
+    bool stop_at_eog = true;   // false: end-of-generation tokens are emitted like any other (benchmarks)
 };
 
 }  // namespace clawbot

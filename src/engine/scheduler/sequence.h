@@ -1,6 +1,7 @@
 #pragma once
 // One request while the engine holds it: its tokens, how many of them have
-// KV in the cache, its blocks, sampler and detokenizer.
+// KV in the cache, its blocks, detokenizer and (while it runs) the sampler
+// of its batch slot.
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -27,7 +28,7 @@ struct Sequence {
     int n_generated = 0;
     BlockTable table;
     PrefixState prefix;
-    std::unique_ptr<Sampler> sampler;
+    Sampler* sampler = nullptr;  // its batch slot's, while running
     std::unique_ptr<IncrementalDetokenizer> detokenizer;
     Usage usage;
 
