@@ -298,7 +298,7 @@ TEST_F(StoreStall, AClientReadingOneByteASecondSlowsNoOtherStream) {
     ASSERT_GT(gaps.size(), 20u);
     EXPECT_LE(*std::max_element(gaps.begin(), gaps.end()), allowed_gap_ms(gaps)) << "median " << median(gaps) << " ms";
     EXPECT_EQ(streams.unfinished(), 0);
-    EXPECT_GT(streams.streams(), 4u);
+    EXPECT_GE(streams.streams(), 2u) << "a client finished no stream beside the slow one";
     EXPECT_EQ(call("GET", "/healthz").status, 200);
 }
 
