@@ -8,7 +8,7 @@
 #include <vector>
 
 #include "cli/doctor_report.h"
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/model/model_config.h"
 #include "service/config/settings.h"
 

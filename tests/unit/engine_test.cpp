@@ -2,7 +2,9 @@
 #include "engine/scheduler/engine.h"
 #include "engine/scheduler/run_to_end.h"
 
+#include <atomic>
 #include <condition_variable>
+#include <stdexcept>
 #include <future>
 #include <mutex>
 
@@ -93,10 +95,12 @@ protected:
     std::unique_ptr<Model> model_;
 };
 
-std::shared_ptr<RequestControl> submitted(std::variant<std::shared_ptr<RequestControl>, SubmitFailure> v) {
-    if (auto* f = std::get_if<SubmitFailure>(&v)) ADD_FAILURE() << f->message;
-    auto* c = std::get_if<std::shared_ptr<RequestControl>>(&v);
-    return c ? *c : nullptr;
+std::shared_ptr<RequestControl> submitted(Result<std::shared_ptr<RequestControl>, SubmitFailure> v) {
+    if (!v) {
+        ADD_FAILURE() << v.error().message;
+        return nullptr;
+    }
+    return *v;
 }
 
 TEST_F(EngineTest, SingleRequestMatchesReferenceGreedy) {
@@ -146,14 +150,14 @@ TEST_F(EngineTest, SampledRequestsGetTheSameTokensThroughSharedSlotSamplersAsAlo
     };
     std::vector<std::vector<TokenId>> alone;
     {
-        InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 1});
+        InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256, .max_batch_size = 1});
         for (uint64_t seed = 1; seed <= 6; ++seed) {
             auto run = run_to_end(engine, sampled(seed));
             ASSERT_TRUE(run.ok()) << run.error().message;
             alone.push_back(run->tokens);
         }
     }
-    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 2});
+    InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256, .max_batch_size = 2});
     std::vector<std::shared_ptr<CollectingSink>> sinks;
     for (uint64_t seed = 1; seed <= 6; ++seed) {
         GenerationRequest r = sampled(seed);
@@ -170,7 +174,7 @@ TEST_F(EngineTest, SampledRequestsGetTheSameTokensThroughSharedSlotSamplersAsAlo
 
 TEST_F(EngineTest, RunToEndGivesTheFirstLogitsAndCanIgnoreEndOfGeneration) {
     const auto ref = test::read_json(test::shared_path("reference/logits/stories260K.once.json"));
-    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 1});
+    InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256, .max_batch_size = 1});
     GenerationRequest r = greedy(ref["prompt"].get<std::vector<TokenId>>(), 200, nullptr);
     r.want_logits = true;
     auto stopped = run_to_end(engine, r);
@@ -210,6 +214,36 @@ TEST_F(EngineTest, RunToEndGivesTheFirstLogitsAndCanIgnoreEndOfGeneration) {
     ASSERT_TRUE(stopped_there.ok());
     EXPECT_EQ(stopped_there->finish, FinishReason::Stop);
     EXPECT_EQ(stopped_there->tokens, std::vector<TokenId>(through->tokens.begin(), through->tokens.begin() + static_cast<long>(eog_at)));
+}
+
+// Throws from the first step's report, as a failing kernel on a pool
+// worker would from forward(): the exception reaches the engine thread.
+class ThrowingObserver final : public EngineObserver {
+public:
+    void on_step(int, int) override {
+        if (steps_.fetch_add(1) == 0) throw std::runtime_error("injected failure");
+    }
+    void on_admitted(double) override {}
+    void on_token_gap(double) override {}
+
+private:
+    std::atomic<int> steps_{0};
+};
+
+TEST_F(EngineTest, AStepThatThrowsFailsItsRequestsAndTheEngineGoesOn) {
+    ThrowingObserver observer;
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256, .max_batch_size = 2, .observer = &observer});
+    auto failed = std::make_shared<CollectingSink>();
+    submitted(engine.submit(greedy({1, 403, 407}, 10, failed)));
+    ASSERT_TRUE(failed->wait());
+    EXPECT_EQ(failed->reason, FinishReason::Error);
+    EXPECT_NE(failed->error.find("injected failure"), std::string::npos) << failed->error;
+    EXPECT_EQ(engine.stats().kv_blocks_free, engine.stats().kv_blocks_total) << "the failed request's blocks are free";
+    auto next = std::make_shared<CollectingSink>();
+    submitted(engine.submit(greedy({1, 403, 407}, 10, next)));
+    ASSERT_TRUE(next->wait());
+    EXPECT_EQ(next->reason, FinishReason::Length);
+    EXPECT_EQ(next->tokens.size(), 10u);
 }
 
 TEST_F(EngineTest, LongPromptDoesNotStallStreamingRequests) {
@@ -294,8 +328,8 @@ TEST_F(EngineTest, CancelledRequestFinishesAndFreesItsBlocks) {
 TEST_F(EngineTest, RefusesWhatCanNeverFitAndWhenTheQueueIsFull) {
     InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 64, .max_batch_size = 1, .max_queue = 1});
     auto too_long = engine.submit(greedy(std::vector<TokenId>(60, 5), 10, std::make_shared<CollectingSink>()));
-    ASSERT_TRUE(std::holds_alternative<SubmitFailure>(too_long));
-    EXPECT_EQ(std::get<SubmitFailure>(too_long).code, SubmitError::ContextLengthExceeded);
+    ASSERT_FALSE(too_long.ok());
+    EXPECT_EQ(too_long.error().code, SubmitError::ContextLengthExceeded);
 
     // One running + one waiting fill the engine; the next is refused. The
     // first request holds the engine thread at its first token until all
@@ -309,8 +343,8 @@ TEST_F(EngineTest, RefusesWhatCanNeverFitAndWhenTheQueueIsFull) {
     for (int i = 0; i < 4; ++i) {
         sinks.push_back(i == 0 ? std::make_shared<GatedSink>(opened) : std::make_shared<CollectingSink>());
         auto r = engine.submit(greedy({1, 403, 407}, 50, sinks.back()));
-        if (auto* f = std::get_if<SubmitFailure>(&r)) {
-            EXPECT_EQ(f->code, SubmitError::QueueFull);
+        if (!r) {
+            EXPECT_EQ(r.error().code, SubmitError::QueueFull);
             ++refused;
             sinks.pop_back();
         }

@@ -20,7 +20,7 @@
 #include "engine/chat/chat_message.h"
 #include "engine/chat/jinja_template.h"
 #include "engine/common/byte_range.h"
-#include "engine/common/result.h"
+#include "common/result.h"
 
 namespace clawbot::chat {
 

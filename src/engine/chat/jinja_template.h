@@ -12,7 +12,7 @@
 #include "engine/chat/calendar_date.h"
 #include "engine/chat/jinja_evaluator.h"
 #include "engine/chat/jinja_parser.h"
-#include "engine/common/result.h"
+#include "common/result.h"
 
 namespace clawbot::chat::jinja {
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/tensor/dtype.h"
 
 namespace clawbot::gguf {

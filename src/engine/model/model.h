@@ -4,7 +4,7 @@
 #include <memory>
 #include <string>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weights.h"

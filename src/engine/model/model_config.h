@@ -3,7 +3,7 @@
 #include <cstdint>
 #include <string>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/gguf/gguf_file.h"
 
 namespace clawbot {

@@ -5,7 +5,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weight_packing.h"

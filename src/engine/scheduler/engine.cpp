@@ -59,7 +59,7 @@ InferenceEngine::~InferenceEngine() {
     thread_.join();
 }
 
-std::variant<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::submit(GenerationRequest request) {
+Result<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::submit(GenerationRequest request) {
     const int n_prompt = static_cast<int>(request.prompt.size());
     if (n_prompt == 0 || request.max_tokens <= 0 || !request.sink) {
         return SubmitFailure{SubmitError::InvalidRequest, "empty prompt, no sink or max_tokens <= 0"};
@@ -153,7 +153,17 @@ void InferenceEngine::run() {
             while (!waiting_.empty()) retire(waiting_.front(), FinishReason::Error, "the request does not fit the KV cache");
             continue;
         }
-        execute(scheduler_.plan(running_));
+        const StepPlan plan = scheduler_.plan(running_);
+        // A step that throws (a kernel on a pool worker, a sink, an
+        // observer) fails the requests in it, not the process; the engine
+        // goes on with the next step.
+        try {
+            execute(plan);
+        } catch (const std::exception& e) {
+            fail_step(plan, e.what());
+        } catch (...) {
+            fail_step(plan, "unknown exception");
+        }
     }
     // Shutting down: everyone still here is told so.
     std::unique_lock lock(mutex_);
@@ -161,6 +171,17 @@ void InferenceEngine::run() {
     lock.unlock();
     while (!running_.empty()) retire(running_.back(), FinishReason::Cancelled, "shutting down");
     while (!waiting_.empty()) retire(waiting_.front(), FinishReason::Cancelled, "shutting down");
+}
+
+void InferenceEngine::fail_step(const StepPlan& plan, const std::string& what) {
+    const std::string message = "internal error in a model step: " + what;
+    for (const StepEntry& e : plan.entries) {
+        // Only those still running: a request the step already finished is
+        // gone (and its pointer must not be followed).
+        if (std::find(running_.begin(), running_.end(), e.seq) != running_.end()) {
+            retire(e.seq, FinishReason::Error, message);
+        }
+    }
 }
 
 void InferenceEngine::drop_cancelled() {

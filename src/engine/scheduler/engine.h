@@ -13,7 +13,7 @@
 #include <variant>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/kv/kv_manager.h"
 #include "engine/kv/kv_storage.h"
 #include "engine/model/forward.h"
@@ -67,7 +67,7 @@ public:
     // Queues a request; its sink receives tokens and one on_finish. Fails
     // at once (and the sink hears nothing) when the queue is full, the
     // request can never fit the context, or the engine is stopping.
-    std::variant<std::shared_ptr<RequestControl>, SubmitFailure> submit(GenerationRequest request);
+    Result<std::shared_ptr<RequestControl>, SubmitFailure> submit(GenerationRequest request);
 
     EngineStats stats() const;
     // Seconds a request arriving now would likely wait for a batch slot,
@@ -81,6 +81,7 @@ private:
     void take_inbox(std::unique_lock<std::mutex>& lock);
     void drop_cancelled();
     void execute(const StepPlan& plan);
+    void fail_step(const StepPlan& plan, const std::string& what);
     void sample_and_emit(Sequence& seq, std::span<float> logits);
     void retire(Sequence* seq, FinishReason reason, std::string_view error = {});
     void publish_stats();

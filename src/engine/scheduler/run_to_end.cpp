@@ -62,7 +62,7 @@ Result<CompletedRun> run_to_end(InferenceEngine& engine, GenerationRequest reque
     request.sink = sink;
     sink->start();
     auto submitted = engine.submit(std::move(request));
-    if (auto* failure = std::get_if<SubmitFailure>(&submitted)) return make_error(failure->message);
+    if (!submitted) return make_error(submitted.error().message);
     return sink->wait();
 }
 

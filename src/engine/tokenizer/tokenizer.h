@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "engine/common/byte_range.h"
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/gguf/gguf_file.h"
 
 namespace clawbot {

@@ -1,7 +1,7 @@
 #pragma once
 // Reads a Vocab from tokenizer.ggml.* metadata, with llama.cpp's defaults
 // for whatever a file leaves out.
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/gguf/gguf_file.h"
 #include "engine/tokenizer/vocab.h"
 

@@ -228,9 +228,9 @@ void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& 
     auto handler = std::make_shared<NativeChatHandler>(scope, token, std::move(params), std::move(conversation),
                                                        ctx.provider->model_name(), std::move(slot));
     StartResult started = ctx.provider->start(completion, handler);
-    if (started.error) return respond_start_error(scope, *started.error);
+    if (!started) return respond_start_error(scope, started.error());
     // A client that hangs up stops its generation; after the answer this is a no-op.
-    handler->relay().watch(started.control);
+    handler->relay().watch(*started);
 }
 
 }  // namespace clawbot::service

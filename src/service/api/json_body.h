@@ -7,7 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/http/http_handler.h"
 
 namespace clawbot::service {

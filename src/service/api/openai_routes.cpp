@@ -209,9 +209,9 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     const CompletionRequest completion = params.completion;
     auto handler = std::make_shared<OpenAiHandler>(scope, std::move(params), ctx.provider->model_name(), std::move(slot));
     StartResult started = ctx.provider->start(completion, handler);
-    if (started.error) return respond_start_error(scope, *started.error);
+    if (!started) return respond_start_error(scope, started.error());
     // A client that hangs up stops its generation; after the answer this is a no-op.
-    handler->relay().watch(started.control);
+    handler->relay().watch(*started);
 }
 
 void handle_models(const HttpRequest&, const Scope& scope) {

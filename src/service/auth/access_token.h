@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 
 namespace clawbot::service {
 

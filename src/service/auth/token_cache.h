@@ -24,7 +24,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/auth/token_record.h"
 
 namespace clawbot::service {

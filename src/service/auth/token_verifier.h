@@ -5,7 +5,7 @@
 #include <optional>
 #include <string_view>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/auth/token_record.h"
 
 namespace clawbot::service {

@@ -6,7 +6,7 @@
 #include <map>
 #include <string>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 
 namespace clawbot::service {
 

@@ -8,7 +8,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/config/settings.h"
 
 namespace clawbot::service {

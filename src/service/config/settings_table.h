@@ -9,7 +9,7 @@
 #include <string_view>
 #include <variant>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/config/settings.h"
 
 namespace clawbot::service {

@@ -11,7 +11,7 @@
 #include <cstddef>
 #include <memory>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/http/http_handler.h"
 #include "service/http/http_server_options.h"
 

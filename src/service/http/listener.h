@@ -15,7 +15,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/steady_timer.hpp>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/http/server_core.h"
 
 namespace clawbot::service {

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <string>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 
 namespace clawbot::service {
 

@@ -8,7 +8,7 @@
 #include <functional>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/provider/provider.h"
 
 namespace clawbot::service {

@@ -68,14 +68,14 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
             return prompt_tokens(part);
         },
         [&](const ChatTurn& turn) { return static_cast<int>(tokenizer.encode(turn.content, false, false).size()); });
-    if (!fitted) return {nullptr, StartError{StartErrorCode::InvalidRequest, fitted.error().message}};
+    if (!fitted) return StartError{StartErrorCode::InvalidRequest, fitted.error().message};
     GenerationRequest g;
     g.prompt = std::move(fitted->tokens);
     const int room = context - static_cast<int>(g.prompt.size());
     if (room < 1) {
-        return {nullptr, StartError{StartErrorCode::ContextLengthExceeded,
-                                    "the prompt is " + std::to_string(g.prompt.size()) + " tokens; the context holds " +
-                                        std::to_string(context)}};
+        return StartError{StartErrorCode::ContextLengthExceeded,
+                          "the prompt is " + std::to_string(g.prompt.size()) + " tokens; the context holds " +
+                              std::to_string(context)};
     }
     // A max_tokens past what fits is clamped, not refused.
     g.max_tokens = std::min(wanted, room);
@@ -86,19 +86,19 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     g.control = control;
     g.sink = std::make_shared<DeliverySink>(std::move(handler), request.stop, control, fitted->dropped_turns, deliver_);
     auto submitted = engine_->submit(std::move(g));
-    if (auto* failure = std::get_if<SubmitFailure>(&submitted)) {
-        switch (failure->code) {
+    if (!submitted) {
+        const SubmitFailure& failure = submitted.error();
+        switch (failure.code) {
             case SubmitError::QueueFull: {
                 const int retry_after = static_cast<int>(std::ceil(engine_->estimated_wait_s()));
-                return {nullptr, StartError{StartErrorCode::Overloaded, failure->message, std::max(retry_after, 1)}};
+                return StartError{StartErrorCode::Overloaded, failure.message, std::max(retry_after, 1)};
             }
-            case SubmitError::ContextLengthExceeded:
-                return {nullptr, StartError{StartErrorCode::ContextLengthExceeded, failure->message}};
-            case SubmitError::InvalidRequest: return {nullptr, StartError{StartErrorCode::InvalidRequest, failure->message}};
-            case SubmitError::ShuttingDown: return {nullptr, StartError{StartErrorCode::Unavailable, failure->message}};
+            case SubmitError::ContextLengthExceeded: return StartError{StartErrorCode::ContextLengthExceeded, failure.message};
+            case SubmitError::InvalidRequest: return StartError{StartErrorCode::InvalidRequest, failure.message};
+            case SubmitError::ShuttingDown: return StartError{StartErrorCode::Unavailable, failure.message};
         }
     }
-    return {std::make_shared<EngineControl>(control), std::nullopt};
+    return std::shared_ptr<CompletionControl>(std::make_shared<EngineControl>(control));
 }
 
 Provider::Load LocalProvider::load() const {

@@ -5,7 +5,7 @@
 #include <string>
 
 #include "engine/chat/chat_template.h"
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/model/model.h"
 #include "engine/scheduler/engine.h"
 #include "service/provider/delivery_sink.h"

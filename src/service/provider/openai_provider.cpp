@@ -68,7 +68,7 @@ StartResult OpenAiProvider::start(const CompletionRequest& request, std::shared_
     auto counted = std::make_shared<CountingHandler>(std::move(handler), generated_);
     auto call = std::make_shared<UpstreamCall>(config_, io_.get_executor(), tls_, request, std::move(counted), counters_);
     call->start();
-    return {std::make_shared<UpstreamControl>(call), std::nullopt};
+    return std::shared_ptr<CompletionControl>(std::make_shared<UpstreamControl>(call));
 }
 
 Provider::Load OpenAiProvider::load() const {

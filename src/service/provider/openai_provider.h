@@ -11,7 +11,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ssl/context.hpp>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/config/settings.h"
 #include "service/provider/provider.h"
 #include "service/provider/upstream_call.h"

@@ -6,7 +6,7 @@
 
 #include "engine/chat/chat_message.h"
 #include "engine/chat/chat_template.h"
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "engine/tokenizer/tokenizer.h"
 
 namespace clawbot::service {

@@ -9,6 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
+
 namespace clawbot::service {
 
 struct ChatTurn {
@@ -76,10 +78,8 @@ public:
 };
 
 
-struct StartResult {
-    std::shared_ptr<CompletionControl> control;  // set on success
-    std::optional<StartError> error;
-};
+// The started completion's control, or why it could not start.
+using StartResult = Result<std::shared_ptr<CompletionControl>, StartError>;
 
 class Provider {
 public:

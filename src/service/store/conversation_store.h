@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/auth/token_verifier.h"
 #include "service/store/page_cursor.h"
 #include "service/store/store_records.h"

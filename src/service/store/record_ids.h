@@ -4,7 +4,7 @@
 // be guessed to reach another owner's conversation.
 #include <string>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 
 namespace clawbot::service {
 

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/auth/token_record.h"
 #include "service/store/redis_value.h"
 #include "service/store/store_records.h"

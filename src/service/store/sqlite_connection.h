@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 
 struct sqlite3;
 struct sqlite3_stmt;

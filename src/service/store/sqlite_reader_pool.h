@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/store/sqlite_connection.h"
 
 namespace clawbot::service {

@@ -4,7 +4,7 @@
 // to the store.
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/store/sqlite_connection.h"
 #include "service/store/store_records.h"
 

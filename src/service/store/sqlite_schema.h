@@ -2,7 +2,7 @@
 // The database schema and its migrations. The version lives in
 // PRAGMA user_version; migration N turns version N-1 into N, each in its own
 // transaction, so an interrupted upgrade resumes where it stopped.
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/store/sqlite_connection.h"
 
 namespace clawbot::service {

@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "engine/common/result.h"
+#include "common/result.h"
 #include "service/config/settings.h"
 #include "service/store/conversation_store.h"
 
