@@ -22,12 +22,12 @@ TokenCache::~TokenCache() {
     if (refresher_.joinable()) refresher_.join();
 }
 
-Result<bool> TokenCache::start() {
+Result<void> TokenCache::start() {
     reload();
     refresher_ = std::thread([this] { refresh_loop(); });
     std::shared_lock lock(table_mutex_);
     if (last_error_) return make_error(*last_error_);
-    return true;
+    return {};
 }
 
 void TokenCache::reload() {

@@ -55,7 +55,7 @@ public:
 
     // Loads once now (its error is returned, the refresher still starts and
     // keeps trying) and starts the background reloads. Call once.
-    Result<bool> start();
+    Result<void> start();
     // Thread-safe, no store call, no allocation beyond the record's copy.
     Answer lookup(const TokenDigest& digest) const;
     // A token the store just returned that the copy lacks.

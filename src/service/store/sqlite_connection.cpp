@@ -36,14 +36,14 @@ SqliteConnection& SqliteConnection::operator=(SqliteConnection&& other) noexcept
 
 SqliteConnection::~SqliteConnection() { sqlite3_close(db_); }
 
-Result<bool> SqliteConnection::execute(const char* fixed_sql) {
+Result<void> SqliteConnection::execute(const char* fixed_sql) {
     char* message = nullptr;
     if (sqlite3_exec(db_, fixed_sql, nullptr, nullptr, &message) != SQLITE_OK) {
         std::string text = message ? message : last_error();
         sqlite3_free(message);
         return make_error("sqlite: " + text);
     }
-    return true;
+    return {};
 }
 
 std::int64_t SqliteConnection::changes() const { return sqlite3_changes64(db_); }
@@ -135,13 +135,13 @@ std::span<const std::uint8_t> SqliteStatement::column_blob(int index) const {
 // --- SqliteTransaction ------------------------------------------------------
 
 Result<SqliteTransaction> SqliteTransaction::begin(SqliteConnection& db) {
-    Result<bool> begun = db.execute("BEGIN IMMEDIATE");
+    Result<void> begun = db.execute("BEGIN IMMEDIATE");
     if (!begun) return begun.error();
     return SqliteTransaction(&db);
 }
 
 Result<SqliteTransaction> SqliteTransaction::begin_read(SqliteConnection& db) {
-    Result<bool> begun = db.execute("BEGIN");
+    Result<void> begun = db.execute("BEGIN");
     if (!begun) return begun.error();
     return SqliteTransaction(&db);
 }
@@ -154,11 +154,12 @@ SqliteTransaction::~SqliteTransaction() {
 }
 
 Result<bool> SqliteTransaction::commit() {
-    Result<bool> committed = db_->execute("COMMIT");
+    Result<void> committed = db_->execute("COMMIT");
     // On failure SQLite may have rolled back already; the destructor's
     // ROLLBACK then fails harmlessly.
-    if (committed) db_ = nullptr;
-    return committed;
+    if (!committed) return committed.error();
+    db_ = nullptr;
+    return true;
 }
 
 }  // namespace clawbot::service

@@ -27,7 +27,7 @@ public:
 
     sqlite3* handle() const { return db_; }
     // Runs fixed SQL (pragmas, DDL). Never pass text built from user data.
-    Result<bool> execute(const char* fixed_sql);
+    Result<void> execute(const char* fixed_sql);
     // Rows changed by the last INSERT/UPDATE/DELETE.
     std::int64_t changes() const;
     std::string last_error() const;

@@ -13,7 +13,7 @@ Result<SqliteReaderPool> SqliteReaderPool::open(const std::string& path, int cou
         // query_only: a bug that sent a write here fails instead of taking
         // a second write path around the writer's mutex.
         for (const char* pragma : {busy.c_str(), "PRAGMA query_only = ON"}) {
-            Result<bool> set = db->execute(pragma);
+            Result<void> set = db->execute(pragma);
             if (!set) return make_error(path + ": " + set.error().message);
         }
         connections.push_back(std::move(db).value());

@@ -58,15 +58,15 @@ Result<bool> apply_migration(SqliteConnection& db, int version) {
     if (!current) return current.error();
     if (*current >= version) return true;
 
-    Result<bool> applied = db.execute(kMigrations[static_cast<std::size_t>(version - 1)]);
+    Result<void> applied = db.execute(kMigrations[static_cast<std::size_t>(version - 1)]);
     if (!applied) {
         return make_error("schema migration to version " + std::to_string(version) +
                           " failed: " + applied.error().message);
     }
     // PRAGMA takes no bound parameters; the version is our own integer.
     const std::string set_version = "PRAGMA user_version = " + std::to_string(version);
-    Result<bool> stamped = db.execute(set_version.c_str());
-    if (!stamped) return stamped;
+    Result<void> stamped = db.execute(set_version.c_str());
+    if (!stamped) return stamped.error();
     return transaction->commit();
 }
 

@@ -43,8 +43,8 @@ Result<std::string> single_text_value(SqliteConnection& db, const char* fixed_sq
 Result<bool> configure_connection(SqliteConnection& db, int busy_timeout_ms) {
     const std::string busy = "PRAGMA busy_timeout = " + std::to_string(busy_timeout_ms);
     for (const char* pragma : {busy.c_str(), "PRAGMA foreign_keys = ON", "PRAGMA synchronous = FULL"}) {
-        Result<bool> set = db.execute(pragma);
-        if (!set) return set;
+        Result<void> set = db.execute(pragma);
+        if (!set) return set.error();
     }
     // These two can silently not take effect (a VFS without WAL support, a
     // build without foreign keys), so read them back.
