@@ -258,6 +258,12 @@ bool flood_until_refused(EventStream& stream) {
 TEST(HttpStream, ClientThatDoesNotReadIsCutOffAtTheBufferCap) {
     auto options = test_options();
     options.max_stream_buffer_bytes = 256 * 1024;
+    std::mutex log_mutex;
+    std::string logged;
+    options.error_log = [&](std::string_view line) {
+        std::lock_guard lock(log_mutex);
+        logged += std::string(line) + "\n";
+    };
     Workers workers;
     Signal closed;
     std::atomic<bool> refused{false};
@@ -273,6 +279,8 @@ TEST(HttpStream, ClientThatDoesNotReadIsCutOffAtTheBufferCap) {
     EXPECT_TRUE(refused.load());
     EXPECT_EQ(s.server.stats().stream_overflows, 1u);
     EXPECT_TRUE(client.wait_for_close(5s));
+    std::lock_guard lock(log_mutex);
+    EXPECT_NE(logged.find("reads its stream too slowly: more than 262144 bytes waiting"), std::string::npos) << logged;
 }
 
 TEST(HttpStream, WriteTimeoutDisconnectsAStalledClient) {

@@ -137,6 +137,7 @@ HttpServerOptions http_options(const Settings& s, Logger& log) {
     o.per_client_exempt = split_address_list(s.connection_limit_exempt);
     o.reserved_ops_connections = static_cast<size_t>(s.reserved_ops_connections);
     o.max_buffered_body_bytes = s.max_buffered_body_bytes;
+    o.max_stream_buffer_bytes = s.stream_buffer_bytes;
     o.reuse_port = s.reuse_port;
     o.error_log = [&log](std::string_view message) { log.event("error", std::string(message)); };
     return o;

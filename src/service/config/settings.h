@@ -48,6 +48,7 @@ struct Settings {
     int store_queue = 256;                      // store calls waiting per executor before 503
     int store_timeout_ms = 5000;                // longest a store call waits for a lock (SQLite busy timeout)
     int prep_threads = 2;                       // chat requests: history, template, tokenize
+    std::size_t stream_buffer_bytes = 4 * 1024 * 1024;  // a stream's unsent bytes before its client is cut off
 };
 
 inline constexpr int kMaxServiceThreads = 64;

@@ -21,7 +21,7 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 38> kTable = {{
+constexpr std::array<SettingSpec, 39> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
@@ -86,6 +86,9 @@ constexpr std::array<SettingSpec, 38> kTable = {{
                          "fails and is never acknowledged", K::PositiveInt, &S::store_timeout_ms},
     {"PREP_THREADS", "threads that prepare chat requests: history, template, tokenizing (at most 64)",
      K::PositiveInt, &S::prep_threads},
+    {"STREAM_BUFFER_BYTES", "a streamed reply's bytes the client has not read yet; past it the connection is closed "
+                            "and the reply cancelled, so a slow client slows nobody else", K::ByteSize,
+     &S::stream_buffer_bytes},
 }};
 
 struct Range {

@@ -82,7 +82,11 @@ bool Session::reserve_stream_bytes(std::size_t bytes) {
     const std::size_t before = stream_bytes_queued_.fetch_add(bytes);
     if (before + bytes <= cap) return true;
     stream_bytes_queued_.fetch_sub(bytes);
-    if (!overflowed_.exchange(true)) core_->counters().stream_overflows.fetch_add(1);
+    if (!overflowed_.exchange(true)) {
+        core_->counters().stream_overflows.fetch_add(1);
+        core_->log_error("client " + remote_address_ + " reads its stream too slowly: more than " + std::to_string(cap) +
+                         " bytes waiting (STREAM_BUFFER_BYTES); the connection is closed and its reply cancelled");
+    }
     return false;
 }
 
