@@ -8,7 +8,7 @@
 
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/kernels.h"
-#include "unit/kernels_test_data.h"
+#include "unit/engine/tensor/kernels_test_data.h"
 
 namespace clawbot::kernels {
 namespace {

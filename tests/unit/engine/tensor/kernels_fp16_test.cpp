@@ -10,7 +10,7 @@
 #include "engine/tensor/fp16.h"
 #include "engine/tensor/kernel_registry.h"
 #include "engine/tensor/kernels.h"
-#include "unit/kernels_test_data.h"
+#include "unit/engine/tensor/kernels_test_data.h"
 
 namespace clawbot {
 namespace {

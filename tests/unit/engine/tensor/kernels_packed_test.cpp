@@ -13,7 +13,7 @@
 #include "engine/tensor/dtype.h"
 #include "engine/tensor/kernels.h"
 #include "engine/tensor/packed_kernels.h"
-#include "unit/kernels_test_data.h"
+#include "unit/engine/tensor/kernels_test_data.h"
 
 namespace clawbot::kernels {
 namespace {

@@ -11,7 +11,7 @@
 
 #include <gtest/gtest.h>
 
-#include "chat_test_data.h"
+#include "unit/engine/chat/chat_test_data.h"
 #include "engine/chat/chat_template.h"
 #include "engine/chat/chat_text.h"
 #include "engine/gguf/gguf_file.h"
