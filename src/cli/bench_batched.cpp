@@ -7,152 +7,143 @@
 #include <span>
 #include <string>
 
-#include "engine/kv/block_pool.h"
-#include "engine/kv/kv_storage.h"
-#include "engine/model/forward.h"
+#include <condition_variable>
+#include <mutex>
+
+#include "engine/scheduler/engine.h"
 
 namespace clawbot::cli {
 namespace {
 
-constexpr int kBlockSize = 16;  // the engine's default KV block
-constexpr int kPrefillBatchTokens = 512;
+using Clock = std::chrono::steady_clock;
 
-// B sequences over one KV pool sized for all of them, and the scratch to
-// run them: everything allocated once, before any timing.
-class BatchRun {
+// The most prompt tokens one step may take: every prompt of the usual
+// sizes (32 x 128) in one step, so prefill and decode are timed apart, as
+// the reference's batched bench does.
+constexpr int kMaxPrefillStepTokens = 4096;
+
+// Times every token of B requests submitted together, and waits for all.
+class BatchTimes {
 public:
-    BatchRun(const Model& model, ThreadPool& pool, int batch, int prompt_tokens, int gen_tokens)
-        : model_(model),
-          batch_size_(batch),
-          blocks_per_seq_((prompt_tokens + gen_tokens + kBlockSize - 1) / kBlockSize),
-          blocks_(batch * blocks_per_seq_),
-          kv_(KvLayout{model.config().n_layers, model.config().kv_dim(), kBlockSize, batch * blocks_per_seq_}),
-          forward_(model, kv_, pool, std::max(batch, std::min(kPrefillBatchTokens, batch * prompt_tokens)),
-                   prompt_tokens + gen_tokens),
-          tables_(static_cast<size_t>(batch)),
-          logits_(static_cast<size_t>(batch) * static_cast<size_t>(model.config().n_vocab)),
-          next_(static_cast<size_t>(batch)) {
-        std::mt19937 rng(42);
-        std::uniform_int_distribution<TokenId> pick(0, model.config().n_vocab - 1);
-        prompts_.resize(static_cast<size_t>(batch));
-        for (auto& prompt : prompts_) {
-            prompt.resize(static_cast<size_t>(prompt_tokens));
-            for (TokenId& t : prompt) t = pick(rng);
-        }
-    }
+    explicit BatchTimes(int requests) : left_(requests), first_(static_cast<size_t>(requests)), last_(first_) {}
 
-    // Returns {prefill seconds, decode seconds}.
-    Result<std::pair<double, double>> run(int gen_tokens) {
-        reset();
-        const auto prefill_start = std::chrono::steady_clock::now();
-        if (auto ok = prefill(); !ok) return ok.error();
-        const double prefill_s = seconds_since(prefill_start);
-        const auto decode_start = std::chrono::steady_clock::now();
-        const int prompt_tokens = static_cast<int>(prompts_[0].size());
-        for (int step = 0; step < gen_tokens; ++step) {
-            batch_.clear();
-            for (int s = 0; s < batch_size_; ++s) {
-                batch_.tables.push_back(&tables_[static_cast<size_t>(s)]);
-                batch_.tokens.push_back({next_[static_cast<size_t>(s)], prompt_tokens + step, s, true});
-            }
-            if (auto ok = forward_.forward(batch_, logits_); !ok) return ok.error();
-            take_next_tokens(batch_size_);
-            first_sequence_tokens_.push_back(next_[0]);
+    class Sink final : public TokenSink {
+    public:
+        Sink(BatchTimes& owner, int index) : owner_(owner), index_(index) {}
+        void on_token(TokenId token, std::string_view) override {
+            if (token < 0) return;
+            const double at = std::chrono::duration<double>(Clock::now() - owner_.start_).count();
+            if (tokens.empty()) owner_.first_[static_cast<size_t>(index_)] = at;
+            owner_.last_[static_cast<size_t>(index_)] = at;
+            tokens.push_back(token);
         }
-        return std::pair{prefill_s, seconds_since(decode_start)};
-    }
+        void on_finish(FinishReason reason, const Usage&, std::string_view error) override {
+            std::lock_guard lock(owner_.mutex_);
+            if (reason == FinishReason::Error && owner_.error_.empty()) owner_.error_ = std::string(error);
+            if (--owner_.left_ == 0) owner_.done_.notify_all();
+        }
+        std::vector<TokenId> tokens;
 
-    const std::vector<TokenId>& first_sequence_tokens() const { return first_sequence_tokens_; }
+    private:
+        BatchTimes& owner_;
+        int index_;
+    };
+
+    void start() { start_ = Clock::now(); }
+    Result<void> wait() {
+        std::unique_lock lock(mutex_);
+        done_.wait(lock, [this] { return left_ == 0; });
+        if (!error_.empty()) return make_error(error_);
+        return {};
+    }
+    // Until every request had its first token; then until every one ended.
+    double prefill_s() const { return *std::max_element(first_.begin(), first_.end()); }
+    double decode_s() const { return *std::max_element(last_.begin(), last_.end()) - prefill_s(); }
 
 private:
-    void reset() {
-        first_sequence_tokens_.clear();
-        for (BlockTable& table : tables_) {
-            for (BlockId b : table.blocks) blocks_.release(b);
-            table.blocks.clear();
-            // Every block the sequence will need, up front, as the server's
-            // admission reserves them.
-            for (int i = 0; i < blocks_per_seq_; ++i) table.blocks.push_back(*blocks_.allocate());
-        }
-    }
-
-    // Prompts packed into batches of up to the pass's token capacity; the
-    // last token of each prompt asks for logits.
-    Result<bool> prefill() {
-        const size_t capacity = static_cast<size_t>(forward_.max_tokens());
-        batch_.clear();
-        std::vector<int> finished;  // sequences whose last prompt token is in this batch
-        for (int s = 0; s < batch_size_; ++s) {
-            const auto& prompt = prompts_[static_cast<size_t>(s)];
-            for (size_t pos = 0; pos < prompt.size(); ++pos) {
-                if (batch_.tokens.size() == capacity) {
-                    if (auto ok = flush(finished); !ok) return ok;
-                }
-                if (batch_.tables.empty() || batch_.tables.back() != &tables_[static_cast<size_t>(s)]) {
-                    batch_.tables.push_back(&tables_[static_cast<size_t>(s)]);
-                }
-                const bool last = pos + 1 == prompt.size();
-                batch_.tokens.push_back(
-                    {prompt[pos], static_cast<int32_t>(pos), static_cast<int32_t>(batch_.tables.size() - 1), last});
-                if (last) finished.push_back(s);
-            }
-        }
-        return flush(finished);
-    }
-
-    Result<bool> flush(std::vector<int>& finished) {
-        if (batch_.tokens.empty()) return true;
-        if (auto ok = forward_.forward(batch_, logits_); !ok) return ok;
-        const size_t vocab = static_cast<size_t>(model_.config().n_vocab);
-        for (size_t i = 0; i < finished.size(); ++i) {
-            next_[static_cast<size_t>(finished[i])] = argmax(std::span<const float>(logits_.data() + i * vocab, vocab));
-        }
-        finished.clear();
-        batch_.clear();
-        return true;
-    }
-
-    void take_next_tokens(int rows) {
-        const size_t vocab = static_cast<size_t>(model_.config().n_vocab);
-        for (int s = 0; s < rows; ++s) {
-            next_[static_cast<size_t>(s)] =
-                argmax(std::span<const float>(logits_.data() + static_cast<size_t>(s) * vocab, vocab));
-        }
-    }
-
-    const Model& model_;
-    int batch_size_;
-    int blocks_per_seq_;
-    BlockPool blocks_;
-    KvStorage kv_;
-    ForwardPass forward_;
-    std::vector<BlockTable> tables_;
-    std::vector<std::vector<TokenId>> prompts_;
-    Batch batch_;
-    std::vector<float> logits_;
-    std::vector<TokenId> next_;
-    std::vector<TokenId> first_sequence_tokens_;  // greedy, from the last run
+    Clock::time_point start_;
+    std::mutex mutex_;
+    std::condition_variable done_;
+    int left_;
+    std::string error_;
+    std::vector<double> first_, last_;  // per request, seconds after start()
 };
+
+struct BatchRunResult {
+    double prefill_s = 0, decode_s = 0;
+    std::vector<TokenId> first_sequence_tokens;
+};
+
+// One run through a fresh engine (so no run reuses another's cached
+// prompts): B requests with their own prompts, greedy, gen_tokens each
+// after the one that ends the prefill.
+Result<BatchRunResult> run_batch(const Model& model, int threads, const std::vector<std::vector<TokenId>>& prompts,
+                                 int gen_tokens) {
+    const int batch = static_cast<int>(prompts.size());
+    const int prompt_tokens = static_cast<int>(prompts.front().size());
+    EngineOptions options;
+    options.threads = threads;
+    options.context_size = prompt_tokens + gen_tokens + 1;
+    options.max_batch_size = batch;
+    options.max_queue = batch;
+    options.step_token_budget = std::min(batch * prompt_tokens, kMaxPrefillStepTokens) + batch;
+    // Whole blocks for every sequence: all are admitted at once, not in waves.
+    const int blocks_per_sequence = (options.context_size + options.block_size - 1) / options.block_size;
+    options.kv_cache_tokens = batch * blocks_per_sequence * options.block_size;
+    InferenceEngine engine(model, options);
+    BatchTimes times(batch);
+    std::vector<std::shared_ptr<BatchTimes::Sink>> sinks;
+    std::vector<GenerationRequest> requests;
+    for (int s = 0; s < batch; ++s) {
+        sinks.push_back(std::make_shared<BatchTimes::Sink>(times, s));
+        GenerationRequest request;
+        request.prompt = prompts[static_cast<size_t>(s)];
+        request.max_tokens = gen_tokens + 1;
+        request.sampling.temperature = 0.0f;
+        request.stop_at_eog = false;
+        request.sink = sinks.back();
+        requests.push_back(std::move(request));
+    }
+    times.start();
+    for (auto& submitted : engine.submit_all(std::move(requests))) {
+        if (!submitted) return make_error(submitted.error().message);
+    }
+    if (auto done = times.wait(); !done) return done.error();
+    return BatchRunResult{times.prefill_s(), times.decode_s(), sinks.front()->tokens};
+}
+
+std::vector<std::vector<TokenId>> random_prompts(const Model& model, int batch, int prompt_tokens, uint32_t seed) {
+    std::mt19937 rng(seed);
+    std::uniform_int_distribution<TokenId> pick(0, model.config().n_vocab - 1);
+    std::vector<std::vector<TokenId>> prompts(static_cast<size_t>(batch));
+    for (auto& prompt : prompts) {
+        prompt.resize(static_cast<size_t>(prompt_tokens));
+        for (TokenId& t : prompt) t = pick(rng);
+    }
+    return prompts;
+}
 
 }  // namespace
 
-Result<std::vector<BatchFigures>> bench_batches(const Model& model, ThreadPool& pool, const std::vector<int>& batches,
+Result<std::vector<BatchFigures>> bench_batches(const Model& model, int threads, const std::vector<int>& batches,
                                                 int prompt_tokens, int gen_tokens, int repetitions) {
     std::vector<BatchFigures> out;
-    BatchRun alone(model, pool, 1, prompt_tokens, gen_tokens);
-    if (auto ok = alone.run(gen_tokens); !ok) return ok.error();
-    const std::vector<TokenId> reference = alone.first_sequence_tokens();
+    // The first prompt is the same at every size, for same_tokens_as_alone.
+    auto alone = run_batch(model, threads, random_prompts(model, 1, prompt_tokens, 42), gen_tokens);
+    if (!alone) return alone.error();
     for (int batch : batches) {
-        BatchRun run(model, pool, batch, prompt_tokens, gen_tokens);
+        const auto prompts = random_prompts(model, batch, prompt_tokens, 42);
         std::vector<double> prefill, decode;
+        std::vector<TokenId> first_tokens;
         for (int r = 0; r <= repetitions; ++r) {
-            auto times = run.run(gen_tokens);
-            if (!times) return times.error();
+            auto run = run_batch(model, threads, prompts, gen_tokens);
+            if (!run) return run.error();
+            first_tokens = std::move(run->first_sequence_tokens);
             if (r == 0) continue;  // warm-up: page faults, first-touch of the KV pool
-            prefill.push_back(batch * prompt_tokens / times->first);
-            decode.push_back(batch * gen_tokens / times->second);
+            prefill.push_back(batch * prompt_tokens / run->prefill_s);
+            decode.push_back(batch * gen_tokens / run->decode_s);
         }
-        out.push_back({batch, median(prefill), median(decode), run.first_sequence_tokens() == reference});
+        out.push_back({batch, median(prefill), median(decode), first_tokens == alone->first_sequence_tokens});
     }
     return out;
 }

@@ -1,9 +1,9 @@
 #pragma once
 // `clawbot bench --batch 1,4,16,32`: the figures the reference's batched
-// bench prints, so they compare. For each batch size B, B sequences with
-// their own random prompts are prefilled (packed into batches of up to
-// kPrefillBatchTokens tokens), then decoded together, one token per
-// sequence per step, greedy.
+// bench prints, so they compare. For each batch size B, B requests with
+// their own random prompts go through the engine that serves users at once:
+// prefilled together (in one step up to 4096 prompt tokens), then decoded
+// together, one token per sequence per step, greedy.
 #include <vector>
 
 #include "engine/model/model.h"
@@ -24,7 +24,7 @@ struct BatchFigures {
 };
 
 // Median over `repetitions` runs (after one untimed warm-up) for each size.
-Result<std::vector<BatchFigures>> bench_batches(const Model& model, ThreadPool& pool, const std::vector<int>& batches,
+Result<std::vector<BatchFigures>> bench_batches(const Model& model, int threads, const std::vector<int>& batches,
                                                 int prompt_tokens, int gen_tokens, int repetitions);
 
 // What one ThreadPool::run with an empty job costs, in microseconds: the

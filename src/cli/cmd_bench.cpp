@@ -60,14 +60,14 @@ int run_bench(const BenchOptions& o) {
             decode_rates.push_back(o.gen_tokens / (at.back() - at.front()));
         }
     }
-    ThreadPool pool(threads);
     const double prefill = median(prefill_rates), decode = median(decode_rates);
     std::vector<BatchFigures> batches;
     double barrier_us = 0;
     if (!batch_sizes.empty()) {
-        auto figures = bench_batches(m, pool, batch_sizes, o.prompt_tokens, o.gen_tokens, o.repetitions);
+        auto figures = bench_batches(m, threads, batch_sizes, o.prompt_tokens, o.gen_tokens, o.repetitions);
         if (!figures) return fail(figures.error().message);
         batches = std::move(*figures);
+        ThreadPool pool(threads);
         barrier_us = thread_pool_barrier_us(pool);
     }
     if (o.json) {

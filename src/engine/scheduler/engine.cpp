@@ -59,7 +59,7 @@ InferenceEngine::~InferenceEngine() {
     thread_.join();
 }
 
-Result<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::submit(GenerationRequest request) {
+Result<std::unique_ptr<Sequence>, SubmitFailure> InferenceEngine::make_sequence(GenerationRequest request) const {
     const int n_prompt = static_cast<int>(request.prompt.size());
     if (n_prompt == 0 || request.max_tokens <= 0 || !request.sink) {
         return SubmitFailure{SubmitError::InvalidRequest, "empty prompt, no sink or max_tokens <= 0"};
@@ -82,20 +82,54 @@ Result<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::submit(G
     seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer());
     seq->usage.prompt_tokens = n_prompt;
     seq->request = std::move(request);
+    return seq;
+}
+
+Result<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::enqueue_locked(std::unique_ptr<Sequence> seq) {
+    if (stopping_) return SubmitFailure{SubmitError::ShuttingDown, "the engine is shutting down"};
+    const int free_slots = options_.max_batch_size - stat_running_.load();
+    if (queued_ >= options_.max_queue + std::max(free_slots, 0)) {
+        return SubmitFailure{SubmitError::QueueFull, "too many requests waiting"};
+    }
     auto control = seq->control;
+    seq->id = next_id_++;
+    ++queued_;
+    inbox_.push_back(std::move(seq));
+    return control;
+}
+
+Result<std::shared_ptr<RequestControl>, SubmitFailure> InferenceEngine::submit(GenerationRequest request) {
+    auto seq = make_sequence(std::move(request));
+    if (!seq) return seq.error();
+    Result<std::shared_ptr<RequestControl>, SubmitFailure> queued = SubmitFailure{SubmitError::ShuttingDown, ""};
     {
         std::lock_guard lock(mutex_);
-        if (stopping_) return SubmitFailure{SubmitError::ShuttingDown, "the engine is shutting down"};
-        const int free_slots = options_.max_batch_size - stat_running_.load();
-        if (queued_ >= options_.max_queue + std::max(free_slots, 0)) {
-            return SubmitFailure{SubmitError::QueueFull, "too many requests waiting"};
+        queued = enqueue_locked(std::move(seq).value());
+    }
+    if (queued) wake_.notify_one();
+    return queued;
+}
+
+std::vector<Result<std::shared_ptr<RequestControl>, SubmitFailure>> InferenceEngine::submit_all(
+    std::vector<GenerationRequest> requests) {
+    std::vector<Result<std::unique_ptr<Sequence>, SubmitFailure>> made;
+    made.reserve(requests.size());
+    for (GenerationRequest& r : requests) made.push_back(make_sequence(std::move(r)));
+    std::vector<Result<std::shared_ptr<RequestControl>, SubmitFailure>> out;
+    out.reserve(made.size());
+    {
+        // One lock, one wake: the engine sees them all at its next step.
+        std::lock_guard lock(mutex_);
+        for (auto& seq : made) {
+            if (!seq) {
+                out.push_back(seq.error());
+            } else {
+                out.push_back(enqueue_locked(std::move(seq).value()));
+            }
         }
-        seq->id = next_id_++;
-        ++queued_;
-        inbox_.push_back(std::move(seq));
     }
     wake_.notify_one();
-    return control;
+    return out;
 }
 
 EngineStats InferenceEngine::stats() const {

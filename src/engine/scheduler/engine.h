@@ -68,6 +68,9 @@ public:
     // at once (and the sink hears nothing) when the queue is full, the
     // request can never fit the context, or the engine is stopping.
     Result<std::shared_ptr<RequestControl>, SubmitFailure> submit(GenerationRequest request);
+    // Several at once, as one arrival: the engine's next step sees all that
+    // were accepted (a batched benchmark's sequences start together).
+    std::vector<Result<std::shared_ptr<RequestControl>, SubmitFailure>> submit_all(std::vector<GenerationRequest> requests);
 
     EngineStats stats() const;
     // Seconds a request arriving now would likely wait for a batch slot,
@@ -77,6 +80,8 @@ public:
     const Model& model() const { return model_; }
 
 private:
+    Result<std::unique_ptr<Sequence>, SubmitFailure> make_sequence(GenerationRequest request) const;
+    Result<std::shared_ptr<RequestControl>, SubmitFailure> enqueue_locked(std::unique_ptr<Sequence> seq);  // mutex_ held
     void run();
     void take_inbox(std::unique_lock<std::mutex>& lock);
     void drop_cancelled();

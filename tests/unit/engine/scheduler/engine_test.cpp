@@ -246,6 +246,29 @@ TEST_F(EngineTest, AStepThatThrowsFailsItsRequestsAndTheEngineGoesOn) {
     EXPECT_EQ(next->tokens.size(), 10u);
 }
 
+TEST_F(EngineTest, SubmitAllStartsTheRequestsInOneStepAndRefusesOnlyTheBadOnes) {
+    InferenceEngine engine(*model_, EngineOptions{.threads = 1, .context_size = 256, .max_batch_size = 4});
+    std::vector<std::shared_ptr<CollectingSink>> sinks;
+    std::vector<GenerationRequest> requests;
+    for (int i = 0; i < 3; ++i) {
+        sinks.push_back(std::make_shared<CollectingSink>(&engine));
+        requests.push_back(greedy({1, 403, 407, static_cast<TokenId>(300 + i)}, 6, sinks.back()));
+    }
+    requests.push_back(greedy({}, 6, std::make_shared<CollectingSink>()));  // an empty prompt
+    auto results = engine.submit_all(std::move(requests));
+    ASSERT_EQ(results.size(), 4u);
+    for (int i = 0; i < 3; ++i) EXPECT_TRUE(results[static_cast<size_t>(i)].ok());
+    ASSERT_FALSE(results[3].ok());
+    EXPECT_EQ(results[3].error().code, SubmitError::InvalidRequest);
+    for (auto& sink : sinks) ASSERT_TRUE(sink->wait());
+    // The same step produced every first token: they were admitted together.
+    ASSERT_FALSE(sinks[0]->steps.empty());
+    for (auto& sink : sinks) {
+        ASSERT_EQ(sink->tokens.size(), 6u);
+        EXPECT_EQ(sink->steps.front(), sinks[0]->steps.front());
+    }
+}
+
 TEST_F(EngineTest, LongPromptDoesNotStallStreamingRequests) {
     // With a step budget of 20 tokens, a 300-token prompt takes many steps
     // to prefill; the stream already running must get a token every step.
