@@ -43,6 +43,18 @@ struct FakeTokens {
     }
 };
 
+// The verdict for `plaintext` once it is `wanted`, or the last one after 2 s
+// (the cache reloads on its own thread).
+TokenCache::Verdict verdict_within_2s(const TokenCache& cache, const std::string& plaintext, TokenCache::Verdict wanted) {
+    const auto deadline = std::chrono::steady_clock::now() + 2s;
+    TokenCache::Verdict v = cache.lookup(*digest_access_token(plaintext)).verdict;
+    while (v != wanted && std::chrono::steady_clock::now() < deadline) {
+        std::this_thread::sleep_for(5ms);
+        v = cache.lookup(*digest_access_token(plaintext)).verdict;
+    }
+    return v;
+}
+
 TEST(TokenCache, AnswersValidRefusedAndUnknownWithoutTheStore) {
     FakeTokens store;
     store.set({make_token("cb_alive", "tok_a"), make_token("cb_dead", "tok_d", true)});
@@ -65,12 +77,7 @@ TEST(TokenCache, ARevocationInTheStoreIsSeenOnTheNextReload) {
     ASSERT_TRUE(cache.start().ok());
     ASSERT_EQ(cache.lookup(*digest_access_token("cb_alive")).verdict, TokenCache::Verdict::Valid);
     store.set({make_token("cb_alive", "tok_a", true), make_token("cb_new", "tok_n")});
-    const auto deadline = std::chrono::steady_clock::now() + 2s;
-    while (cache.lookup(*digest_access_token("cb_alive")).verdict != TokenCache::Verdict::Refused &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(5ms);
-    }
-    EXPECT_EQ(cache.lookup(*digest_access_token("cb_alive")).verdict, TokenCache::Verdict::Refused);
+    EXPECT_EQ(verdict_within_2s(cache, "cb_alive", TokenCache::Verdict::Refused), TokenCache::Verdict::Refused);
     EXPECT_EQ(cache.lookup(*digest_access_token("cb_new")).verdict, TokenCache::Verdict::Valid);
 }
 
@@ -99,12 +106,7 @@ TEST(TokenCache, AStaleCopySendsEveryLookupToTheStore) {
     // answers 503 while it is down) instead of an old copy answering forever.
     EXPECT_EQ(cache.lookup(*digest_access_token("cb_alive")).verdict, TokenCache::Verdict::Unknown);
     store.set({make_token("cb_alive", "tok_a")});
-    const auto deadline = std::chrono::steady_clock::now() + 2s;
-    while (cache.lookup(*digest_access_token("cb_alive")).verdict != TokenCache::Verdict::Valid &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(5ms);
-    }
-    EXPECT_EQ(cache.lookup(*digest_access_token("cb_alive")).verdict, TokenCache::Verdict::Valid);
+    EXPECT_EQ(verdict_within_2s(cache, "cb_alive", TokenCache::Verdict::Valid), TokenCache::Verdict::Valid);
 }
 
 TEST(TokenCache, AFailedFirstLoadIsReportedAndRetried) {
@@ -114,12 +116,7 @@ TEST(TokenCache, AFailedFirstLoadIsReportedAndRetried) {
     EXPECT_FALSE(cache.start().ok());
     EXPECT_EQ(cache.lookup(*digest_access_token("cb_alive")).verdict, TokenCache::Verdict::Unknown);
     store.set({make_token("cb_alive", "tok_a")});
-    const auto deadline = std::chrono::steady_clock::now() + 2s;
-    while (cache.lookup(*digest_access_token("cb_alive")).verdict != TokenCache::Verdict::Valid &&
-           std::chrono::steady_clock::now() < deadline) {
-        std::this_thread::sleep_for(5ms);
-    }
-    EXPECT_EQ(cache.lookup(*digest_access_token("cb_alive")).verdict, TokenCache::Verdict::Valid);
+    EXPECT_EQ(verdict_within_2s(cache, "cb_alive", TokenCache::Verdict::Valid), TokenCache::Verdict::Valid);
 }
 
 }  // namespace
