@@ -117,14 +117,15 @@ Screening ApiRouter::screen(const HttpRequest& head) {
         refused.refusal = std::move(refusal);
         return refused;
     };
-    Refused who{head.method, route_name(head.path), head.remote_address};
+    // Built only for a refusal or a deferred decision, not for every request.
+    auto who = [&head] { return Refused{head.method, route_name(head.path), head.remote_address}; };
     TokenDigest digest{};
     if (auto verdict = check_header(head, digest)) {
-        if (auto* refusal = std::get_if<HttpResponse>(&*verdict)) return refuse(who, std::move(*refusal));
+        if (auto* refusal = std::get_if<HttpResponse>(&*verdict)) return refuse(who(), std::move(*refusal));
         screening.attachment = std::move(std::get<TokenRecord>(*verdict));
         return screening;
     }
-    screening.decide_later = [this, refuse, who = std::move(who), digest](std::function<void(Screening)> decide) {
+    screening.decide_later = [this, refuse, who = who(), digest](std::function<void(Screening)> decide) {
         auto job = [this, refuse, who, digest, decide] {
             Verdict verdict = verify_with_store(digest);
             if (auto* refusal = std::get_if<HttpResponse>(&verdict)) return decide(refuse(who, std::move(*refusal)));
