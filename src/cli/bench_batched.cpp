@@ -3,12 +3,10 @@
 
 #include <algorithm>
 #include <chrono>
-#include <random>
-#include <span>
-#include <string>
-
 #include <condition_variable>
 #include <mutex>
+#include <random>
+#include <string>
 
 #include "engine/scheduler/engine.h"
 

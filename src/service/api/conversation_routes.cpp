@@ -32,13 +32,11 @@ void store_failure(const Scope& scope, const Error& e) {
     scope->respond(error_response(503, "store_unavailable", "the conversation store is unavailable"));
 }
 
-// Runs `work` on a store executor: never on the I/O thread that parsed the
-// request. A full queue answers 503 at once.
+}  // namespace
+
 void on_store(WorkQueue& executor, const Scope& scope, std::function<void()> work) {
     if (!executor.try_post(std::move(work))) scope->respond(store_busy_response());
 }
-
-}  // namespace
 
 // Creating a conversation before its first question lets that question
 // carry the id already (X-Conversation-Id), so a proxy that routes by it

@@ -79,8 +79,7 @@ void ApiRouter::with_token(HttpRequest req, const Scope& scope, TokenContinuatio
             auto job = [this, req = std::make_shared<HttpRequest>(std::move(req)), scope, digest, next = std::move(next)] {
                 continue_with(verify_with_store(digest), *req, scope, next);
             };
-            if (!ctx_.store_reads.try_post(std::move(job))) scope->respond(store_busy_response());
-            return;
+            return on_store(ctx_.store_reads, scope, std::move(job));
         }
         verdict = std::move(*decided);
     }

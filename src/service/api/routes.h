@@ -1,6 +1,7 @@
 #pragma once
 // Route handlers. Each takes the request, its scope (which answers and
 // records it) and, for authenticated routes, the caller's token.
+#include <functional>
 #include <memory>
 
 #include "service/api/request_scope.h"
@@ -27,6 +28,10 @@ bool handle_static(const HttpRequest& req, const Scope& scope);
 // Title of a conversation: the start of its first question, whole UTF-8
 // characters, "…" when cut.
 std::string conversation_title(const std::string& text);
+
+// Runs `work` on a store executor, never on the I/O thread that parsed the
+// request; a full queue answers 503 store_busy at once.
+void on_store(WorkQueue& executor, const Scope& scope, std::function<void()> work);
 
 // A slot under MAX_CONCURRENT_REQUESTS, or null after answering 429.
 std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope);
