@@ -231,7 +231,13 @@ describe('three clawbot nodes, one Redis, nginx in front', () => {
 
   after(async () => {
     if (anyFailed) {
-      for (const n of nodes) console.log(`--- node ${n.index} (${n.addr}) log, last lines:\n${n.log.join('').slice(-3000)}`);
+      for (const n of nodes) {
+        // The cause of a 5xx is logged as an error, often long before the
+        // log's last lines.
+        const errors = n.log.join('').split('\n').filter((line) => /"level":"(error|warn)"/.test(line));
+        console.log(`--- node ${n.index} (${n.addr}) errors and warnings (${errors.length}), last 20:\n${errors.slice(-20).join('\n')}`);
+        console.log(`--- node ${n.index} (${n.addr}) log, last lines:\n${n.log.join('').slice(-3000)}`);
+      }
       for (const proxy of [nginx, rrNginx]) if (proxy) console.log(`--- nginx ${proxy.name} error log:\n${proxy.errorLog().slice(-3000)}`);
       if (redis) console.log(`--- redis log:\n${redis.log.join('').slice(-2000)}`);
     }

@@ -82,8 +82,8 @@ constexpr std::array<SettingSpec, 39> kTable = {{
     {"STORE_THREADS", "threads for store reads, and as many for store writes (at most 64)", K::PositiveInt,
      &S::store_threads},
     {"STORE_QUEUE", "store calls that may wait for a store thread before 503", K::PositiveInt, &S::store_queue},
-    {"STORE_TIMEOUT_MS", "longest a store call waits for a lock held elsewhere; a write that cannot commit in time "
-                         "fails and is never acknowledged", K::PositiveInt, &S::store_timeout_ms},
+    {"STORE_TIMEOUT_MS", "longest a store call waits for a lock held elsewhere or for Redis; a write that cannot "
+                         "commit in time fails and is never acknowledged", K::PositiveInt, &S::store_timeout_ms},
     {"PREP_THREADS", "threads that prepare chat requests: history, template, tokenizing (at most 64)",
      K::PositiveInt, &S::prep_threads},
     {"STREAM_BUFFER_BYTES", "a streamed reply's bytes the client has not read yet; past it the connection is closed "

@@ -17,9 +17,10 @@
 // server to log. A replica is not a durability guarantee here: writes go to
 // the one primary the URL names.
 //
-// Availability. Every command has a timeout (RedisStoreOptions), so with
-// Redis down or hung a call fails within connect + command timeout (about
-// 1.5 s by default; at once while the reconnect backoff runs) and returns
+// Availability. Every command has a timeout (RedisStoreOptions; the server
+// sets the command timeout to STORE_TIMEOUT_MS), so with Redis hung a call
+// fails within connect + command timeout (at once while the reconnect
+// backoff runs), and with Redis down at once (refused), and returns
 // an error, which the API answers with 503. An error means "not
 // acknowledged", not "not written": a write whose reply timed out may still
 // be applied by a Redis that was only slow. Connections are pooled and

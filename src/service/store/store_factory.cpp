@@ -1,5 +1,7 @@
 #include "service/store/store_factory.h"
 
+#include <chrono>
+
 #include "service/store/redis_store.h"
 #include "service/store/redis_url.h"
 #include "service/store/sqlite_store.h"
@@ -22,6 +24,11 @@ Result<OpenedStore> open_store(const Settings& settings) {
     Result<RedisEndpoint> endpoint = parse_redis_url(settings.store);
     if (!endpoint) return endpoint.error();
     RedisStoreOptions options;
+    // A write waits for Redis's fsync (appendfsync always): a disk busy with
+    // something else can stall it past a second. STORE_TIMEOUT_MS bounds it
+    // as it bounds a SQLite write; a hung Redis fails the first call that
+    // waits that long and, through the pool's backoff, the others at once.
+    options.timeouts.command = std::chrono::milliseconds(settings.store_timeout_ms);
     // One connection per thread that may call the store at once: both store
     // executors, request prep, the token cache's reloads, and one spare.
     options.connections = static_cast<std::size_t>(2 * service_threads(settings.store_threads) + service_threads(settings.prep_threads) + 2);
