@@ -8,11 +8,39 @@ namespace clawbot {
 Sampler::Sampler(const SamplerParams& params, int n_vocab)
     : params_(params), rng_(params.seed), counts_(static_cast<size_t>(n_vocab), 0) {
     candidates_.reserve(static_cast<size_t>(n_vocab));
+    top_.reserve(kMaxTopLogprobs + 1);
 }
 
 void Sampler::restart(const SamplerParams& params) {
     params_ = params;
     rng_.seed(params.seed);
+}
+
+void Sampler::measure_logprobs(std::span<const float> logits, int top_n) {
+    measured_.assign(logits.begin(), logits.end());  // capacity kept: no allocation after the first step
+    float max = -INFINITY;
+    for (float l : logits) max = std::max(max, l);
+    double sum = 0.0;
+    for (float l : logits) sum += std::exp(static_cast<double>(l - max));
+    log_sum_exp_ = max + static_cast<float>(std::log(sum));
+    // The best few by insertion into a sorted list of at most top_n.
+    const size_t n = static_cast<size_t>(std::clamp(top_n, 0, kMaxTopLogprobs));
+    top_.clear();
+    if (n == 0) return;
+    for (size_t i = 0; i < logits.size(); ++i) {
+        const float l = logits[i];
+        if (top_.size() == n && l <= top_.back().logprob) continue;
+        if (top_.size() == n) top_.pop_back();
+        auto at = std::upper_bound(top_.begin(), top_.end(), l,
+                                   [](float value, const TokenProbability& t) { return value > t.logprob; });
+        top_.insert(at, {static_cast<TokenId>(i), l});
+    }
+    for (TokenProbability& t : top_) t.logprob -= log_sum_exp_;
+}
+
+float Sampler::logprob_of(TokenId token) const {
+    if (token < 0 || static_cast<size_t>(token) >= measured_.size()) return -INFINITY;
+    return measured_[static_cast<size_t>(token)] - log_sum_exp_;
 }
 
 void Sampler::apply_penalties(std::span<float> logits, std::span<const TokenId> recent) {
@@ -78,6 +106,9 @@ void Sampler::truncate_min_p() {
 }
 
 TokenId Sampler::sample(std::span<float> logits, std::span<const TokenId> recent) {
+    for (const TokenBias& b : params_.logit_bias) {
+        if (b.token >= 0 && static_cast<size_t>(b.token) < logits.size()) logits[static_cast<size_t>(b.token)] += b.bias;
+    }
     apply_penalties(logits, recent);
     if (params_.temperature <= 0.0f) {
         return static_cast<TokenId>(std::max_element(logits.begin(), logits.end()) - logits.begin());

@@ -67,6 +67,17 @@ Result<std::unique_ptr<Sequence>, SubmitFailure> InferenceEngine::make_sequence(
     for (TokenId t : request.prompt) {
         if (t < 0 || t >= model_.config().n_vocab) return SubmitFailure{SubmitError::InvalidRequest, "token id out of range"};
     }
+    for (const TokenBias& b : request.sampling.logit_bias) {
+        if (b.token < 0 || b.token >= model_.config().n_vocab) {
+            return SubmitFailure{SubmitError::InvalidRequest, "logit_bias names token " + std::to_string(b.token) +
+                                                                  ", outside the vocabulary of " +
+                                                                  std::to_string(model_.config().n_vocab)};
+        }
+    }
+    if (request.top_logprobs > Sampler::kMaxTopLogprobs) {
+        return SubmitFailure{SubmitError::InvalidRequest,
+                             "top_logprobs must be at most " + std::to_string(Sampler::kMaxTopLogprobs)};
+    }
     if (int64_t{n_prompt} + request.max_tokens > options_.context_size) {
         return SubmitFailure{SubmitError::ContextLengthExceeded,
                              "the prompt (" + std::to_string(n_prompt) + " tokens) plus max_tokens (" +
@@ -275,6 +286,8 @@ void InferenceEngine::execute(const StepPlan& plan) {
 
 void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
     if (seq.request.want_logits) seq.request.sink->on_logits(logits);
+    const bool logprobs = seq.request.top_logprobs >= 0;
+    if (logprobs) seq.sampler->measure_logprobs(logits, seq.request.top_logprobs);
     const TokenId next = seq.sampler->sample(logits, seq.tokens);
     if (seq.request.stop_at_eog && model_.tokenizer().is_eog(next)) {
         retire(&seq, FinishReason::Stop);
@@ -290,6 +303,7 @@ void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
     }
     seq.last_token_at = now;
     const std::string text = seq.detokenizer->push(next);
+    if (logprobs) seq.request.sink->on_logprobs({next, seq.sampler->logprob_of(next)}, seq.sampler->top_logprobs());
     seq.request.sink->on_token(next, text);
     if (seq.n_generated >= seq.request.max_tokens) retire(&seq, FinishReason::Length);
 }

@@ -38,6 +38,10 @@ public:
     // Only for a request with want_logits: the logits each token is about
     // to be sampled from (valid during the call).
     virtual void on_logits(std::span<const float> /*logits*/) {}
+    // Only for a request with top_logprobs >= 0, just before on_token: the
+    // token's log probability and the most likely alternatives (valid
+    // during the call).
+    virtual void on_logprobs(TokenProbability /*chosen*/, std::span<const TokenProbability> /*top*/) {}
 };
 
 // Receives the engine's timings for metrics; called on the engine thread,
@@ -73,6 +77,7 @@ struct GenerationRequest {
     std::shared_ptr<RequestControl> control;
     bool want_logits = false;  // TokenSink::on_logits before every token (`generate --logits`)
     bool stop_at_eog = true;   // false: end-of-generation tokens are emitted like any other (benchmarks)
+    int top_logprobs = -1;     // 0..Sampler::kMaxTopLogprobs: TokenSink::on_logprobs with that many alternatives
 };
 
 }  // namespace clawbot

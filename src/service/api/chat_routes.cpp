@@ -52,7 +52,9 @@ public:
 
     StreamRelay& relay() { return relay_; }
 
-    void on_delta(std::string_view text) override {
+    void on_delta(const CompletionDelta& delta) override {
+        const std::string_view text = delta.content;
+        if (text.empty()) return;  // the native API asks for text only
         scope_->first_token();
         std::lock_guard lock(mutex_);
         answer_ += text;
@@ -67,7 +69,7 @@ public:
     void on_error(const StartError& error) override {
         scope_->ctx().log.event("error", "chat: " + error.message);
         if (!params_.stream || relay_.claim_unstarted()) return respond_start_error(scope_, error);
-        relay_.send(sse_event("error", dump_json({{"error", {{"code", start_error_name(error.code)}, {"message", error.message}}}})));
+        relay_.send(sse_event("error", start_error_event(error)));
         relay_.finish();
     }
 
@@ -79,11 +81,11 @@ public:
         }
         // Storing waits for fsync: not on the engine thread.
         auto self = shared_from_this();
-        scope_->ctx().store_writes.post([self, usage] { self->store_and_acknowledge(usage); });
+        scope_->ctx().store_writes.post([self, finish, usage] { self->store_and_acknowledge(finish, usage); });
     }
 
 private:
-    void store_and_acknowledge(const CompletionUsage& usage) {
+    void store_and_acknowledge(FinishKind finish, const CompletionUsage& usage) {
         ConversationStore& store = scope_->ctx().store;
         if (!conversation_) {
             auto created = store.create_conversation(token_.id, conversation_title(params_.query), params_.system.value_or(""));
@@ -104,6 +106,7 @@ private:
             {"message_id", (*exchange)->assistant.id},
             {"answer", answer},
             {"model", model_},
+            {"finish_reason", finish_reason_name(finish)},
             {"usage", {{"prompt_tokens", usage.prompt_tokens}, {"completion_tokens", usage.completion_tokens}, {"cached_tokens", usage.cached_tokens},
                        {"truncated_turns", usage.truncated_turns}}}};
         if (params_.stream) {
@@ -119,7 +122,7 @@ private:
         scope_->ctx().log.event("error", "chat: " + message + ": " + cause);
         scope_->mark_failed(status);
         if (params_.stream && !relay_.claim_unstarted()) {
-            relay_.send(sse_event("error", dump_json({{"error", {{"code", code}, {"message", message}}}})));
+            relay_.send(sse_event("error", "{\"error\":" + json_error_object(status, code, message) + "}"));
             relay_.finish();
         } else {
             scope_->respond(error_response(status, code, message));
@@ -164,6 +167,17 @@ std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope) {
     return slot;
 }
 
+const char* finish_reason_name(FinishKind finish) {
+    switch (finish) {
+        case FinishKind::Length: return "length";
+        case FinishKind::ToolCalls: return "tool_calls";
+        case FinishKind::ContentFilter: return "content_filter";
+        case FinishKind::Stop:
+        case FinishKind::Cancelled: return "stop";
+    }
+    return "stop";
+}
+
 const char* start_error_name(StartErrorCode code) {
     switch (code) {
         case StartErrorCode::Overloaded: return "overloaded";
@@ -177,30 +191,37 @@ const char* start_error_name(StartErrorCode code) {
     return "generation_failed";
 }
 
+int start_error_status(StartErrorCode code) {
+    switch (code) {
+        case StartErrorCode::Overloaded: return 429;
+        case StartErrorCode::ContextLengthExceeded:
+        case StartErrorCode::InvalidRequest: return 400;
+        case StartErrorCode::Unavailable: return 503;
+        case StartErrorCode::UpstreamFailed: return 502;
+        case StartErrorCode::UpstreamTimeout: return 504;
+        case StartErrorCode::Internal: return 500;
+    }
+    return 500;
+}
+
+std::string start_error_event(const StartError& error) {
+    return "{\"error\":" + json_error_object(start_error_status(error.code), start_error_name(error.code), error.message) + "}";
+}
+
 void respond_start_error(const Scope& scope, const StartError& error) {
     scope->ctx().metrics.rejected.inc({start_error_name(error.code)});
-    int status = 500;
-    switch (error.code) {
-        case StartErrorCode::Overloaded: {
-            HttpResponse r = error_response(429, "overloaded", error.message);
-            r.headers.emplace_back("Retry-After", std::to_string(std::max(error.retry_after_s, 1)));
-            return scope->respond(std::move(r));
-        }
-        case StartErrorCode::ContextLengthExceeded:
-        case StartErrorCode::InvalidRequest: status = 400; break;
-        case StartErrorCode::Unavailable: status = 503; break;
-        case StartErrorCode::UpstreamFailed: status = 502; break;
-        case StartErrorCode::UpstreamTimeout: status = 504; break;
-        case StartErrorCode::Internal: status = 500; break;
+    HttpResponse r = error_response(start_error_status(error.code), start_error_name(error.code), error.message);
+    if (error.code == StartErrorCode::Overloaded) {
+        r.headers.emplace_back("Retry-After", std::to_string(std::max(error.retry_after_s, 1)));
     }
-    scope->respond(error_response(status, start_error_name(error.code), error.message));
+    scope->respond(std::move(r));
 }
 
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
     ApiContext& ctx = scope->ctx();
     if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
     auto parsed = parse_chat(req, ctx.provider->context_size());
-    if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(error_response(400, bad->code, bad->message));
+    if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
     ChatParams params = std::move(std::get<ChatParams>(parsed));
 
     std::optional<ConversationRecord> conversation;

@@ -46,11 +46,11 @@ void handle_create_conversation(const HttpRequest& req, const Scope& scope, cons
     std::string system;
     if (!req.body.empty()) {
         auto parsed = parse_json_object(req.body);
-        if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(error_response(400, bad->code, bad->message));
+        if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
         FieldReader f(std::get<nlohmann::json>(parsed));
         auto given_title = f.string("title");
         auto given_system = f.string("system");
-        if (!f.ok()) return scope->respond(error_response(400, f.error().code, f.error().message));
+        if (!f.ok()) return scope->respond(bad_request_response(f.error()));
         if (given_title && !given_title->empty()) title = conversation_title(*given_title);
         if (given_system) system = std::move(*given_system);
     }
@@ -68,14 +68,14 @@ void handle_list_conversations(const HttpRequest& req, const Scope& scope, const
         int value = 0;
         auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), value);
         if (ec != std::errc() || ptr != text->data() + text->size() || value < 1 || value > 100) {
-            return scope->respond(error_response(400, "invalid_request", "'limit' must be an integer from 1 to 100"));
+            return scope->respond(error_response(400, "invalid_request", "'limit' must be an integer from 1 to 100", "limit"));
         }
         limit = value;
     }
     std::optional<PageCursor> cursor;
     if (auto text = query_param(req.query, "cursor")) {
         cursor = parse_page_cursor(*text);
-        if (!cursor) return scope->respond(error_response(400, "invalid_request", "'cursor' is not a cursor this server gave out"));
+        if (!cursor) return scope->respond(error_response(400, "invalid_request", "'cursor' is not a cursor this server gave out", "cursor"));
     }
     on_store(scope->ctx().store_reads, scope, [scope, owner = token.id, limit, cursor] {
         auto page = scope->ctx().store.list_conversations(owner, limit, cursor);

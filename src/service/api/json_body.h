@@ -1,6 +1,6 @@
 #pragma once
-// Reading and checking JSON request bodies, and the JSON error shape
-// {"error": {"code", "message"}} every route answers with.
+// Reading and checking JSON request bodies, and the JSON error object
+// every route answers with (json_error_response: OpenAI's shape).
 #include <optional>
 #include <string>
 #include <string_view>
@@ -13,7 +13,7 @@
 namespace clawbot::service {
 
 HttpResponse json_response(int status, const nlohmann::json& body);
-HttpResponse error_response(int status, std::string_view code, std::string_view message);
+HttpResponse error_response(int status, std::string_view code, std::string_view message, std::string_view param = {});
 // A store executor's queue is full (STORE_QUEUE): 503 with Retry-After.
 HttpResponse store_busy_response();
 
@@ -21,7 +21,10 @@ HttpResponse store_busy_response();
 struct BadRequest {
     std::string code = "invalid_request";
     std::string message;
+    std::string param = {};  // the field at fault, when one is
 };
+// 400 with `bad`'s code, message and param.
+HttpResponse bad_request_response(const BadRequest& bad);
 
 // Parses an object body; invalid UTF-8 and malformed JSON are refused.
 std::variant<nlohmann::json, BadRequest> parse_json_object(std::string_view body);
@@ -39,7 +42,8 @@ public:
 
     bool ok() const { return !error_; }
     const BadRequest& error() const { return *error_; }
-    void fail(std::string message);
+    // `param`: the field at fault, for the error object.
+    void fail(std::string message, std::string param = {});
 
 private:
     const nlohmann::json* field(const char* name);

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "service/api/json_body.h"
+#include "service/api/openai_request.h"
 #include "service/api/routes.h"
 #include "service/api/sse.h"
 #include "service/api/stream_relay.h"
@@ -10,91 +11,6 @@
 
 namespace clawbot::service {
 namespace {
-
-struct OpenAiParams {
-    CompletionRequest completion;
-    bool stream = false;
-    bool include_usage = false;
-};
-
-// "content" may be a string or a list of parts; only text parts are taken.
-std::optional<std::string> message_text(const nlohmann::json& content) {
-    if (content.is_string()) return content.get<std::string>();
-    if (content.is_null()) return std::string();
-    if (!content.is_array()) return std::nullopt;
-    std::string text;
-    for (const auto& part : content) {
-        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string()) {
-            return std::nullopt;
-        }
-        text += part["text"].get<std::string>();
-    }
-    return text;
-}
-
-std::optional<BadRequest> parse_messages(const nlohmann::json& body, std::vector<ChatTurn>& out) {
-    auto it = body.find("messages");
-    if (it == body.end() || !it->is_array() || it->empty()) return BadRequest{"invalid_request", "'messages' must be a non-empty array"};
-    for (const auto& m : *it) {
-        if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
-            return BadRequest{"invalid_request", "each message needs a string 'role'"};
-        }
-        std::string role = m["role"].get<std::string>();
-        if (role == "developer") role = "system";
-        if (role != "system" && role != "user" && role != "assistant") {
-            return BadRequest{"invalid_request", "unsupported message role '" + role + "'"};
-        }
-        auto text = message_text(m.contains("content") ? m["content"] : nlohmann::json());
-        if (!text) return BadRequest{"invalid_request", "message content must be a string or a list of text parts"};
-        out.push_back({std::move(role), std::move(*text)});
-    }
-    return std::nullopt;
-}
-
-std::optional<BadRequest> parse_stop(const nlohmann::json& body, std::vector<std::string>& out) {
-    auto it = body.find("stop");
-    if (it == body.end() || it->is_null()) return std::nullopt;
-    if (it->is_string()) {
-        out.push_back(it->get<std::string>());
-        return std::nullopt;
-    }
-    if (!it->is_array() || it->size() > 4) return BadRequest{"invalid_request", "'stop' must be a string or up to 4 strings"};
-    for (const auto& s : *it) {
-        if (!s.is_string()) return BadRequest{"invalid_request", "'stop' must be a string or up to 4 strings"};
-        out.push_back(s.get<std::string>());
-    }
-    return std::nullopt;
-}
-
-std::variant<OpenAiParams, BadRequest> parse_request(const HttpRequest& req, int context_size) {
-    auto parsed = parse_json_object(req.body);
-    if (auto* bad = std::get_if<BadRequest>(&parsed)) return *bad;
-    const nlohmann::json& body = std::get<nlohmann::json>(parsed);
-    OpenAiParams p;
-    if (auto bad = parse_messages(body, p.completion.messages)) return *bad;
-    if (auto bad = parse_stop(body, p.completion.stop)) return *bad;
-    FieldReader f(body);
-    p.stream = f.boolean("stream").value_or(false);
-    auto max_tokens = f.integer("max_tokens", 1, context_size);
-    auto max_completion = f.integer("max_completion_tokens", 1, context_size);
-    auto temperature = f.number("temperature", 0.0, 2.0);
-    auto top_p = f.number("top_p", 0.0, 1.0);
-    auto seed = f.integer("seed", INT64_MIN, INT64_MAX);
-    auto n = f.integer("n", INT64_MIN, INT64_MAX);
-    if (!f.ok()) return f.error();
-    if (n && *n != 1) return BadRequest{"invalid_request", "only n = 1 is supported"};
-    if (auto it = body.find("stream_options"); it != body.end() && it->is_object()) {
-        auto usage = it->find("include_usage");
-        if (usage != it->end() && !usage->is_boolean()) return BadRequest{"invalid_request", "'stream_options.include_usage' must be a boolean"};
-        p.include_usage = usage != it->end() && usage->get<bool>();
-    }
-    p.completion.max_tokens = static_cast<int>(max_completion.value_or(max_tokens.value_or(0)));
-    p.completion.temperature = static_cast<float>(temperature.value_or(1.0));
-    p.completion.top_p = static_cast<float>(top_p.value_or(1.0));
-    if (top_p && *top_p <= 0.0) return BadRequest{"invalid_request", "'top_p' must be greater than 0"};
-    if (seed) p.completion.seed = static_cast<uint64_t>(*seed);
-    return p;
-}
 
 std::string completion_id() {
     auto bytes = random_hex(12);
@@ -109,7 +25,48 @@ nlohmann::json usage_json(const CompletionUsage& u) {
             {"truncated_turns", u.truncated_turns}};
 }
 
-const char* finish_name(FinishKind k) { return k == FinishKind::Length ? "length" : "stop"; }
+// OpenAI's logprob entry; `bytes` because a token may be part of a UTF-8
+// character, which the "token" string cannot show.
+nlohmann::json logprob_entry(const std::string& token, float logprob) {
+    nlohmann::json bytes = nlohmann::json::array();
+    for (unsigned char b : token) bytes.push_back(b);
+    return {{"token", token}, {"logprob", logprob}, {"bytes", std::move(bytes)}};
+}
+
+nlohmann::json logprobs_json(std::span<const TokenLogprob> logprobs) {
+    nlohmann::json content = nlohmann::json::array();
+    for (const TokenLogprob& l : logprobs) {
+        nlohmann::json entry = logprob_entry(l.token, l.logprob);
+        nlohmann::json top = nlohmann::json::array();
+        for (const TokenLogprob::Alternative& a : l.top) top.push_back(logprob_entry(a.token, a.logprob));
+        entry["top_logprobs"] = std::move(top);
+        content.push_back(std::move(entry));
+    }
+    return content;
+}
+
+// Folds streamed tool-call fragments (by "index": id and type once, name
+// and arguments in pieces) into whole calls, for a non-streamed reply.
+void merge_tool_calls(nlohmann::json& calls, std::string_view fragments_text) {
+    const nlohmann::json fragments = nlohmann::json::parse(fragments_text, nullptr, false);
+    if (!fragments.is_array()) return;
+    for (const nlohmann::json& f : fragments) {
+        if (!f.is_object()) continue;
+        const size_t index = f.contains("index") && f["index"].is_number_unsigned() ? f["index"].get<size_t>() : calls.size();
+        if (index > calls.size() || index > 1024) continue;  // a gap: not a sequence we can follow
+        if (index == calls.size()) calls.push_back({{"id", ""}, {"type", "function"}, {"function", {{"name", ""}, {"arguments", ""}}}});
+        nlohmann::json& call = calls[index];
+        if (f.contains("id") && f["id"].is_string()) call["id"] = f["id"];
+        if (f.contains("type") && f["type"].is_string()) call["type"] = f["type"];
+        if (auto fn = f.find("function"); fn != f.end() && fn->is_object()) {
+            for (const char* part : {"name", "arguments"}) {
+                if (fn->contains(part) && (*fn)[part].is_string()) {
+                    call["function"][part] = call["function"][part].get<std::string>() + (*fn)[part].get<std::string>();
+                }
+            }
+        }
+    }
+}
 
 class OpenAiHandler final : public CompletionHandler {
 public:
@@ -121,13 +78,27 @@ public:
 
     StreamRelay& relay() { return relay_; }
 
-    void on_delta(std::string_view text) override {
+    void on_delta(const CompletionDelta& delta) override {
         scope_->first_token();
         if (params_.stream) {
-            send_data(chunk({{"content", text}}, nullptr));
-        } else {
-            std::lock_guard lock(mutex_);
-            content_ += text;
+            nlohmann::json d = nlohmann::json::object();
+            if (!delta.content.empty()) d["content"] = delta.content;
+            if (!delta.reasoning.empty()) d["reasoning_content"] = delta.reasoning;
+            if (!delta.tool_calls.empty()) {
+                nlohmann::json calls = nlohmann::json::parse(delta.tool_calls, nullptr, false);
+                if (calls.is_array()) d["tool_calls"] = std::move(calls);
+            }
+            nlohmann::json logprobs = nullptr;
+            if (params_.logprobs) logprobs = {{"content", logprobs_json(delta.logprobs)}};
+            send_data(chunk(std::move(d), nullptr, std::move(logprobs)));
+            return;
+        }
+        std::lock_guard lock(mutex_);
+        content_ += delta.content;
+        reasoning_ += delta.reasoning;
+        if (!delta.tool_calls.empty()) merge_tool_calls(tool_calls_, delta.tool_calls);
+        if (params_.logprobs) {
+            for (nlohmann::json& entry : logprobs_json(delta.logprobs)) logprobs_.push_back(std::move(entry));
         }
     }
 
@@ -139,16 +110,16 @@ public:
     void on_error(const StartError& error) override {
         scope_->ctx().log.event("error", "completion: " + error.message);
         if (!params_.stream || relay_.claim_unstarted()) return respond_start_error(scope_, error);
-        relay_.send(sse_data(dump_json({{"error", {{"code", start_error_name(error.code)}, {"message", error.message}}}})));
+        relay_.send(sse_data(start_error_event(error)));
         relay_.finish();
     }
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
         scope_->set_usage(usage);
         if (params_.stream) {
-            send_data(chunk(nlohmann::json::object(), finish_name(finish)));
+            send_data(chunk(nlohmann::json::object(), finish_reason_name(finish), nullptr));
             if (params_.include_usage) {
-                nlohmann::json last = chunk(nlohmann::json::object(), nullptr);
+                nlohmann::json last = chunk(nlohmann::json::object(), nullptr, nullptr);
                 last["choices"] = nlohmann::json::array();
                 last["usage"] = usage_json(usage);
                 relay_.send(sse_data(dump_json(last)));
@@ -158,11 +129,19 @@ public:
             return;
         }
         std::lock_guard lock(mutex_);
+        nlohmann::json message{{"role", "assistant"}, {"content", content_}};
+        if (!tool_calls_.empty()) {
+            message["tool_calls"] = tool_calls_;
+            if (content_.empty()) message["content"] = nullptr;  // as OpenAI answers a call
+        }
+        if (!reasoning_.empty()) message["reasoning_content"] = reasoning_;
+        nlohmann::json logprobs = nullptr;
+        if (params_.logprobs) logprobs = {{"content", logprobs_}};
         nlohmann::json body{{"id", id_}, {"object", "chat.completion"}, {"created", created_}, {"model", model_},
                             {"choices", nlohmann::json::array({{{"index", 0},
-                                                                {"message", {{"role", "assistant"}, {"content", content_}}},
-                                                                {"logprobs", nullptr},
-                                                                {"finish_reason", finish_name(finish)}}})},
+                                                                {"message", std::move(message)},
+                                                                {"logprobs", std::move(logprobs)},
+                                                                {"finish_reason", finish_reason_name(finish)}}})},
                             {"usage", usage_json(usage)}};
         scope_->respond(json_response(200, body));
     }
@@ -173,14 +152,14 @@ private:
     void send_data(const nlohmann::json& payload) {
         if (!role_sent_) {
             role_sent_ = true;
-            relay_.send(sse_data(dump_json(chunk({{"role", "assistant"}, {"content", ""}}, nullptr))));
+            relay_.send(sse_data(dump_json(chunk({{"role", "assistant"}, {"content", ""}}, nullptr, nullptr))));
         }
         relay_.send(sse_data(dump_json(payload)));
     }
 
-    nlohmann::json chunk(nlohmann::json delta, nlohmann::json finish_reason) const {
+    nlohmann::json chunk(nlohmann::json delta, nlohmann::json finish_reason, nlohmann::json logprobs) const {
         return {{"id", id_}, {"object", "chat.completion.chunk"}, {"created", created_}, {"model", model_},
-                {"choices", nlohmann::json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
+                {"choices", nlohmann::json::array({{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", std::move(logprobs)},
                                                     {"finish_reason", std::move(finish_reason)}}})}};
     }
 
@@ -192,6 +171,9 @@ private:
     int64_t created_;
     std::mutex mutex_;
     std::string content_;
+    std::string reasoning_;
+    nlohmann::json tool_calls_ = nlohmann::json::array();
+    nlohmann::json logprobs_ = nlohmann::json::array();
     bool role_sent_ = false;  // provider callbacks of one completion come one at a time
     StreamRelay relay_;
 };
@@ -201,8 +183,11 @@ private:
 void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord&) {
     ApiContext& ctx = scope->ctx();
     if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
-    auto parsed = parse_request(req, ctx.provider->context_size());
-    if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(error_response(400, bad->code, bad->message));
+    auto body = parse_json_object(req.body);
+    if (auto* bad = std::get_if<BadRequest>(&body)) return scope->respond(bad_request_response(*bad));
+    auto parsed = parse_openai_request(std::get<nlohmann::json>(body),
+                                       OpenAiLimits{ctx.provider->context_size(), ctx.provider->forwards_openai_fields()});
+    if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
     OpenAiParams params = std::move(std::get<OpenAiParams>(parsed));
     auto slot = acquire_inflight(scope);
     if (!slot) return;

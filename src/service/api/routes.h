@@ -2,6 +2,7 @@
 // Route handlers. Each takes the request, its scope (which answers and
 // records it) and, for authenticated routes, the caller's token.
 #include <functional>
+#include <string>
 #include <memory>
 
 #include "service/api/request_scope.h"
@@ -39,6 +40,12 @@ std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope);
 // Answers a provider failure (before any output) with its status
 // (429/400/502/503/504/500) and counts it in clawbot_requests_rejected_total.
 void respond_start_error(const Scope& scope, const StartError& error);
+// Its HTTP status.
+int start_error_status(StartErrorCode code);
+// {"error": {...}} for an error that comes after a stream has started.
+std::string start_error_event(const StartError& error);
+// "stop", "length", "tool_calls", "content_filter" (Cancelled never reaches a client).
+const char* finish_reason_name(FinishKind finish);
 // The error "code" clients see for it ("overloaded", "upstream_error", ...).
 const char* start_error_name(StartErrorCode code);
 

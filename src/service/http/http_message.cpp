@@ -81,12 +81,26 @@ std::string json_escape(std::string_view text) {
     return out;
 }
 
-HttpResponse json_error_response(int status, std::string_view code, std::string_view message) {
+std::string_view error_type_for_status(int status) {
+    if (status == 401) return "authentication_error";
+    if (status == 403) return "permission_error";
+    if (status == 404) return "not_found_error";
+    if (status == 429) return "rate_limit_error";
+    if (status >= 500) return "server_error";
+    return "invalid_request_error";
+}
+
+std::string json_error_object(int status, std::string_view code, std::string_view message, std::string_view param) {
+    return "{\"message\":\"" + json_escape(message) + "\",\"type\":\"" + std::string(error_type_for_status(status)) +
+           "\",\"param\":" + (param.empty() ? std::string("null") : "\"" + json_escape(param) + "\"") +
+           ",\"code\":\"" + json_escape(code) + "\"}";
+}
+
+HttpResponse json_error_response(int status, std::string_view code, std::string_view message, std::string_view param) {
     HttpResponse response;
     response.status = status;
     response.headers.emplace_back("Content-Type", "application/json");
-    response.body = "{\"error\":{\"code\":\"" + json_escape(code) + "\",\"message\":\"" +
-                    json_escape(message) + "\"}}";
+    response.body = "{\"error\":" + json_error_object(status, code, message, param) + "}";
     return response;
 }
 

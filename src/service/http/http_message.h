@@ -50,9 +50,20 @@ std::string_view method_label(std::string_view method);
 // ASCII case-insensitive equality, as header names compare.
 bool header_name_equals(std::string_view a, std::string_view b);
 
-// {"error":{"code":CODE,"message":MESSAGE}} with Content-Type
-// application/json: the one error shape of the whole service.
-HttpResponse json_error_response(int status, std::string_view code, std::string_view message);
+// OpenAI's error object, the one error shape of the whole service (the
+// native API's {"code","message"} is a part of it):
+// {"error":{"message":MESSAGE,"type":TYPE,"param":PARAM or null,"code":CODE}}
+// with Content-Type application/json. `param` names the request field at
+// fault, when one is.
+HttpResponse json_error_response(int status, std::string_view code, std::string_view message,
+                                 std::string_view param = {});
+// The error object's `type` for a status: invalid_request_error (4xx),
+// authentication_error (401), permission_error (403), not_found_error
+// (404), rate_limit_error (429), server_error (5xx).
+std::string_view error_type_for_status(int status);
+// The error object alone, {"message",...}, for an in-stream error event.
+std::string json_error_object(int status, std::string_view code, std::string_view message,
+                              std::string_view param = {});
 
 // `text` as the contents of a JSON string literal (quotes not included).
 std::string json_escape(std::string_view text);

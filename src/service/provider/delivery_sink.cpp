@@ -18,6 +18,15 @@ void DeliverySink::schedule() {
     post_([self = shared_from_this()] { self->drain(); });
 }
 
+void DeliverySink::on_logprobs(TokenProbability chosen, std::span<const TokenProbability> top) {
+    if (!tokenizer_) return;
+    TokenLogprob entry{tokenizer_->token_to_piece(chosen.token), chosen.logprob, {}};
+    entry.top.reserve(top.size());
+    for (const TokenProbability& t : top) entry.top.push_back({tokenizer_->token_to_piece(t.token), t.logprob});
+    std::lock_guard lock(mutex_);
+    unplaced_logprobs_.push_back(std::move(entry));
+}
+
 void DeliverySink::on_token(TokenId, std::string_view text) {
     if (text.empty()) return;
     std::lock_guard lock(mutex_);
@@ -32,7 +41,8 @@ void DeliverySink::on_token(TokenId, std::string_view text) {
         return;
     }
     pending_bytes_ += text.size();
-    pieces_.emplace_back(text);
+    pieces_.push_back(Piece{std::string(text), std::move(unplaced_logprobs_)});
+    unplaced_logprobs_.clear();
     schedule();
 }
 
@@ -50,7 +60,7 @@ void DeliverySink::on_finish(FinishReason reason, const Usage& usage, std::strin
 
 void DeliverySink::drain() {
     for (;;) {
-        std::deque<std::string> pieces;
+        std::deque<Piece> pieces;
         std::optional<int> position;
         std::optional<Finish> finish;
         bool overflowed = false;
@@ -69,7 +79,7 @@ void DeliverySink::drain() {
         }
         if (!handler_) continue;  // already finished: later events are dropped
         if (position) handler_->on_queued(*position);
-        for (const std::string& piece : pieces) deliver_text(piece);
+        for (Piece& piece : pieces) deliver_piece(piece);
         if (overflowed) {
             deliver_finish(Finish{FinishReason::Error, {}, {}}, true);
         } else if (finish) {
@@ -78,10 +88,16 @@ void DeliverySink::drain() {
     }
 }
 
-void DeliverySink::deliver_text(const std::string& text) {
+void DeliverySink::deliver_piece(Piece& piece) {
     if (stops_.stopped()) return;
-    const std::string out = stops_.push(text);
-    if (!out.empty()) handler_->on_delta(out);
+    for (TokenLogprob& l : piece.logprobs) held_logprobs_.push_back(std::move(l));
+    const std::string out = stops_.push(piece.text);
+    // A token's log probability goes with the first text that includes
+    // some of it; tokens cut by a stop string go with nothing.
+    if (!out.empty()) {
+        handler_->on_delta(CompletionDelta{.content = out, .logprobs = held_logprobs_, .reasoning = {}, .tool_calls = {}});
+        held_logprobs_.clear();
+    }
     if (stops_.stopped()) control_->cancel();
 }
 
@@ -100,7 +116,7 @@ void DeliverySink::deliver_finish(const Finish& finish, bool overflowed) {
         return;
     }
     const std::string rest = stops_.flush();
-    if (!rest.empty()) handler->on_delta(rest);
+    if (!rest.empty()) handler->on_delta(CompletionDelta{.content = rest, .logprobs = held_logprobs_, .reasoning = {}, .tool_calls = {}});
     const CompletionUsage usage{finish.usage.prompt_tokens, finish.usage.completion_tokens, finish.usage.cached_tokens,
                                 truncated_turns_};
     FinishKind kind = FinishKind::Stop;

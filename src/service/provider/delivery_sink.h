@@ -36,8 +36,14 @@ public:
                  std::shared_ptr<RequestControl> control, int truncated_turns, Post post,
                  std::size_t max_pending_bytes = kDefaultMaxPendingBytes);
 
+    // For a request that asked for log probabilities: their tokens' text
+    // comes from `tokenizer`, read on the engine thread while the model is
+    // sure to be there.
+    void report_logprobs(const Tokenizer* tokenizer) { tokenizer_ = tokenizer; }
+
     // Engine thread: append and make sure one drain is coming.
     void on_token(TokenId token, std::string_view text) override;
+    void on_logprobs(TokenProbability chosen, std::span<const TokenProbability> top) override;
     void on_queued(int position) override;
     void on_finish(FinishReason reason, const Usage& usage, std::string_view error) override;
 
@@ -49,7 +55,11 @@ private:
     };
     void schedule();  // mutex_ held
     void drain();     // delivery thread
-    void deliver_text(const std::string& text);
+    struct Piece {
+        std::string text;
+        std::vector<TokenLogprob> logprobs;  // of the tokens that made it, when asked for
+    };
+    void deliver_piece(Piece& piece);
     void deliver_finish(const Finish& finish, bool overflowed);
 
     // Delivery side (only the one running drain touches these).
@@ -59,10 +69,14 @@ private:
     const int truncated_turns_;
     const Post post_;
     const std::size_t max_pending_bytes_;
+    const Tokenizer* tokenizer_ = nullptr;
+    // Log probabilities of tokens whose text the stop matcher still holds.
+    std::vector<TokenLogprob> held_logprobs_;
 
     // The channel.
     std::mutex mutex_;
-    std::deque<std::string> pieces_;
+    std::deque<Piece> pieces_;
+    std::vector<TokenLogprob> unplaced_logprobs_;  // engine side: tokens with no text yet (a split UTF-8 character)
     std::size_t pending_bytes_ = 0;
     std::optional<int> queue_position_;
     std::optional<Finish> finish_;

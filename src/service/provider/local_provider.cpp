@@ -81,10 +81,19 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     g.max_tokens = std::min(wanted, room);
     g.sampling.temperature = request.temperature;
     g.sampling.top_p = request.top_p;
+    if (request.top_k) g.sampling.top_k = *request.top_k;
+    if (request.min_p) g.sampling.min_p = *request.min_p;
+    g.sampling.presence_penalty = request.presence_penalty;
+    g.sampling.frequency_penalty = request.frequency_penalty;
+    g.sampling.repeat_penalty = request.repetition_penalty;
+    for (const LogitBias& b : request.logit_bias) g.sampling.logit_bias.push_back({b.token, b.bias});
     g.sampling.seed = request.seed.value_or(std::random_device{}());
+    g.top_logprobs = request.top_logprobs;
     auto control = std::make_shared<RequestControl>();
     g.control = control;
-    g.sink = std::make_shared<DeliverySink>(std::move(handler), request.stop, control, fitted->dropped_turns, deliver_);
+    auto sink = std::make_shared<DeliverySink>(std::move(handler), request.stop, control, fitted->dropped_turns, deliver_);
+    if (request.top_logprobs >= 0) sink->report_logprobs(&tokenizer);
+    g.sink = std::move(sink);
     auto submitted = engine_->submit(std::move(g));
     if (!submitted) {
         const SubmitFailure& failure = submitted.error();

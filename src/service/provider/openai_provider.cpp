@@ -21,7 +21,7 @@ class CountingHandler final : public CompletionHandler {
 public:
     CountingHandler(std::shared_ptr<CompletionHandler> inner, std::atomic<uint64_t>& generated)
         : inner_(std::move(inner)), generated_(generated) {}
-    void on_delta(std::string_view text) override { inner_->on_delta(text); }
+    void on_delta(const CompletionDelta& delta) override { inner_->on_delta(delta); }
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
         generated_.fetch_add(static_cast<uint64_t>(std::max(usage.completion_tokens, 0)), std::memory_order_relaxed);
         inner_->on_done(finish, usage);

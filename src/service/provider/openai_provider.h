@@ -31,6 +31,7 @@ public:
     std::optional<std::string> not_ready_reason() const override { return std::nullopt; }
     // The upstream enforces its own limits; this only bounds max_tokens.
     int context_size() const override { return 1 << 20; }
+    bool forwards_openai_fields() const override { return true; }
     StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) override;
     Load load() const override;
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,13 +19,33 @@ struct ChatTurn {
     std::string content;
 };
 
+struct LogitBias {
+    int32_t token = 0;  // the model's token id
+    float bias = 0;     // added to its logit: -100 bans it, +100 all but forces it
+};
+
 struct CompletionRequest {
     std::vector<ChatTurn> messages;
     int max_tokens = 0;  // 0 = provider default
     float temperature = 0.8f;
     float top_p = 0.95f;
+    std::optional<int> top_k;    // nullopt: the provider's default
+    std::optional<float> min_p;  // nullopt: the provider's default
+    float presence_penalty = 0.0f;
+    float frequency_penalty = 0.0f;
+    float repetition_penalty = 1.0f;
+    std::vector<LogitBias> logit_bias;
     std::optional<uint64_t> seed;
     std::vector<std::string> stop;  // generation ends before any of these
+    // -1: no log probabilities. 0..20: each token's, with this many of the
+    // most likely alternatives at its position.
+    int top_logprobs = -1;
+    // Cloud mode, from /v1/chat/completions: the client's fields as it sent
+    // them (tools, response_format, penalties, ...; JSON object text) and its
+    // messages (tool calls and results included; JSON array text). When set
+    // they go to the upstream as given, in place of the typed fields above.
+    std::string upstream_fields;
+    std::string upstream_messages;
 };
 
 // Why a completion could not start, or failed before its first byte
@@ -54,13 +75,34 @@ struct CompletionUsage {
     int truncated_turns = 0;
 };
 
-enum class FinishKind { Stop, Length, Cancelled };
+// ToolCalls and ContentFilter come from an upstream (cloud mode).
+enum class FinishKind { Stop, Length, ToolCalls, ContentFilter, Cancelled };
+
+// A generated token's log probability (natural log, of the model's own
+// distribution: before penalties, biases and temperature).
+struct TokenLogprob {
+    struct Alternative {
+        std::string token;
+        float logprob = 0;
+    };
+    std::string token;  // its bytes: part of a UTF-8 character, at times
+    float logprob = 0;
+    std::vector<Alternative> top;  // the most likely tokens at its position, best first
+};
+
+// One piece of a reply. Only `content` comes from every provider.
+struct CompletionDelta {
+    std::string_view content;
+    std::span<const TokenLogprob> logprobs;  // the tokens this piece came from, when asked for
+    std::string_view reasoning;              // cloud mode: the upstream's reasoning_content
+    std::string_view tool_calls;             // cloud mode: the upstream's delta.tool_calls (JSON array text)
+};
 
 // Receives one completion, possibly on another thread; must not block.
 class CompletionHandler {
 public:
     virtual ~CompletionHandler() = default;
-    virtual void on_delta(std::string_view text) = 0;
+    virtual void on_delta(const CompletionDelta& delta) = 0;
     virtual void on_done(FinishKind finish, const CompletionUsage& usage) = 0;
     // Failure after start() succeeded (on_done is not called then). When no
     // on_delta came before, the client has seen nothing yet and can get the
@@ -88,6 +130,11 @@ public:
     // Null when ready, else why not (for /readyz).
     virtual std::optional<std::string> not_ready_reason() const = 0;
     virtual int context_size() const = 0;
+    // True when OpenAI fields this service does not implement (tools,
+    // response_format, ...) reach a provider that does: cloud mode forwards
+    // CompletionRequest::upstream_fields. Otherwise a request carrying one
+    // is refused, never silently ignored.
+    virtual bool forwards_openai_fields() const { return false; }
     virtual StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) = 0;
     // Load figures for /metrics.
     struct Load {

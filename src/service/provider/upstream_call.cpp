@@ -88,7 +88,7 @@ asio::awaitable<void> UpstreamCall::run() {
         }
         connection_.reset();
         if (cancelled_) outcome = Outcome::cancelled();
-        const FinishKind finish = finish_reason_ == "length" ? FinishKind::Length : FinishKind::Stop;
+        const FinishKind finish = finish_kind_of(finish_reason_);
         // Usage the upstream did not report: its chunk count stands in for tokens.
         const CompletionUsage usage = usage_.value_or(CompletionUsage{0, deltas_, 0, 0});
         switch (outcome.kind) {
@@ -120,6 +120,16 @@ asio::awaitable<void> UpstreamCall::run() {
             co_return;
         }
     }
+}
+
+void UpstreamCall::deliver(const UpstreamChunk& chunk) {
+    if (chunk.content.empty() && chunk.reasoning.empty() && chunk.tool_calls.empty() && chunk.logprobs.empty()) return;
+    delivered_ = true;
+    ++deltas_;
+    handler_->on_delta(CompletionDelta{.content = chunk.content,
+                                       .logprobs = chunk.logprobs,
+                                       .reasoning = chunk.reasoning,
+                                       .tool_calls = chunk.tool_calls});
 }
 
 std::chrono::milliseconds UpstreamCall::backoff(int retry, const Outcome& outcome) {
@@ -221,11 +231,7 @@ asio::awaitable<UpstreamCall::Outcome> UpstreamCall::read_stream(UpstreamConnect
         auto whole = parse_upstream_completion(parser.get().body());
         if (!whole) co_return Outcome::fail(StartErrorCode::UpstreamFailed, "the upstream's reply is not a chat completion");
         if (whole->error) co_return Outcome::fail(StartErrorCode::UpstreamFailed, "the upstream reported: " + redact(*whole->error, config_->api_key));
-        if (!whole->content.empty()) {
-            delivered_ = true;
-            ++deltas_;
-            handler_->on_delta(whole->content);
-        }
+        deliver(*whole);
         finish_reason_ = whole->finish_reason.value_or("stop");
         usage_ = whole->usage;
         co_return Outcome::finished();
@@ -249,11 +255,7 @@ asio::awaitable<UpstreamCall::Outcome> UpstreamCall::read_stream(UpstreamConnect
                 co_return delivered_ ? Outcome::fail(StartErrorCode::UpstreamFailed, message)
                                      : Outcome::retry(StartErrorCode::UpstreamFailed, message);
             }
-            if (!chunk->content.empty()) {
-                delivered_ = true;
-                ++deltas_;
-                handler_->on_delta(chunk->content);
-            }
+            deliver(*chunk);
             if (chunk->finish_reason) {
                 finish_reason_ = *chunk->finish_reason;
                 saw_finish = true;

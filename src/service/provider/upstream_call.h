@@ -19,6 +19,7 @@
 #include "service/provider/provider.h"
 #include "service/provider/upstream_connection.h"
 #include "service/provider/upstream_endpoint.h"
+#include "service/provider/upstream_protocol.h"
 
 namespace clawbot::service {
 
@@ -61,6 +62,8 @@ private:
     boost::asio::awaitable<Outcome> read_stream(UpstreamConnection& connection, upstream_net::ResponseParser& parser);
     boost::asio::awaitable<Outcome> read_refusal(UpstreamConnection& connection, upstream_net::ResponseParser& parser);
     std::chrono::milliseconds backoff(int retry, const Outcome& outcome);
+    // Passes a chunk's text, reasoning, tool calls and log probabilities on.
+    void deliver(const UpstreamChunk& chunk);
     void log(std::string_view level, const std::string& line) const;
     void fail(const StartError& error);
 

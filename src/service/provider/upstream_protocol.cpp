@@ -67,27 +67,76 @@ std::optional<std::string> finish_of(const json& choice) {
     return it->get<std::string>();
 }
 
-std::string text_of(const json& holder, const char* field) {
-    auto it = holder.find(field);
-    if (it == holder.end() || !it->is_object()) return "";
+std::string string_in(const json& object, const char* name) {
+    auto it = object.find(name);
+    return it != object.end() && it->is_string() ? it->get<std::string>() : "";
+}
+
+float float_in(const json& object, const char* name) {
+    auto it = object.find(name);
+    return it != object.end() && it->is_number() ? it->get<float>() : 0.0f;
+}
+
+// The text, reasoning and tool calls of a choice's "delta" or "message".
+// A whole message's tool calls get the "index" a streamed delta carries, so
+// both read the same downstream.
+void read_message(const json& choice, const char* field, UpstreamChunk& out) {
+    auto it = choice.find(field);
+    if (it == choice.end() || !it->is_object()) return;
+    out.content = string_in(*it, "content");
+    out.reasoning = string_in(*it, "reasoning_content");
+    if (out.reasoning.empty()) out.reasoning = string_in(*it, "reasoning");
+    auto calls = it->find("tool_calls");
+    if (calls != it->end() && calls->is_array() && !calls->empty()) {
+        json indexed = *calls;
+        for (size_t i = 0; i < indexed.size(); ++i) {
+            if (indexed[i].is_object() && !indexed[i].contains("index")) indexed[i]["index"] = i;
+        }
+        out.tool_calls = indexed.dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+}
+
+void read_logprobs(const json& choice, UpstreamChunk& out) {
+    auto it = choice.find("logprobs");
+    if (it == choice.end() || !it->is_object()) return;
     auto content = it->find("content");
-    return content != it->end() && content->is_string() ? content->get<std::string>() : "";
+    if (content == it->end() || !content->is_array()) return;
+    for (const json& entry : *content) {
+        if (!entry.is_object()) continue;
+        TokenLogprob l{string_in(entry, "token"), float_in(entry, "logprob"), {}};
+        if (auto top = entry.find("top_logprobs"); top != entry.end() && top->is_array()) {
+            for (const json& alt : *top) {
+                if (alt.is_object()) l.top.push_back({string_in(alt, "token"), float_in(alt, "logprob")});
+            }
+        }
+        out.logprobs.push_back(std::move(l));
+    }
 }
 
 }  // namespace
 
 std::string upstream_request_body(const CompletionRequest& request, const std::string& model) {
     json messages = json::array();
-    for (const ChatTurn& turn : request.messages) messages.push_back({{"role", turn.role}, {"content", turn.content}});
-    json body{{"model", model},
-              {"messages", std::move(messages)},
-              {"stream", true},
-              {"stream_options", {{"include_usage", true}}},
-              {"temperature", request.temperature},
-              {"top_p", request.top_p}};
-    if (request.max_tokens > 0) body["max_tokens"] = request.max_tokens;
-    if (request.seed) body["seed"] = static_cast<int64_t>(*request.seed);
-    if (!request.stop.empty()) body["stop"] = request.stop;
+    if (!request.upstream_messages.empty()) messages = json::parse(request.upstream_messages, nullptr, false);
+    if (!messages.is_array() || request.upstream_messages.empty()) {
+        messages = json::array();
+        for (const ChatTurn& turn : request.messages) messages.push_back({{"role", turn.role}, {"content", turn.content}});
+    }
+    json body = json::object();
+    json fields = request.upstream_fields.empty() ? json() : json::parse(request.upstream_fields, nullptr, false);
+    if (fields.is_object()) {
+        body = std::move(fields);  // the client's fields, as given
+    } else {
+        body["temperature"] = request.temperature;
+        body["top_p"] = request.top_p;
+        if (request.max_tokens > 0) body["max_tokens"] = request.max_tokens;
+        if (request.seed) body["seed"] = static_cast<int64_t>(*request.seed);
+        if (!request.stop.empty()) body["stop"] = request.stop;
+    }
+    body["model"] = model;
+    body["messages"] = std::move(messages);
+    body["stream"] = true;
+    body["stream_options"] = {{"include_usage", true}};
     // Invalid UTF-8 from a client never gets this far (the API parsed it as
     // JSON), but replace rather than throw if it ever does.
     return body.dump(-1, ' ', false, json::error_handler_t::replace);
@@ -100,7 +149,8 @@ std::optional<UpstreamChunk> parse_upstream_chunk(std::string_view payload) {
     chunk.error = error_of(body);
     chunk.usage = usage_of(body);
     if (const json* choice = first_choice(body)) {
-        chunk.content = text_of(*choice, "delta");
+        read_message(*choice, "delta", chunk);
+        read_logprobs(*choice, chunk);
         chunk.finish_reason = finish_of(*choice);
     }
     return chunk;
@@ -115,10 +165,18 @@ std::optional<UpstreamChunk> parse_upstream_completion(std::string_view body_tex
     const json* choice = first_choice(body);
     if (!choice && !whole.error) return std::nullopt;
     if (choice) {
-        whole.content = text_of(*choice, "message");
+        read_message(*choice, "message", whole);
+        read_logprobs(*choice, whole);
         whole.finish_reason = finish_of(*choice).value_or("stop");
     }
     return whole;
+}
+
+FinishKind finish_kind_of(std::string_view finish_reason) {
+    if (finish_reason == "length") return FinishKind::Length;
+    if (finish_reason == "tool_calls" || finish_reason == "function_call") return FinishKind::ToolCalls;
+    if (finish_reason == "content_filter") return FinishKind::ContentFilter;
+    return FinishKind::Stop;
 }
 
 std::string upstream_error_text(std::string_view body, std::string_view secret) {

@@ -5,16 +5,22 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "service/provider/provider.h"
 
 namespace clawbot::service {
 
-// A streaming request ("stream": true, usage asked for) for `model`.
+// A streaming request ("stream": true, usage asked for) for `model`. The
+// client's own fields (request.upstream_fields) go as given, "model",
+// "stream" and "stream_options" excepted.
 std::string upstream_request_body(const CompletionRequest& request, const std::string& model);
 
 struct UpstreamChunk {
     std::string content;                       // delta text, "" when the chunk has none
+    std::string reasoning;                     // reasoning_content (or "reasoning"), "" when none
+    std::string tool_calls;                    // the tool_calls array as JSON text, "" when none
+    std::vector<TokenLogprob> logprobs;        // choices[0].logprobs.content
     std::optional<std::string> finish_reason;  // "stop", "length", ...
     std::optional<CompletionUsage> usage;      // the last chunk, when usage was asked for
     std::optional<std::string> error;          // {"error": {...}} sent inside the stream
@@ -26,6 +32,10 @@ std::optional<UpstreamChunk> parse_upstream_chunk(std::string_view payload);
 // A whole (non-streamed) chat.completion body, for upstreams that ignore
 // "stream": its text, finish reason and usage; nullopt when malformed.
 std::optional<UpstreamChunk> parse_upstream_completion(std::string_view body);
+
+// An upstream's finish_reason as ours ("tool_calls", "content_filter" pass
+// through; anything unknown is "stop").
+FinishKind finish_kind_of(std::string_view finish_reason);
 
 // What an error body says, in one short line: {"error": {"message": ...}}
 // when it is one, else the start of the body. `secret` (the API key) is cut

@@ -121,4 +121,49 @@ TEST(Sampler, PenaltyWindowOnlySeesRecentTokens) {
 }
 
 }  // namespace
+TEST(Sampler, LogitBiasBansAndForcesTokens) {
+    std::vector<float> base = {3.0f, 1.0f, 0.5f, 0.0f};
+    SamplerParams ban = plain(0.0f);
+    ban.logit_bias = {{0, -100.0f}};
+    Sampler banned(ban, 4);
+    std::vector<float> logits = base;
+    EXPECT_EQ(banned.sample(logits, {}), 1) << "the banned favourite was picked";
+
+    SamplerParams force = plain(1.0f);
+    force.logit_bias = {{3, 100.0f}};
+    Sampler forced(force, 4);
+    for (int i = 0; i < 50; ++i) {
+        logits = base;
+        EXPECT_EQ(forced.sample(logits, {}), 3);
+    }
+}
+
+TEST(Sampler, LogprobsAreTheModelsDistributionBeforePenaltiesBiasAndTemperature) {
+    SamplerParams p = plain(0.5f);
+    p.logit_bias = {{2, -100.0f}};
+    p.presence_penalty = 1.0f;
+    Sampler s(p, 5);
+    const std::vector<float> raw = {1.0f, 3.0f, 2.0f, -1.0f, 0.0f};
+    std::vector<float> logits = raw;
+    s.measure_logprobs(logits, 3);
+    const std::vector<TokenId> recent = {1};
+    const TokenId picked = s.sample(logits, recent);
+
+    double norm = 0.0;
+    for (float l : raw) norm += std::exp(static_cast<double>(l));
+    const auto expected = [&](TokenId t) { return static_cast<float>(raw[static_cast<size_t>(t)] - std::log(norm)); };
+    EXPECT_NEAR(s.logprob_of(picked), expected(picked), 1e-5);
+    EXPECT_NEAR(s.logprob_of(2), expected(2), 1e-5) << "the bias changed the reported distribution";
+    ASSERT_EQ(s.top_logprobs().size(), 3u);
+    const TokenId best[] = {1, 2, 0};
+    for (size_t i = 0; i < 3; ++i) {
+        EXPECT_EQ(s.top_logprobs()[i].token, best[i]);
+        EXPECT_NEAR(s.top_logprobs()[i].logprob, expected(best[i]), 1e-5);
+    }
+    s.measure_logprobs(raw, 0);
+    EXPECT_TRUE(s.top_logprobs().empty());
+    s.measure_logprobs(raw, 99);
+    EXPECT_EQ(s.top_logprobs().size(), 5u) << "more alternatives than the vocabulary holds";
+}
+
 }  // namespace clawbot

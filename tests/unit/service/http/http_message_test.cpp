@@ -25,12 +25,26 @@ TEST(HttpMessage, SetHeaderReplacesRegardlessOfCase) {
     EXPECT_EQ(response.headers[0].second, "5");
 }
 
-TEST(HttpMessage, JsonErrorResponseHasTheServiceErrorShape) {
+TEST(HttpMessage, JsonErrorResponseIsOpenAisErrorObject) {
     const HttpResponse response = json_error_response(413, "payload_too_large", "too \"big\"\n");
     EXPECT_EQ(response.status, 413);
-    EXPECT_EQ(response.body, R"({"error":{"code":"payload_too_large","message":"too \"big\"\n"}})");
+    EXPECT_EQ(response.body,
+              R"({"error":{"message":"too \"big\"\n","type":"invalid_request_error","param":null,"code":"payload_too_large"}})");
     ASSERT_EQ(response.headers.size(), 1u);
     EXPECT_EQ(response.headers[0].second, "application/json");
+    EXPECT_EQ(json_error_response(400, "invalid_request", "bad", "top_p").body,
+              R"({"error":{"message":"bad","type":"invalid_request_error","param":"top_p","code":"invalid_request"}})");
+}
+
+TEST(HttpMessage, TheErrorTypeFollowsTheStatus) {
+    EXPECT_EQ(error_type_for_status(400), "invalid_request_error");
+    EXPECT_EQ(error_type_for_status(413), "invalid_request_error");
+    EXPECT_EQ(error_type_for_status(401), "authentication_error");
+    EXPECT_EQ(error_type_for_status(403), "permission_error");
+    EXPECT_EQ(error_type_for_status(404), "not_found_error");
+    EXPECT_EQ(error_type_for_status(429), "rate_limit_error");
+    EXPECT_EQ(error_type_for_status(500), "server_error");
+    EXPECT_EQ(error_type_for_status(503), "server_error");
 }
 
 TEST(HttpMessage, JsonEscapeHandlesControlsAndKeepsUtf8) {

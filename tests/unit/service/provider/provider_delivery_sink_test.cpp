@@ -21,6 +21,7 @@ struct Recorder {
     std::optional<CompletionUsage> usage;
     std::optional<std::string> error;
     std::vector<int> queued;
+    std::vector<std::string> logprob_tokens;  // in the order they came
     std::thread::id released_on;
 };
 
@@ -28,9 +29,10 @@ class RecordingHandler final : public CompletionHandler {
 public:
     explicit RecordingHandler(Recorder& r) : r_(r) {}
     ~RecordingHandler() override { r_.released_on = std::this_thread::get_id(); }
-    void on_delta(std::string_view text) override {
+    void on_delta(const CompletionDelta& delta) override {
         std::lock_guard lock(r_.mutex);
-        r_.text += text;
+        r_.text += delta.content;
+        for (const TokenLogprob& l : delta.logprobs) r_.logprob_tokens.push_back(l.token);
         r_.threads.push_back(std::this_thread::get_id());
     }
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
@@ -113,6 +115,45 @@ TEST(DeliverySink, AStopStringEndsTheTextAndCancelsTheRequest) {
     EXPECT_EQ(r.text, "Hello world ");
     ASSERT_TRUE(r.done);
     EXPECT_EQ(*r.done, FinishKind::Stop);
+}
+
+// Token i is the text "t<i>"; nothing else is used.
+class NumberedTokenizer final : public Tokenizer {
+public:
+    std::vector<TokenId> encode(std::string_view, bool, bool) const override { return {}; }
+    std::vector<TokenId> encode(std::string_view, bool, std::span<const ByteRange>) const override { return {}; }
+    std::string token_to_piece(TokenId id, bool) const override { return "t" + std::to_string(id); }
+    int32_t n_vocab() const override { return 100; }
+    TokenId bos() const override { return -1; }
+    TokenId eos() const override { return -1; }
+    bool is_eog(TokenId) const override { return false; }
+    bool is_control(TokenId) const override { return false; }
+    bool add_bos() const override { return false; }
+};
+
+TEST(DeliverySink, LogprobsTravelWithTheTextOfTheirTokensAndThoseCutByAStopAreDropped) {
+    Recorder r;
+    ManualExecutor executor;
+    NumberedTokenizer tokenizer;
+    auto control = std::make_shared<RequestControl>();
+    auto sink = make_sink(r, executor, control, {"END"});
+    sink->report_logprobs(&tokenizer);
+    const std::vector<TokenProbability> top = {{7, -0.1f}, {8, -2.5f}};
+    sink->on_logprobs({1, -0.5f}, top);
+    sink->on_token(1, "Hi");
+    sink->on_logprobs({2, -1.0f}, top);
+    sink->on_token(2, "");  // half a UTF-8 character: no text yet
+    sink->on_logprobs({3, -1.5f}, top);
+    sink->on_token(3, " there E");  // "E" may start the stop string: held back
+    executor.run_all();
+    EXPECT_EQ(r.text, "Hi there ");
+    EXPECT_EQ(r.logprob_tokens, (std::vector<std::string>{"t1", "t2", "t3"}));
+    sink->on_logprobs({4, -0.2f}, top);
+    sink->on_token(4, "ND");
+    sink->on_finish(FinishReason::Cancelled, Usage{}, {});
+    executor.run_all();
+    EXPECT_EQ(r.text, "Hi there ");
+    EXPECT_EQ(r.logprob_tokens.size(), 3u) << "the token that completed the stop string has no text to go with";
 }
 
 TEST(DeliverySink, AChannelThatFillsCancelsTheRequestAndTellsTheClient) {

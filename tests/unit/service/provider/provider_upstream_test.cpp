@@ -114,6 +114,69 @@ TEST(UpstreamProtocol, ChunksGiveTextFinishAndUsage) {
     EXPECT_EQ(*c->error, "overloaded");
 }
 
+TEST(UpstreamProtocol, TheClientsOwnFieldsAndMessagesGoAsGivenExceptModelAndStream) {
+    CompletionRequest r;
+    r.messages = {{"user", "ignored: the raw messages win"}};
+    r.temperature = 0.3f;  // a typed field: not sent when the client's own fields are
+    r.upstream_fields = R"({"tools":[{"type":"function","function":{"name":"f","parameters":{}}}],"tool_choice":"required",)"
+                        R"("response_format":{"type":"json_object"},"max_completion_tokens":7,"logprobs":true,"top_logprobs":2,)"
+                        R"("stream_options":{"include_usage":false},"user":"u1","reasoning_effort":"low"})";
+    r.upstream_messages = R"([{"role":"user","content":"hi"},{"role":"assistant","content":null,)"
+                          R"("tool_calls":[{"id":"c1","type":"function","function":{"name":"f","arguments":"{}"}}]},)"
+                          R"({"role":"tool","tool_call_id":"c1","content":"42"}])";
+    const json body = json::parse(upstream_request_body(r, "gpt-x"));
+    EXPECT_EQ(body["model"], "gpt-x");
+    EXPECT_EQ(body["stream"], true);
+    EXPECT_EQ(body["stream_options"]["include_usage"], true);
+    EXPECT_EQ(body["messages"], json::parse(r.upstream_messages));
+    const json fields = json::parse(r.upstream_fields);
+    for (const char* key : {"tools", "tool_choice", "response_format", "max_completion_tokens", "logprobs", "top_logprobs", "user",
+                            "reasoning_effort"}) {
+        EXPECT_EQ(body[key], fields[key]) << key;
+    }
+    EXPECT_FALSE(body.contains("temperature"));
+    EXPECT_FALSE(body.contains("max_tokens")) << "max_completion_tokens was rewritten";
+}
+
+TEST(UpstreamProtocol, ChunksGiveToolCallsReasoningAndLogprobs) {
+    auto c = parse_upstream_chunk(
+        R"({"choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"id":"call_1","type":"function",)"
+        R"("function":{"name":"get_weather","arguments":"{\"ci"}}]},"logprobs":{"content":[{"token":"a","logprob":-0.5,)"
+        R"("bytes":[97],"top_logprobs":[{"token":"a","logprob":-0.5},{"token":"b","logprob":-1.25}]}]},"finish_reason":null}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->content, "");
+    const json calls = json::parse(c->tool_calls);
+    EXPECT_EQ(calls[0]["id"], "call_1");
+    EXPECT_EQ(calls[0]["function"]["arguments"], "{\"ci");
+    ASSERT_EQ(c->logprobs.size(), 1u);
+    EXPECT_EQ(c->logprobs[0].token, "a");
+    EXPECT_FLOAT_EQ(c->logprobs[0].logprob, -0.5f);
+    ASSERT_EQ(c->logprobs[0].top.size(), 2u);
+    EXPECT_EQ(c->logprobs[0].top[1].token, "b");
+    EXPECT_FLOAT_EQ(c->logprobs[0].top[1].logprob, -1.25f);
+
+    c = parse_upstream_chunk(R"({"choices":[{"index":0,"delta":{"reasoning_content":"Let me think"},"finish_reason":null}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->reasoning, "Let me think");
+    c = parse_upstream_chunk(R"({"choices":[{"index":0,"delta":{"reasoning":"or so"},"finish_reason":null}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->reasoning, "or so");
+
+    // A whole message's calls get the index a streamed delta would carry.
+    auto whole = parse_upstream_completion(
+        R"({"choices":[{"index":0,"message":{"role":"assistant","content":null,"tool_calls":[)"
+        R"({"id":"a","type":"function","function":{"name":"f","arguments":"{}"}},)"
+        R"({"id":"b","type":"function","function":{"name":"g","arguments":"{}"}}]},"finish_reason":"tool_calls"}]})");
+    ASSERT_TRUE(whole);
+    const json indexed = json::parse(whole->tool_calls);
+    EXPECT_EQ(indexed[1]["index"], 1);
+    EXPECT_EQ(indexed[1]["function"]["name"], "g");
+    EXPECT_EQ(finish_kind_of(*whole->finish_reason), FinishKind::ToolCalls);
+    EXPECT_EQ(finish_kind_of("content_filter"), FinishKind::ContentFilter);
+    EXPECT_EQ(finish_kind_of("length"), FinishKind::Length);
+    EXPECT_EQ(finish_kind_of("whatever"), FinishKind::Stop);
+}
+
 TEST(UpstreamProtocol, OddChunksNeverThrow) {
     for (const char* payload : {"", "not json", "[]", "42", R"({"choices":"x"})", R"({"choices":[1]})",
                                 R"({"choices":[{"delta":"x"}]})", R"({"choices":[{"delta":{"content":5}}]})",

@@ -1,0 +1,192 @@
+#include "service/api/openai_request.h"
+
+#include <algorithm>
+#include <charconv>
+
+namespace clawbot::service {
+namespace {
+
+using nlohmann::json;
+
+// OpenAI's own limits: at most 300 biased tokens, 4 stop strings, 20
+// alternatives per logprob.
+constexpr size_t kMaxLogitBias = 300;
+constexpr size_t kMaxStops = 4;
+constexpr int kMaxTopLogprobs = 20;
+
+// The fields this route reads itself; in cloud mode everything else the
+// client sent goes to the upstream as given.
+constexpr const char* kOwnFields[] = {"model", "messages", "stream", "stream_options", "n"};
+
+BadRequest bad(std::string message, std::string param) {
+    return BadRequest{"invalid_request", std::move(message), std::move(param)};
+}
+
+// Not implemented by the local engine (yet): refused rather than ignored.
+BadRequest unsupported(const std::string& param, const std::string& what) {
+    return BadRequest{"unsupported_parameter", "'" + param + "': " + what + " is not supported by the local model yet",
+                      param};
+}
+
+// "content" may be a string, null, or a list of parts; only text parts are taken.
+std::optional<std::string> message_text(const json& content) {
+    if (content.is_string()) return content.get<std::string>();
+    if (content.is_null()) return std::string();
+    if (!content.is_array()) return std::nullopt;
+    std::string text;
+    for (const auto& part : content) {
+        if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string()) {
+            return std::nullopt;
+        }
+        text += part["text"].get<std::string>();
+    }
+    return text;
+}
+
+std::optional<BadRequest> parse_messages(const json& body, bool forward, std::vector<ChatTurn>& out) {
+    auto it = body.find("messages");
+    if (it == body.end() || !it->is_array() || it->empty()) return bad("'messages' must be a non-empty array", "messages");
+    for (const auto& m : *it) {
+        if (!m.is_object() || !m.contains("role") || !m["role"].is_string()) {
+            return bad("each message needs a string 'role'", "messages");
+        }
+        std::string role = m["role"].get<std::string>();
+        if (role == "developer") role = "system";
+        const bool tool_turn = role == "tool" || (role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null());
+        if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
+            return bad("unsupported message role '" + role + "'", "messages");
+        }
+        if (tool_turn && !forward) return unsupported("messages", "a tool call or tool result message");
+        auto text = message_text(m.contains("content") ? m["content"] : json());
+        if (!text) return bad("message content must be a string or a list of text parts", "messages");
+        out.push_back({std::move(role), std::move(*text)});
+    }
+    return std::nullopt;
+}
+
+std::optional<BadRequest> parse_stop(const json& body, std::vector<std::string>& out) {
+    auto it = body.find("stop");
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (it->is_string()) {
+        out.push_back(it->get<std::string>());
+        return std::nullopt;
+    }
+    if (!it->is_array() || it->size() > kMaxStops) return bad("'stop' must be a string or up to 4 strings", "stop");
+    for (const auto& s : *it) {
+        if (!s.is_string()) return bad("'stop' must be a string or up to 4 strings", "stop");
+        out.push_back(s.get<std::string>());
+    }
+    return std::nullopt;
+}
+
+// {"token id": bias, ...} with ids as decimal strings and biases in [-100, 100].
+std::optional<BadRequest> parse_logit_bias(const json& body, std::vector<LogitBias>& out) {
+    auto it = body.find("logit_bias");
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_object()) return bad("'logit_bias' must be an object of token id to bias", "logit_bias");
+    if (it->size() > kMaxLogitBias) return bad("'logit_bias' may name at most 300 tokens", "logit_bias");
+    for (const auto& [key, value] : it->items()) {
+        int32_t token = -1;
+        const auto [end, ec] = std::from_chars(key.data(), key.data() + key.size(), token);
+        if (ec != std::errc() || end != key.data() + key.size() || token < 0) {
+            return bad("'logit_bias' keys must be token ids (non-negative integers), not '" + key.substr(0, 32) + "'",
+                       "logit_bias");
+        }
+        if (!value.is_number() || value.get<double>() < -100.0 || value.get<double>() > 100.0) {
+            return bad("'logit_bias' values must be numbers from -100 to 100", "logit_bias");
+        }
+        out.push_back({token, value.get<float>()});
+    }
+    return std::nullopt;
+}
+
+// Tools and output formats need the grammar engine, which the local model
+// does not have yet: refused, unless they are the "nothing special" values.
+std::optional<BadRequest> refuse_unimplemented(const json& body) {
+    if (auto it = body.find("tools"); it != body.end() && !it->is_null()) {
+        if (!it->is_array()) return bad("'tools' must be an array", "tools");
+        if (!it->empty()) return unsupported("tools", "tool calling");
+    }
+    if (auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
+        if (!(it->is_string() && (*it == "none" || *it == "auto"))) return unsupported("tool_choice", "forcing a tool call");
+    }
+    if (auto it = body.find("functions"); it != body.end() && !it->is_null()) return unsupported("functions", "function calling");
+    if (auto it = body.find("response_format"); it != body.end() && !it->is_null()) {
+        if (!it->is_object() || !it->contains("type") || !(*it)["type"].is_string()) {
+            return bad("'response_format' must be an object with a string 'type'", "response_format");
+        }
+        const std::string type = (*it)["type"].get<std::string>();
+        if (type != "text") return unsupported("response_format", "response_format '" + type + "'");
+    }
+    if (auto it = body.find("audio"); it != body.end() && !it->is_null()) return unsupported("audio", "audio output");
+    if (auto it = body.find("prediction"); it != body.end() && !it->is_null()) return unsupported("prediction", "predicted output");
+    return std::nullopt;
+}
+
+}  // namespace
+
+std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, const OpenAiLimits& limits) {
+    OpenAiParams p;
+    CompletionRequest& c = p.completion;
+    if (auto e = parse_messages(body, limits.forward, c.messages)) return *e;
+    if (auto e = parse_stop(body, c.stop)) return *e;
+    if (auto e = parse_logit_bias(body, c.logit_bias)) return *e;
+    FieldReader f(body);
+    p.stream = f.boolean("stream").value_or(false);
+    auto max_tokens = f.integer("max_tokens", 1, limits.context_size);
+    auto max_completion = f.integer("max_completion_tokens", 1, limits.context_size);
+    auto temperature = f.number("temperature", 0.0, 2.0);
+    auto top_p = f.number("top_p", 0.0, 1.0);
+    auto top_k = f.integer("top_k", 0, 1'000'000);
+    auto min_p = f.number("min_p", 0.0, 1.0);
+    auto presence = f.number("presence_penalty", -2.0, 2.0);
+    auto frequency = f.number("frequency_penalty", -2.0, 2.0);
+    auto repetition = f.number("repetition_penalty", 0.0, 2.0);
+    auto seed = f.integer("seed", INT64_MIN, INT64_MAX);
+    auto n = f.integer("n", 1, 1'000);
+    auto logprobs = f.boolean("logprobs");
+    auto top_logprobs = f.integer("top_logprobs", 0, kMaxTopLogprobs);
+    f.string("user");
+    f.boolean("parallel_tool_calls");
+    f.string("reasoning_effort");
+    if (!f.ok()) return f.error();
+    if (n && *n != 1) return bad("only n = 1 is supported", "n");
+    if (top_p && *top_p <= 0.0) return bad("'top_p' must be greater than 0", "top_p");
+    if (repetition && *repetition <= 0.0) return bad("'repetition_penalty' must be greater than 0", "repetition_penalty");
+    if (top_logprobs && !logprobs.value_or(false)) return bad("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    if (auto it = body.find("stream_options"); it != body.end() && !it->is_null()) {
+        if (!it->is_object()) return bad("'stream_options' must be an object", "stream_options");
+        auto usage = it->find("include_usage");
+        if (usage != it->end() && !usage->is_boolean()) {
+            return bad("'stream_options.include_usage' must be a boolean", "stream_options");
+        }
+        p.include_usage = usage != it->end() && usage->get<bool>();
+    }
+    if (!limits.forward) {
+        if (auto e = refuse_unimplemented(body)) return *e;
+    }
+
+    c.max_tokens = static_cast<int>(max_completion.value_or(max_tokens.value_or(0)));
+    c.temperature = static_cast<float>(temperature.value_or(1.0));
+    c.top_p = static_cast<float>(top_p.value_or(1.0));
+    if (top_k) c.top_k = static_cast<int>(*top_k);
+    if (min_p) c.min_p = static_cast<float>(*min_p);
+    c.presence_penalty = static_cast<float>(presence.value_or(0.0));
+    c.frequency_penalty = static_cast<float>(frequency.value_or(0.0));
+    c.repetition_penalty = static_cast<float>(repetition.value_or(1.0));
+    if (seed) c.seed = static_cast<uint64_t>(*seed);
+    p.logprobs = logprobs.value_or(false);
+    if (p.logprobs) c.top_logprobs = static_cast<int>(top_logprobs.value_or(0));
+
+    if (limits.forward) {
+        json fields = json::object();
+        for (const auto& [key, value] : body.items()) {
+            if (std::find(std::begin(kOwnFields), std::end(kOwnFields), key) == std::end(kOwnFields)) fields[key] = value;
+        }
+        c.upstream_fields = fields.dump(-1, ' ', false, json::error_handler_t::replace);
+        c.upstream_messages = body["messages"].dump(-1, ' ', false, json::error_handler_t::replace);
+    }
+    return p;
+}
+
+}  // namespace clawbot::service

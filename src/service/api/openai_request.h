@@ -1,0 +1,29 @@
+#pragma once
+// Reading a /v1/chat/completions body into a CompletionRequest. Every field
+// the OpenAI API defines is either implemented, forwarded (cloud mode), or
+// refused with a 400 that names it: never accepted and silently ignored.
+// docs/api.md lists which is which.
+#include <variant>
+
+#include <nlohmann/json.hpp>
+
+#include "service/api/json_body.h"
+#include "service/provider/provider.h"
+
+namespace clawbot::service {
+
+struct OpenAiParams {
+    CompletionRequest completion;
+    bool stream = false;
+    bool include_usage = false;
+    bool logprobs = false;  // the reply carries choices[].logprobs
+};
+
+struct OpenAiLimits {
+    int context_size = 0;     // max_tokens above it is refused
+    bool forward = false;     // cloud mode: unimplemented fields go to the upstream
+};
+
+std::variant<OpenAiParams, BadRequest> parse_openai_request(const nlohmann::json& body, const OpenAiLimits& limits);
+
+}  // namespace clawbot::service

@@ -1,0 +1,135 @@
+// Reading /v1/chat/completions bodies: every OpenAI field is implemented,
+// forwarded (cloud mode) or refused with a 400 that names it; values out
+// of their documented range are refused.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "service/api/openai_request.h"
+
+namespace clawbot::service {
+namespace {
+
+using nlohmann::json;
+
+constexpr OpenAiLimits kLocal{4096, false};
+constexpr OpenAiLimits kCloud{1 << 20, true};
+
+json with(json extra) {
+    json body{{"messages", json::array({{{"role", "user"}, {"content", "hi"}}})}};
+    for (auto& [k, v] : extra.items()) body[k] = v;
+    return body;
+}
+
+OpenAiParams accepted(const json& body, const OpenAiLimits& limits = kLocal) {
+    auto parsed = parse_openai_request(body, limits);
+    if (auto* bad = std::get_if<BadRequest>(&parsed)) ADD_FAILURE() << body.dump() << ": " << bad->message;
+    return std::holds_alternative<OpenAiParams>(parsed) ? std::get<OpenAiParams>(parsed) : OpenAiParams{};
+}
+
+BadRequest refused(const json& body, const OpenAiLimits& limits = kLocal) {
+    auto parsed = parse_openai_request(body, limits);
+    if (std::holds_alternative<OpenAiParams>(parsed)) ADD_FAILURE() << body.dump() << " was accepted";
+    return std::holds_alternative<BadRequest>(parsed) ? std::get<BadRequest>(parsed) : BadRequest{};
+}
+
+TEST(OpenAiRequest, SamplingFieldsReachTheCompletionRequest) {
+    const OpenAiParams p = accepted(with({{"temperature", 0.2}, {"top_p", 0.5}, {"top_k", 7}, {"min_p", 0.1},
+                                          {"presence_penalty", 0.5}, {"frequency_penalty", -0.5}, {"repetition_penalty", 1.3},
+                                          {"seed", 42}, {"stop", "END"}, {"max_completion_tokens", 9},
+                                          {"logit_bias", {{"15", -100}, {"3", 2.5}}}, {"logprobs", true}, {"top_logprobs", 3}}));
+    const CompletionRequest& c = p.completion;
+    EXPECT_FLOAT_EQ(c.temperature, 0.2f);
+    EXPECT_FLOAT_EQ(c.top_p, 0.5f);
+    EXPECT_EQ(c.top_k, 7);
+    EXPECT_FLOAT_EQ(*c.min_p, 0.1f);
+    EXPECT_FLOAT_EQ(c.presence_penalty, 0.5f);
+    EXPECT_FLOAT_EQ(c.frequency_penalty, -0.5f);
+    EXPECT_FLOAT_EQ(c.repetition_penalty, 1.3f);
+    EXPECT_EQ(c.seed, 42u);
+    EXPECT_EQ(c.stop, std::vector<std::string>{"END"});
+    EXPECT_EQ(c.max_tokens, 9);
+    ASSERT_EQ(c.logit_bias.size(), 2u);
+    EXPECT_TRUE(p.logprobs);
+    EXPECT_EQ(c.top_logprobs, 3);
+    EXPECT_TRUE(c.upstream_fields.empty()) << "the local engine forwards nothing";
+
+    const OpenAiParams plain = accepted(with({}));
+    EXPECT_EQ(plain.completion.top_logprobs, -1);
+    EXPECT_FALSE(plain.logprobs);
+    EXPECT_EQ(accepted(with({{"logprobs", true}})).completion.top_logprobs, 0);
+}
+
+TEST(OpenAiRequest, OutOfRangeValuesAreA400NamingTheField) {
+    const std::pair<json, std::string> cases[] = {
+        {{{"temperature", 2.5}}, "temperature"},
+        {{{"top_p", 0}}, "top_p"},
+        {{{"presence_penalty", 3}}, "presence_penalty"},
+        {{{"frequency_penalty", -2.1}}, "frequency_penalty"},
+        {{{"repetition_penalty", 0}}, "repetition_penalty"},
+        {{{"min_p", 1.5}}, "min_p"},
+        {{{"top_k", -1}}, "top_k"},
+        {{{"top_logprobs", 21}, {"logprobs", true}}, "top_logprobs"},
+        {{{"top_logprobs", 2}}, "top_logprobs"},
+        {{{"logprobs", "yes"}}, "logprobs"},
+        {{{"logit_bias", {{"7", 101}}}}, "logit_bias"},
+        {{{"logit_bias", {{"seven", 1}}}}, "logit_bias"},
+        {{{"logit_bias", {{"-3", 1}}}}, "logit_bias"},
+        {{{"logit_bias", json::array()}}, "logit_bias"},
+        {{{"max_tokens", 5000}}, "max_tokens"},
+        {{{"n", 2}}, "n"},
+        {{{"stop", json::array({"a", "b", "c", "d", "e"})}}, "stop"},
+        {{{"user", 5}}, "user"},
+    };
+    for (const auto& [extra, param] : cases) {
+        const BadRequest bad = refused(with(extra));
+        EXPECT_EQ(bad.param, param) << extra.dump() << ": " << bad.message;
+        EXPECT_NE(bad.message.find(param), std::string::npos) << bad.message;
+    }
+    json many = json::object();
+    for (int i = 0; i < 301; ++i) many[std::to_string(i)] = 1;
+    EXPECT_EQ(refused(with({{"logit_bias", many}})).param, "logit_bias");
+}
+
+TEST(OpenAiRequest, WhatTheLocalModelCannotDoIsRefusedNotIgnored) {
+    const json tool = {{"type", "function"}, {"function", {{"name", "f"}, {"parameters", json::object()}}}};
+    const std::pair<json, std::string> cases[] = {
+        {{{"tools", json::array({tool})}}, "tools"},
+        {{{"tool_choice", "required"}}, "tool_choice"},
+        {{{"response_format", {{"type", "json_object"}}}}, "response_format"},
+        {{{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", json::object()}}}}}}, "response_format"},
+    };
+    for (const auto& [extra, param] : cases) {
+        const BadRequest bad = refused(with(extra));
+        EXPECT_EQ(bad.code, "unsupported_parameter") << extra.dump();
+        EXPECT_EQ(bad.param, param);
+    }
+    json tool_result = with({});
+    tool_result["messages"].push_back({{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "42"}});
+    EXPECT_EQ(refused(tool_result).code, "unsupported_parameter");
+    // The "nothing special" values are fine.
+    accepted(with({{"tools", json::array()}, {"tool_choice", "none"}, {"response_format", {{"type", "text"}}},
+                   {"parallel_tool_calls", true}, {"user", "u"}}));
+}
+
+TEST(OpenAiRequest, CloudModeForwardsTheClientsFieldsAndMessagesAsGiven) {
+    const json tool = {{"type", "function"}, {"function", {{"name", "f"}, {"parameters", json::object()}}}};
+    json body = with({{"model", "whatever"}, {"stream", true}, {"tools", json::array({tool})}, {"tool_choice", "required"},
+                      {"response_format", {{"type", "json_object"}}}, {"max_completion_tokens", 100}, {"seed", 3},
+                      {"some_future_field", {{"x", 1}}}});
+    body["messages"].push_back({{"role", "assistant"}, {"content", nullptr},
+                                {"tool_calls", json::array({{{"id", "c1"}, {"type", "function"},
+                                                              {"function", {{"name", "f"}, {"arguments", "{}"}}}}})}});
+    body["messages"].push_back({{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "42"}});
+    const OpenAiParams p = accepted(body, kCloud);
+    const json fields = json::parse(p.completion.upstream_fields);
+    for (const char* key : {"tools", "tool_choice", "response_format", "max_completion_tokens", "seed", "some_future_field"}) {
+        EXPECT_EQ(fields[key], body[key]) << key;
+    }
+    for (const char* key : {"model", "messages", "stream"}) EXPECT_FALSE(fields.contains(key)) << key;
+    EXPECT_EQ(json::parse(p.completion.upstream_messages), body["messages"]);
+    // Ranges are checked in cloud mode too.
+    EXPECT_EQ(refused(with({{"temperature", -1}}), kCloud).param, "temperature");
+}
+
+}  // namespace
+}  // namespace clawbot::service
