@@ -1,5 +1,8 @@
 // The official `openai` npm client against the real clawbot server:
-// /v1/models, a plain completion and a streamed one.
+// /v1/models, a plain completion and a streamed one, log probabilities,
+// logit_bias and penalties, and OpenAI's error objects. CMake runs it twice:
+// on the local engine, and in cloud mode through an upstream clawbot (so
+// every field is forwarded and every answer passed back).
 //
 //   cd tests/node && npm ci
 //   CLAWBOT_BIN=../../build/clawbot CLAWBOT_SHARED_DIR=../../../shared npm test
@@ -87,11 +90,75 @@ describe('openai npm client against clawbot', () => {
     assert.ok(usage && usage.completion_tokens > 0, 'usage chunk missing');
   });
 
-  it('surfaces API errors as the client expects', async () => {
+  it('surfaces API errors as OpenAI error objects', async () => {
     await assert.rejects(
       client.chat.completions.create({ model: 'stories260K', messages: [{ role: 'user', content: 'hi' }], n: 2 }),
-      (err) => err.status === 400);
+      (err) => err.status === 400 && err.type === 'invalid_request_error' && err.param === 'n' && /n = 1/.test(err.message));
+    await assert.rejects(
+      client.chat.completions.create({ model: 'stories260K', messages: [{ role: 'user', content: 'hi' }], presence_penalty: 2.5 }),
+      (err) => err.status === 400 && err.type === 'invalid_request_error' && err.param === 'presence_penalty');
     const wrongKey = new OpenAI({ apiKey: 'cb_not_a_valid_token_at_all_xxxxxxxx', baseURL: client.baseURL, maxRetries: 0 });
-    await assert.rejects(wrongKey.models.list(), (err) => err.status === 401);
+    await assert.rejects(wrongKey.models.list(), (err) => err.status === 401 && err.type === 'authentication_error');
+  });
+
+  // Log probabilities of a greedy answer: one entry per generated token,
+  // whose pieces spell the answer; the picked token is the most likely one.
+  const checkLogprobs = (content, entries, top) => {
+    assert.ok(entries.length > 0, 'no logprobs');
+    assert.equal(entries.map((e) => e.token).join(''), content);
+    for (const e of entries) {
+      assert.ok(e.logprob <= 0, `logprob ${e.logprob} > 0`);
+      assert.deepEqual(e.bytes, [...Buffer.from(e.token, 'utf8')]);
+      assert.equal(e.top_logprobs.length, top);
+      assert.equal(e.top_logprobs[0].token, e.token, 'greedy did not pick the most likely token');
+      assert.ok(Math.abs(e.top_logprobs[0].logprob - e.logprob) < 1e-4);
+      for (let i = 1; i < top; ++i) assert.ok(e.top_logprobs[i].logprob <= e.top_logprobs[i - 1].logprob, 'alternatives out of order');
+    }
+  };
+
+  it('returns log probabilities, streamed and not', async () => {
+    const request = {
+      model: 'stories260K', messages: [{ role: 'user', content: 'Once upon a time' }],
+      max_tokens: 10, temperature: 0, logprobs: true, top_logprobs: 3,
+    };
+    const whole = await client.chat.completions.create(request);
+    const choice = whole.choices[0];
+    checkLogprobs(choice.message.content, choice.logprobs.content, 3);
+    assert.equal(choice.logprobs.content.length, whole.usage.completion_tokens);
+
+    const stream = await client.chat.completions.create({ ...request, stream: true });
+    let text = '';
+    const entries = [];
+    for await (const chunk of stream) {
+      for (const c of chunk.choices) {
+        text += c.delta?.content ?? '';
+        entries.push(...(c.logprobs?.content ?? []));
+      }
+    }
+    assert.equal(text, choice.message.content);
+    assert.deepEqual(entries.map((e) => [e.token, e.logprob.toFixed(4)]), choice.logprobs.content.map((e) => [e.token, e.logprob.toFixed(4)]));
+
+    const without = await client.chat.completions.create({ ...request, logprobs: undefined, top_logprobs: undefined });
+    assert.equal(without.choices[0].logprobs, null);
+  });
+
+  it('applies logit_bias and penalties', async () => {
+    const base = { model: 'stories260K', messages: [{ role: 'user', content: 'Once upon a time' }], max_tokens: 6, logprobs: true };
+    // +100 all but forces a token: every generated token is that one, and
+    // two different ids give two different tokens.
+    const forced = async (id) => {
+      const r = await client.chat.completions.create({ ...base, temperature: 1, logit_bias: { [id]: 100 } });
+      const tokens = r.choices[0].logprobs.content.map((e) => e.token);
+      assert.equal(tokens.length, 6);
+      assert.equal(new Set(tokens).size, 1, `logit_bias +100 on ${id} gave ${JSON.stringify(tokens)}`);
+      return tokens[0];
+    };
+    assert.notEqual(await forced(300), await forced(301));
+    // A frequency penalty changes a greedy answer that repeats itself.
+    const greedy = await client.chat.completions.create({ ...base, temperature: 0, max_tokens: 40, logprobs: undefined });
+    const penalized = await client.chat.completions.create({ ...base, temperature: 0, max_tokens: 40, logprobs: undefined,
+      frequency_penalty: 1.5 });
+    assert.notEqual(penalized.choices[0].message.content, greedy.choices[0].message.content,
+      'a frequency penalty of 1.5 left a 40-token greedy answer unchanged');
   });
 });
