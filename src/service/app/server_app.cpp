@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <csignal>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 
 #include <pthread.h>
@@ -67,6 +70,20 @@ void warn_if_memory_short(const Settings& s, Logger& log) {
     }
 }
 
+// A chat template is a few KiB; a file far larger is a wrong path.
+Result<std::string> read_chat_template_file(const std::string& path) {
+    constexpr std::uintmax_t kMaxTemplateBytes = 1 << 20;
+    std::error_code ec;
+    const std::uintmax_t size = std::filesystem::file_size(path, ec);
+    if (ec) return make_error("CHAT_TEMPLATE_FILE " + path + ": " + ec.message());
+    if (size > kMaxTemplateBytes) return make_error("CHAT_TEMPLATE_FILE " + path + ": larger than 1 MiB, not a chat template");
+    std::ifstream in(path, std::ios::binary);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in && !in.eof()) return make_error("CHAT_TEMPLATE_FILE " + path + ": cannot be read");
+    if (text.empty()) return make_error("CHAT_TEMPLATE_FILE " + path + ": the file is empty");
+    return text;
+}
+
 std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineObserver* observer, WorkQueue& delivery,
                                         std::string& error) {
     if (s.provider == "openai") {
@@ -90,12 +107,24 @@ std::unique_ptr<Provider> make_provider(const Settings& s, Logger& log, EngineOb
     o.max_batch_size = s.max_batch_size;
     o.max_queue = s.max_queue;
     o.observer = observer;
+    std::optional<std::string> chat_template;
+    if (!s.chat_template_file.empty()) {
+        auto text = read_chat_template_file(s.chat_template_file);
+        if (!text) {
+            error = text.error().message;
+            return nullptr;
+        }
+        chat_template = std::move(*text);
+    }
     auto deliver = [&delivery](std::function<void()> drain) { delivery.post(std::move(drain)); };
-    auto provider = LocalProvider::create(s.model_path, LoadOptions{.repack = s.repack_weights}, o, std::move(deliver));
+    auto provider =
+        LocalProvider::create(s.model_path, LoadOptions{.repack = s.repack_weights}, o, std::move(deliver), chat_template);
     if (!provider) {
-        error = provider.error().message;
+        error = (chat_template ? "CHAT_TEMPLATE_FILE " + s.chat_template_file + ": " : std::string()) +
+                provider.error().message;
         return nullptr;
     }
+    if (chat_template) log.event("info", "chat template from " + s.chat_template_file + ", not the model's");
     const PackingReport& packing = (*provider)->model().packing();
     log.event("info", "model loaded: " + std::to_string(packing.matrices) + " matrices repacked for the fast kernels (" +
                           std::to_string(packing.bytes >> 20) + " MiB) in " +

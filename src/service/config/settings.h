@@ -9,6 +9,7 @@ namespace clawbot::service {
 
 struct Settings {
     std::string model_path;                     // empty: no model (token commands need none)
+    std::string chat_template_file;             // a Jinja chat template in place of the model's own
     std::string host = "127.0.0.1";
     int port = 18789;
     std::string data_dir = "/var/lib/clawbot";

@@ -21,8 +21,10 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 39> kTable = {{
+constexpr std::array<SettingSpec, 40> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
+    {"CHAT_TEMPLATE_FILE", "a Jinja chat template file used in place of the model's own (tokenizer.chat_template)",
+     K::Text, &S::chat_template_file, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
     {"DATA_DIR", "directory of the SQLite store (clawbot.db)", K::Text, &S::data_dir},

@@ -23,7 +23,8 @@ private:
 }  // namespace
 
 Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& model_path, const LoadOptions& load,
-                                                                   const EngineOptions& options, DeliverySink::Post deliver) {
+                                                                   const EngineOptions& options, DeliverySink::Post deliver,
+                                                                   const std::optional<std::string>& chat_template) {
     auto model = Model::load(model_path, load);
     if (!model) return model.error();
     std::unique_ptr<LocalProvider> p(new LocalProvider());
@@ -32,8 +33,21 @@ Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& 
     const Tokenizer& tok = p->model_->tokenizer();
     const std::string bos = tok.bos() >= 0 ? tok.token_to_piece(tok.bos(), true) : "";
     const std::string eos = tok.eos() >= 0 ? tok.token_to_piece(tok.eos(), true) : "";
-    p->template_ = std::make_unique<chat::ChatTemplate>(
-        chat::ChatTemplate::from_model(p->model_->file().get_string("tokenizer.chat_template"), bos, eos));
+    if (chat_template) {
+        p->template_ = std::make_unique<chat::ChatTemplate>(chat::ChatTemplate::from_model(*chat_template, bos, eos));
+        // Tried on a small conversation now, so that a broken file stops the
+        // start instead of every request quietly getting another format.
+        const std::vector<chat::ChatMessage> probe = {{"system", "You are helpful."}, {"user", "Hello"},
+                                                      {"assistant", "Hi."}, {"user", "How are you?"}};
+        auto rendered = p->template_->render_detailed(probe, chat::ChatRenderOptions{});
+        if (!rendered) return make_error("the chat template cannot render a conversation: " + rendered.error().message);
+        if (!rendered->from_model_template) {
+            return make_error("the chat template cannot render a conversation: " + rendered->fallback_reason);
+        }
+    } else {
+        p->template_ = std::make_unique<chat::ChatTemplate>(
+            chat::ChatTemplate::from_model(p->model_->file().get_string("tokenizer.chat_template"), bos, eos));
+    }
     p->bos_text_ = bos;
     p->engine_ = std::make_unique<InferenceEngine>(*p->model_, options);
     p->name_ = std::filesystem::path(model_path).stem().string();

@@ -17,9 +17,12 @@ class LocalProvider final : public Provider {
 public:
     // Loads the model and starts the engine thread. `deliver` runs each
     // request's output drain (delivery_sink.h) off the engine thread; it
-    // must keep working until this provider is destroyed.
+    // must keep working until this provider is destroyed. `chat_template`:
+    // a Jinja template to use in place of the model's own; one that cannot
+    // render a conversation is an error (never a silent fallback).
     static Result<std::unique_ptr<LocalProvider>> create(const std::string& model_path, const LoadOptions& load,
-                                                         const EngineOptions& options, DeliverySink::Post deliver);
+                                                         const EngineOptions& options, DeliverySink::Post deliver,
+                                                         const std::optional<std::string>& chat_template = std::nullopt);
 
     std::string model_name() const override { return name_; }
     const Model& model() const { return *model_; }
