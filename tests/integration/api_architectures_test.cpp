@@ -16,7 +16,7 @@ class ServedArchitectures : public ApiFixture, public ::testing::WithParamInterf
 
 TEST_P(ServedArchitectures, ChatCompletionAnswers) {
     start({"--model-path", shared_path("models/" + GetParam() + ".gguf"), "--ctx-size", "256"}, {}, false);
-    const nlohmann::json body = {{"model", "local"},
+    const nlohmann::json body = {{"model", GetParam()},
                                  {"messages", nlohmann::json::array({{{"role", "system"}, {"content", "Be brief."}},
                                                                      {{"role", "user"}, {"content", "Hello there"}}})},
                                  {"max_tokens", 5}};

@@ -95,5 +95,47 @@ TEST_F(OpenAiApi, ModelsListsTheLoadedModel) {
     EXPECT_EQ(b["data"][0]["object"], "model");
 }
 
+TEST_F(OpenAiApi, AModelNamedThatIsNotServedIsA404UnlessAliased) {
+    json req = request(false);
+    req["model"] = "gpt-4o";
+    auto r = post_json("/v1/chat/completions", req, admin_);
+    ASSERT_EQ(r.status, 404) << r.body;
+    const json error = json_of(r)["error"];
+    EXPECT_EQ(error["code"], "model_not_found");
+    EXPECT_EQ(error["type"], "not_found_error");
+    EXPECT_EQ(error["param"], "model");
+    EXPECT_NE(error["message"].get<std::string>().find("stories260K"), std::string::npos) << "the error should name the model served";
+    req.erase("model");
+    EXPECT_EQ(post_json("/v1/chat/completions", req, admin_).status, 200) << "no model means the loaded one";
+    req["model"] = 7;
+    EXPECT_EQ(post_json("/v1/chat/completions", req, admin_).status, 400);
+
+    EXPECT_EQ(call("GET", "/v1/models/stories260K", "", admin_).status, 200);
+    auto missing = call("GET", "/v1/models/gpt-4o", "", admin_);
+    EXPECT_EQ(missing.status, 404);
+    EXPECT_EQ(json_of(missing)["error"]["code"], "model_not_found");
+    EXPECT_EQ(call("GET", "/v1/models/gpt-4o", "").status, 401) << "model routes need a token too";
+}
+
+TEST_F(OpenAiApi, ModelAliasesNameOtherModelsTheLoadedOneAnswersFor) {
+    start({"--model-aliases", "gpt-4o, my-bot"});
+    json req = request(false);
+    req["model"] = "my-bot";
+    EXPECT_EQ(post_json("/v1/chat/completions", req, admin_).status, 200);
+    req["model"] = "claude";
+    EXPECT_EQ(post_json("/v1/chat/completions", req, admin_).status, 404);
+    const json listed = json_of(call("GET", "/v1/models", "", admin_));
+    ASSERT_EQ(listed["data"].size(), 3u);
+    EXPECT_EQ(listed["data"][0]["id"], "stories260K");
+    EXPECT_EQ(listed["data"][1]["id"], "gpt-4o");
+    auto one = call("GET", "/v1/models/gpt-4o", "", admin_);
+    ASSERT_EQ(one.status, 200) << one.body;
+    EXPECT_EQ(json_of(one)["id"], "gpt-4o");
+
+    start({"--model-aliases", "*"});
+    req["model"] = "anything-at-all";
+    EXPECT_EQ(post_json("/v1/chat/completions", req, admin_).status, 200);
+}
+
 }  // namespace
 }  // namespace clawbot::test

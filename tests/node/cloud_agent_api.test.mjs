@@ -118,7 +118,7 @@ describe('cloud mode forwards agent fields and passes back tool calls', () => {
 
   it('sends every field as given and answers with the whole tool call', async () => {
     const before = seen.length;
-    const r = await client.chat.completions.create({ model: 'anything', messages: question, ...agentFields });
+    const r = await client.chat.completions.create({ model: MODEL, messages: question, ...agentFields });
     const sent = seen[before];
     assert.ok(sent, 'nothing reached the upstream');
     for (const [key, value] of Object.entries(agentFields)) assert.deepEqual(sent[key], value, key);
@@ -133,6 +133,13 @@ describe('cloud mode forwards agent fields and passes back tool calls', () => {
     assert.deepEqual(choice.message.tool_calls,
       [{ id: 'call_abc', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Paris"}' } }]);
     assert.equal(r.usage.completion_tokens, 9);
+  });
+
+  it('refuses a model name it does not serve before calling the upstream', async () => {
+    const before = seen.length;
+    await assert.rejects(client.chat.completions.create({ model: 'gpt-4o', messages: question }),
+      (err) => err.status === 404 && err.code === 'model_not_found' && err.param === 'model');
+    assert.equal(seen.length, before);
   });
 
   it('streams the tool call in pieces with its index and id', async () => {

@@ -9,6 +9,7 @@
 #include "service/obs/request_log.h"
 #include "service/provider/provider.h"
 #include "service/store/conversation_store.h"
+#include "service/api/model_names.h"
 #include "service/api/work_queue.h"
 #include "service/auth/token_cache.h"
 #include "service/auth/token_rate_limiter.h"
@@ -77,6 +78,7 @@ struct ApiContext {
     TokenRateLimiter& rate_limiter;
     // Every access token in memory: the I/O threads authenticate from it.
     TokenCache& tokens;
+    const ModelNames& model_names;
 };
 
 }  // namespace clawbot::service

@@ -185,6 +185,7 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
     auto body = parse_json_object(req.body);
     if (auto* bad = std::get_if<BadRequest>(&body)) return scope->respond(bad_request_response(*bad));
+    if (auto refusal = refuse_unknown_model(ctx, std::get<nlohmann::json>(body))) return scope->respond(std::move(*refusal));
     auto parsed = parse_openai_request(std::get<nlohmann::json>(body),
                                        OpenAiLimits{ctx.provider->context_size(), ctx.provider->forwards_openai_fields()});
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
@@ -199,11 +200,41 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     handler->relay().watch(*started);
 }
 
+namespace {
+
+nlohmann::json model_object(const std::string& id) {
+    return {{"id", id}, {"object", "model"}, {"created", 0}, {"owned_by", "clawbot"}};
+}
+
+}  // namespace
+
+std::optional<HttpResponse> refuse_unknown_model(const ApiContext& ctx, const nlohmann::json& body) {
+    auto it = body.find("model");
+    if (it == body.end() || it->is_null()) return std::nullopt;
+    if (!it->is_string()) return error_response(400, "invalid_request", "'model' must be a string", "model");
+    const std::string& name = it->get_ref<const std::string&>();
+    if (ctx.model_names.accepts(name)) return std::nullopt;
+    return error_response(404, "model_not_found",
+                          "the model '" + name.substr(0, 128) + "' does not exist here; this server answers with '" +
+                              ctx.model_names.loaded() + "' (MODEL_ALIASES may name others)",
+                          "model");
+}
+
 void handle_models(const HttpRequest&, const Scope& scope) {
     ApiContext& ctx = scope->ctx();
     nlohmann::json data = nlohmann::json::array();
-    if (ctx.provider) data.push_back({{"id", ctx.provider->model_name()}, {"object", "model"}, {"created", 0}, {"owned_by", "clawbot"}});
+    if (ctx.provider) {
+        for (const std::string& name : ctx.model_names.listed()) data.push_back(model_object(name));
+    }
     scope->respond(json_response(200, {{"object", "list"}, {"data", data}}));
+}
+
+void handle_model(const HttpRequest&, const Scope& scope, const std::string& id) {
+    ApiContext& ctx = scope->ctx();
+    if (!ctx.provider || id.empty() || !ctx.model_names.accepts(id)) {
+        return scope->respond(error_response(404, "model_not_found", "no model '" + id.substr(0, 128) + "' here", "model"));
+    }
+    scope->respond(json_response(200, model_object(id)));
 }
 
 }  // namespace clawbot::service

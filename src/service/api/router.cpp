@@ -9,6 +9,7 @@ namespace clawbot::service {
 namespace {
 
 constexpr std::string_view kConversationsPrefix = "/api/v1/conversations/";
+constexpr std::string_view kModelsPrefix = "/v1/models/";
 
 // The route pattern used in metrics and logs: one of a fixed set, never
 // the raw path, so no label value comes from what a client made up.
@@ -16,6 +17,7 @@ std::string route_name(const std::string& path) {
     static constexpr std::string_view kRoutes[] = {"/",        "/api/v1/chat", "/v1/chat/completions", "/v1/models",
                                                    "/api/v1/conversations", "/healthz", "/readyz", "/metrics"};
     if (path.rfind(kConversationsPrefix, 0) == 0) return "/api/v1/conversations/{id}";
+    if (path.rfind(kModelsPrefix, 0) == 0) return "/v1/models/{id}";
     for (std::string_view route : kRoutes) {
         if (path == route) return std::string(route);
     }
@@ -182,6 +184,10 @@ void ApiRouter::route_api(const HttpRequest& req, const Scope& scope, const Toke
         return m == "POST" ? handle_chat_completions(req, scope, token) : scope->respond(method_not_allowed("POST"));
     }
     if (path == "/v1/models") return m == "GET" ? handle_models(req, scope) : scope->respond(method_not_allowed("GET"));
+    if (path.rfind(kModelsPrefix, 0) == 0) {
+        // Model ids hold no '/' here; a client's URL-encoded id is compared as sent.
+        return m == "GET" ? handle_model(req, scope, path.substr(kModelsPrefix.size())) : scope->respond(method_not_allowed("GET"));
+    }
     if (path == "/api/v1/conversations") {
         if (m == "GET") return handle_list_conversations(req, scope, token);
         if (m == "POST") return handle_create_conversation(req, scope, token);

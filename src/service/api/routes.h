@@ -2,8 +2,11 @@
 // Route handlers. Each takes the request, its scope (which answers and
 // records it) and, for authenticated routes, the caller's token.
 #include <functional>
-#include <string>
 #include <memory>
+#include <optional>
+#include <string>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "service/api/request_scope.h"
 #include "service/auth/token_record.h"
@@ -16,6 +19,10 @@ using Scope = std::shared_ptr<RequestScope>;
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_models(const HttpRequest& req, const Scope& scope);
+// GET /v1/models/{id}: the model if `id` names it (or an alias), else 404.
+void handle_model(const HttpRequest& req, const Scope& scope, const std::string& id);
+// 404 model_not_found when a /v1 body's "model" names no model served here.
+std::optional<HttpResponse> refuse_unknown_model(const ApiContext& ctx, const nlohmann::json& body);
 void handle_create_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_get_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);

@@ -10,6 +10,8 @@ namespace clawbot::service {
 struct Settings {
     std::string model_path;                     // empty: no model (token commands need none)
     std::string chat_template_file;             // a Jinja chat template in place of the model's own
+    std::string model_aliases;                  // other `model` names /v1 requests may use; "*": any
+    std::string cors_origins;                   // browser origins allowed to call the API; "*": any; empty: none
     std::string host = "127.0.0.1";
     int port = 18789;
     std::string data_dir = "/var/lib/clawbot";

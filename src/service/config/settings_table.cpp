@@ -21,10 +21,14 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 40> kTable = {{
+constexpr std::array<SettingSpec, 42> kTable = {{
     {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
     {"CHAT_TEMPLATE_FILE", "a Jinja chat template file used in place of the model's own (tokenizer.chat_template)",
      K::Text, &S::chat_template_file, false, true},
+    {"MODEL_ALIASES", "other model names /v1 requests may use for the loaded model, comma-separated, or * for any; "
+                      "other names get 404 model_not_found", K::Text, &S::model_aliases, false, true},
+    {"CORS_ORIGINS", "browser origins (https://app.example.com, comma-separated, or *) allowed to call the API; "
+                     "preflight OPTIONS answered for them only", K::Text, &S::cors_origins, false, true},
     {"HOST", "address to listen on; a non-loopback address needs an access token", K::Text, &S::host},
     {"PORT", "TCP port to listen on", K::Port, &S::port},
     {"DATA_DIR", "directory of the SQLite store (clawbot.db)", K::Text, &S::data_dir},
