@@ -135,11 +135,21 @@ constexpr uint32_t kMinForLength[] = {0, 0, 0x80, 0x800, 0x10000};
 
 struct GrammarMatcher::State {
     // Where the matcher is: a stack set, and the partial character read.
+    // Packed in one word: the mask walk stores and reloads one per trie
+    // node, and a struct of narrow fields defeats store forwarding.
     struct Pos {
-        int32_t set;    // kDead when nothing survives
-        uint32_t cp;    // bits of the character read so far
-        uint8_t need;   // continuation bytes still to come; 0 = on a boundary
-        uint8_t len;    // the character's length in bytes
+        uint64_t bits;  // set (32) | bits of the character read (21) | need (2) | len (3)
+        static Pos at(int32_t set) { return Pos{static_cast<uint32_t>(set)}; }
+        static Pos partial(int32_t set, uint32_t cp, unsigned need, unsigned len) {
+            return Pos{uint64_t{static_cast<uint32_t>(set)} | (uint64_t{cp} << 32) | (uint64_t{need} << 53) |
+                       (uint64_t{len} << 56)};
+        }
+        int32_t set() const { return static_cast<int32_t>(static_cast<uint32_t>(bits)); }
+        uint32_t cp() const { return static_cast<uint32_t>(bits >> 32) & 0x1FFFFF; }
+        unsigned need() const { return static_cast<unsigned>(bits >> 53) & 3; }  // continuation bytes to come
+        unsigned len() const { return static_cast<unsigned>(bits >> 56) & 7; }   // the character's length
+        bool boundary() const { return (bits >> 32) == 0; }  // not inside a character
+        bool dead() const { return set() < 0; }
     };
     struct Node {
         uint32_t pos;     // element index: a char set on top, else a return position
@@ -159,9 +169,13 @@ struct GrammarMatcher::State {
     std::vector<int32_t> ascii;      // 128 transitions per set
     std::vector<Wide> wide;
     std::vector<int32_t> wide_target;  // kUniform: where every such character leads
+    // Characters known to lead from a set back to itself: ASCII bytes
+    // (two words per set), and (wide_loop) every character above ASCII.
+    std::vector<uint64_t> loop;
+    std::vector<uint8_t> wide_loop;
     FlatMap wide_cache;                // (set, mask of matching stacks) -> set
 
-    Pos cur{kDead, 0, 0, 0};
+    Pos cur = Pos::at(kDead);
     bool hit_limit = false;
     size_t compact_nodes = kSoftNodes;  // compact() rebuilds past this many nodes  // the last advance() ran into the arena's limit
 
@@ -171,6 +185,10 @@ struct GrammarMatcher::State {
     StampedSet visited;
     std::vector<Pos> walk;
     std::vector<uint8_t> mask;
+    // The last mask computed, and where (valid until the caches are rebuilt).
+    std::vector<uint8_t> last_mask;
+    uint64_t last_mask_pos = ~uint64_t{0};
+    size_t last_mask_allowed = 0;
 
     const Grammar& g() const { return *grammar; }
     size_t set_count() const { return set_begin.size() - 1; }
@@ -254,6 +272,9 @@ struct GrammarMatcher::State {
         ascii.resize(ascii.size() + 128, kUnknown);
         wide.push_back(Wide::kUnknown);
         wide_target.push_back(kUnknown);
+        loop.push_back(0);
+        loop.push_back(0);
+        wide_loop.push_back(0);
         set_slots[i] = id;
         return id;
     }
@@ -302,6 +323,7 @@ struct GrammarMatcher::State {
             t = advance(set, b);
             if (t == kLimit) return kDead;
             ascii[at] = t;
+            if (t == set) loop[2 * static_cast<size_t>(set) + (b >> 6)] |= uint64_t{1} << (b & 63);
         }
         return t;
     }
@@ -334,15 +356,15 @@ struct GrammarMatcher::State {
     }
 
     // Whether some stack can still take a character starting with the bytes read.
-    bool possible(const Pos& p) {
-        const unsigned shift = 6u * p.need;
-        const uint32_t lo = std::max(p.cp << shift, kMinForLength[p.len]);
-        const uint32_t hi = std::min((p.cp << shift) | ((1u << shift) - 1), 0x10FFFFu);
+    bool possible(int32_t set, uint32_t cp, unsigned need, unsigned len) {
+        const unsigned shift = 6u * need;
+        const uint32_t lo = std::max(cp << shift, kMinForLength[len]);
+        const uint32_t hi = std::min((cp << shift) | ((1u << shift) - 1), 0x10FFFFu);
         if (lo > hi || (lo >= 0xD800 && hi <= 0xDFFF)) return false;  // overlong, too large, surrogate
-        const Wide w = wide_kind(p.set);
+        const Wide w = wide_kind(set);
         if (w != Wide::kMixed) return w == Wide::kUniform;
         const Grammar& gr = g();
-        for (uint32_t id : items(p.set)) {
+        for (uint32_t id : items(set)) {
             if (id == kBottom) continue;
             const uint32_t cs = gr.elements_[nodes[id].pos].value;
             if (lo < 0xD800 && gr.set_intersects(cs, lo, std::min(hi, 0xD7FFu))) return true;
@@ -358,6 +380,7 @@ struct GrammarMatcher::State {
                 const int32_t t = advance(set, cp);
                 if (t == kLimit) return kDead;
                 wide_target[s] = t;
+                wide_loop[s] = t == set;
             }
             return wide_target[s];
         }
@@ -384,34 +407,38 @@ struct GrammarMatcher::State {
 
     // One byte. Invalid UTF-8 (overlong forms and surrogates included) is dead.
     Pos step(Pos p, uint8_t b) {
-        constexpr Pos dead{kDead, 0, 0, 0};
-        if (p.need == 0) {
-            if (b < 0x80) return Pos{ascii_step(p.set, b), 0, 0, 0};
-            Pos q;
+        const Pos dead = Pos::at(kDead);
+        const int32_t set = p.set();
+        if (p.boundary()) {
+            if (b < 0x80) return Pos::at(ascii_step(set, b));
+            uint32_t cp;
+            unsigned len;
             if (b >= 0xC2 && b <= 0xDF) {
-                q = Pos{p.set, b & 0x1Fu, 1, 2};
+                cp = b & 0x1Fu, len = 2;
             } else if (b >= 0xE0 && b <= 0xEF) {
-                q = Pos{p.set, b & 0x0Fu, 2, 3};
+                cp = b & 0x0Fu, len = 3;
             } else if (b >= 0xF0 && b <= 0xF4) {
-                q = Pos{p.set, b & 0x07u, 3, 4};
+                cp = b & 0x07u, len = 4;
             } else {
                 return dead;
             }
-            return possible(q) ? q : dead;
+            return possible(set, cp, len - 1, len) ? Pos::partial(set, cp, len - 1, len) : dead;
         }
         if ((b & 0xC0) != 0x80) return dead;
-        Pos q{p.set, (p.cp << 6) | (b & 0x3Fu), static_cast<uint8_t>(p.need - 1), p.len};
-        if (q.need > 0) return possible(q) ? q : dead;
-        if (q.cp < kMinForLength[q.len] || q.cp > 0x10FFFF || (q.cp >= 0xD800 && q.cp <= 0xDFFF)) return dead;
-        return Pos{wide_step(p.set, q.cp), 0, 0, 0};
+        const uint32_t cp = (p.cp() << 6) | (b & 0x3Fu);
+        const unsigned need = p.need() - 1, len = p.len();
+        if (need > 0) return possible(set, cp, need, len) ? Pos::partial(set, cp, need, len) : dead;
+        if (cp < kMinForLength[len] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return dead;
+        return Pos::at(wide_step(set, cp));
     }
 
     // Rebuilds the caches, and the arena if it grew, around the current position.
     void compact() {
         const bool rebuild = nodes.size() > compact_nodes;
         if (!rebuild && set_count() <= kSoftSets) return;
+        last_mask_pos = ~uint64_t{0};  // set ids are about to change
         std::vector<uint32_t> stacks;
-        if (cur.set >= 0) stacks.assign(items(cur.set).begin(), items(cur.set).end());
+        if (!cur.dead()) stacks.assign(items(cur.set()).begin(), items(cur.set()).end());
         if (rebuild) move_to_new_arena(stacks);
         set_items.clear();
         set_begin = {0};
@@ -419,11 +446,13 @@ struct GrammarMatcher::State {
         ascii.clear();
         wide.clear();
         wide_target.clear();
+        loop.clear();
+        wide_loop.clear();
         wide_cache.clear();
         rehash_sets(64);
-        if (cur.set >= 0) {
+        if (!cur.dead()) {
             out = std::move(stacks);
-            cur.set = intern_out();
+            cur = Pos{(cur.bits & ~uint64_t{0xFFFFFFFF}) | static_cast<uint32_t>(intern_out())};
         }
     }
 
@@ -468,9 +497,9 @@ GrammarMatcher& GrammarMatcher::operator=(GrammarMatcher&&) noexcept = default;
 
 void GrammarMatcher::reset() {
     State& s = *s_;
-    s.cur = State::Pos{kDead, 0, 0, 0};
+    s.cur = State::Pos::at(kDead);
     s.compact();
-    s.cur = State::Pos{s.initial(), 0, 0, 0};
+    s.cur = State::Pos::at(s.initial());
 }
 
 bool GrammarMatcher::can_accept_bytes(std::string_view bytes) {
@@ -478,10 +507,10 @@ bool GrammarMatcher::can_accept_bytes(std::string_view bytes) {
     s.compact();
     State::Pos p = s.cur;
     for (const char c : bytes) {
-        if (p.set < 0) return false;
+        if (p.dead()) return false;
         p = s.step(p, static_cast<uint8_t>(c));
     }
-    return p.set >= 0;
+    return !p.dead();
 }
 
 bool GrammarMatcher::accept_bytes(std::string_view bytes) {
@@ -489,15 +518,15 @@ bool GrammarMatcher::accept_bytes(std::string_view bytes) {
     s.compact();
     State::Pos p = s.cur;
     for (const char c : bytes) {
-        if (p.set < 0) return false;
+        if (p.dead()) return false;
         p = s.step(p, static_cast<uint8_t>(c));
     }
-    if (p.set < 0) return false;
+    if (p.dead()) return false;
     s.cur = p;
     return true;
 }
 
-bool GrammarMatcher::can_end() const { return s_->cur.need == 0 && s_->complete(s_->cur.set); }
+bool GrammarMatcher::can_end() const { return s_->cur.boundary() && s_->complete(s_->cur.set()); }
 
 bool GrammarMatcher::accept_token(TokenId id) {
     const TokenTrie* vocab = s_->vocab.get();
@@ -513,36 +542,75 @@ bool GrammarMatcher::accept_token(TokenId id) {
 size_t GrammarMatcher::allowed_tokens(std::vector<uint8_t>& mask) {
     State& s = *s_;
     const TokenTrie* vocab = s.vocab.get();
-    mask.assign(vocab ? static_cast<size_t>(vocab->n_vocab()) : 0, 0);
-    if (!vocab || s.cur.set < 0) return 0;
+    const size_t n_vocab = vocab ? static_cast<size_t>(vocab->n_vocab()) : 0;
+    mask.assign(n_vocab, 0);
+    if (!vocab || s.cur.dead()) return 0;
     s.compact();
-    const auto nodes = vocab->nodes();
-    const auto tokens = vocab->tokens();
+    // The same position as the last mask (a string being written, token
+    // after token, comes back to the same stack set): the same mask.
+    if (s.cur.bits == s.last_mask_pos && s.last_mask.size() == mask.size()) {
+        std::copy(s.last_mask.begin(), s.last_mask.end(), mask.begin());
+        return s.last_mask_allowed;
+    }
+    const TokenTrie::Node* nodes = vocab->nodes().data();
+    const TokenTrie::AsciiBytes* bytes = vocab->subtree_bytes().data();
+    // Subtrees taken whole are judged from a token's first byte on: not
+    // from inside a character.
+    const bool whole_subtrees = s.cur.boundary();
+    const size_t n_nodes = vocab->nodes().size() - 1;
+    const TokenId* tokens = vocab->tokens().data();
+    mask.push_back(0);  // slot n_vocab: where a node without a token marks
+    uint8_t* out = mask.data();
     s.walk.resize(size_t{vocab->max_depth()} + 1);
-    s.walk[0] = s.cur;
+    State::Pos* walk = s.walk.data();
+    walk[0] = s.cur;
     size_t allowed = 0;
     // Depth-first order: a node's parent position is the last one written
     // one level up. A dead prefix skips its whole subtree.
-    for (size_t i = 0, n = nodes.size() - 1; i < n;) {
-        const TokenTrie::Node& nd = nodes[i];
-        const State::Pos q = s.step(s.walk[nd.depth - 1u], nd.byte);
-        if (q.set < 0) {
+    for (size_t i = 0; i < n_nodes;) {
+        const TokenTrie::Node nd = nodes[i];
+        const State::Pos parent = walk[nd.depth - 1u];
+        if (whole_subtrees && parent.boundary()) {
+            // Every byte below leads back here (and every piece decodes):
+            // every token of the subtree is allowed, without a step.
+            const size_t ps = static_cast<size_t>(parent.bits);
+            const bool wide_ok = !(nd.flags & TokenTrie::kNonAscii) ||
+                                 (s.wide_loop[ps] && (nd.flags & TokenTrie::kValidUtf8));
+            if (wide_ok && (bytes[i].lo & ~s.loop[2 * ps]) == 0 && (bytes[i].hi & ~s.loop[2 * ps + 1]) == 0) {
+                for (uint32_t k = nd.tok_begin, end = nodes[nd.skip].tok_begin; k < end; ++k) out[tokens[k]] = 1;
+                i = nd.skip;
+                continue;
+            }
+        }
+        State::Pos q;
+        if (parent.boundary() && nd.byte < 0x80) {  // the common case, inline
+            const int32_t t = s.ascii[static_cast<size_t>(parent.bits) * 128 + nd.byte];
+            q = State::Pos::at(t != kUnknown ? t : s.ascii_step(parent.set(), nd.byte));
+        } else {
+            q = s.step(parent, nd.byte);
+        }
+        if (q.dead()) {
             i = nd.skip;
             continue;
         }
-        s.walk[nd.depth] = q;
-        for (uint32_t k = nd.tok_begin, end = nodes[i + 1].tok_begin; k < end; ++k) {
-            mask[static_cast<size_t>(tokens[k])] = 1;
-            ++allowed;
+        walk[nd.depth] = q;
+        out[nd.token] = 1;
+        if (nd.flags & TokenTrie::kMoreTokens) {
+            for (uint32_t k = nd.tok_begin + 1, end = nodes[i + 1].tok_begin; k < end; ++k) out[tokens[k]] = 1;
         }
         ++i;
     }
+    mask.pop_back();
+    for (const uint8_t m : mask) allowed += m;
     if (can_end()) {
         for (const TokenId id : vocab->end_of_generation()) {
-            mask[static_cast<size_t>(id)] = 1;
+            out[id] = 1;
             ++allowed;
         }
     }
+    s.last_mask.assign(mask.begin(), mask.end());
+    s.last_mask_pos = s.cur.bits;
+    s.last_mask_allowed = allowed;
     return allowed;
 }
 
@@ -551,8 +619,13 @@ size_t GrammarMatcher::fill_mask(std::span<float> logits) {
     const size_t allowed = allowed_tokens(s.mask);
     const size_t n = std::min(logits.size(), s.mask.size());
     constexpr float kNegInf = -std::numeric_limits<float>::infinity();
+    // Branch-free so that it vectorizes: keep the bits where allowed, else -inf's.
+    const uint8_t* mask = s.mask.data();
+    auto* bits = reinterpret_cast<uint32_t*>(logits.data());
+    static_assert(sizeof(float) == sizeof(uint32_t));
     for (size_t i = 0; i < n; ++i) {
-        if (!s.mask[i]) logits[i] = kNegInf;
+        const uint32_t keep = 0u - uint32_t{mask[i]};
+        bits[i] = (bits[i] & keep) | (0xFF800000u & ~keep);
     }
     for (size_t i = n; i < logits.size(); ++i) logits[i] = kNegInf;
     return allowed;

@@ -25,9 +25,21 @@ public:
     struct Node {
         uint32_t skip;       // index of the next node outside this subtree
         uint32_t tok_begin;
+        TokenId token;       // its first token, or n_vocab() if none (a mask
+                             // walk marks it without a branch)
         uint16_t depth;      // 1 for a first byte
         uint8_t byte;
-        uint8_t unused = 0;
+        uint8_t flags;       // kMoreTokens | kNonAscii | kValidUtf8
+    };
+    static constexpr uint8_t kMoreTokens = 1;  // more tokens than `token` end here
+    static constexpr uint8_t kNonAscii = 2;    // a byte >= 0x80 in the subtree
+    static constexpr uint8_t kValidUtf8 = 4;   // every piece in the subtree is valid UTF-8
+                                               // (a trailing partial character included)
+    // The ASCII bytes in a node's subtree, its own byte included: a mask
+    // walk takes a whole subtree at once when every one of them keeps the
+    // grammar where it is (the inside of a string literal).
+    struct AsciiBytes {
+        uint64_t lo, hi;  // bytes 0-63, 64-127
     };
 
     static TokenTrie from_tokenizer(const Tokenizer& tokenizer);
@@ -40,15 +52,19 @@ public:
     std::span<const TokenId> end_of_generation() const { return eog_; }
 
     std::span<const Node> nodes() const { return nodes_; }  // sentinel included
+    std::span<const AsciiBytes> subtree_bytes() const { return subtree_bytes_; }
     std::span<const TokenId> tokens() const { return sorted_; }
     uint16_t max_depth() const { return max_depth_; }
 
 private:
+    void summarize();
+
     std::vector<Kind> kinds_;
     std::string bytes_;
     std::vector<uint32_t> piece_begin_;  // piece(id) = bytes_[piece_begin_[id] .. piece_begin_[id+1])
     std::vector<TokenId> eog_;
     std::vector<Node> nodes_;
+    std::vector<AsciiBytes> subtree_bytes_;
     std::vector<TokenId> sorted_;  // text tokens by piece
     uint16_t max_depth_ = 0;
 };
