@@ -90,6 +90,35 @@ TEST(GrammarMask, TrieHoldsEveryTextTokenOnce) {
     }
 }
 
+TEST(GrammarMask, SmallVocabularyWithDuplicatesPartialsAndSpecials) {
+    using K = TokenTrie::Kind;
+    //                      0    1    2     3       4           5       6   7    8
+    std::vector<std::string> pieces = {"a", "a", "ab", "\xC3", "\xC3\xA9", "\xA9", "", "b", "<eos>"};
+    std::vector<K> kinds = {K::kText, K::kText, K::kText, K::kText, K::kText, K::kText, K::kText, K::kNever,
+                            K::kEndOfGen};
+    auto trie = std::make_shared<const TokenTrie>(pieces, kinds);
+    EXPECT_EQ(trie->kind(6), K::kNever);  // no bytes: never allowed
+    const auto g = test::compile(R"(root ::= "a" "b"? | "é" [a-z]*)");
+    ASSERT_TRUE(g);
+    GrammarMatcher m(g, trie);
+    std::vector<uint8_t> mask;
+    EXPECT_EQ(m.allowed_tokens(mask), 5u);
+    EXPECT_EQ(mask, (std::vector<uint8_t>{1, 1, 1, 1, 1, 0, 0, 0, 0}));
+    ASSERT_TRUE(m.accept_token(3));  // half of é
+    EXPECT_FALSE(m.accept_token(8));  // not while a character is half-read
+    EXPECT_EQ(m.allowed_tokens(mask), 1u);
+    EXPECT_EQ(mask, (std::vector<uint8_t>{0, 0, 0, 0, 0, 1, 0, 0, 0}));  // only the byte that ends é
+    ASSERT_TRUE(m.accept_token(5));
+    EXPECT_TRUE(m.can_end());
+    EXPECT_EQ(m.allowed_tokens(mask), 4u);  // a, a, ab (letters) and the end
+    EXPECT_EQ(mask, (std::vector<uint8_t>{1, 1, 1, 0, 0, 0, 0, 0, 1}));
+    EXPECT_TRUE(m.accept_token(8));
+    EXPECT_FALSE(m.accept_token(7));
+    EXPECT_FALSE(m.accept_token(6));
+    EXPECT_FALSE(m.accept_token(-1));
+    EXPECT_FALSE(m.accept_token(9));
+}
+
 TEST(GrammarMask, JsonStartAllowsValuesAndForbidsLetters) {
     const Vocab* v = vocab("synth-qwen2-f16");
     ASSERT_TRUE(v);
