@@ -9,6 +9,7 @@
 #include "service/obs/request_log.h"
 #include "service/provider/provider.h"
 #include "service/store/conversation_store.h"
+#include "service/api/cors.h"
 #include "service/api/model_names.h"
 #include "service/api/work_queue.h"
 #include "service/auth/token_cache.h"
@@ -79,6 +80,7 @@ struct ApiContext {
     // Every access token in memory: the I/O threads authenticate from it.
     TokenCache& tokens;
     const ModelNames& model_names;
+    const CorsPolicy& cors;
 };
 
 }  // namespace clawbot::service

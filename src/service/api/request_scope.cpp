@@ -16,7 +16,11 @@ RequestScope::RequestScope(ApiContext& ctx, const HttpRequest& request, std::str
       method_(request.method),
       route_(std::move(route)),
       remote_(request.remote_address),
-      start_(std::chrono::steady_clock::now()) {}
+      start_(std::chrono::steady_clock::now()) {
+    if (ctx_.cors.enabled()) {
+        if (auto origin = request.header("Origin"); origin && ctx_.cors.allows(*origin)) cors_origin_ = std::string(*origin);
+    }
+}
 
 void record_request(ApiContext& ctx, const RequestRecord& r) {
     const std::string method(method_label(r.method));
@@ -40,11 +44,17 @@ RequestScope::~RequestScope() {
 
 void RequestScope::respond(HttpResponse response) {
     status_ = response.status;
+    if (!cors_origin_.empty()) {
+        for (auto& header : ctx_.cors.response_headers(cors_origin_)) response.headers.push_back(std::move(header));
+    }
     responder_->respond(std::move(response));
 }
 
 std::shared_ptr<EventStream> RequestScope::start_stream(std::vector<std::pair<std::string, std::string>> headers) {
     status_ = 200;
+    if (!cors_origin_.empty()) {
+        for (auto& header : ctx_.cors.response_headers(cors_origin_)) headers.push_back(std::move(header));
+    }
     return responder_->start_stream(200, std::move(headers));
 }
 

@@ -36,6 +36,7 @@ public:
     RequestScope(const RequestScope&) = delete;
     RequestScope& operator=(const RequestScope&) = delete;
 
+    // Both add the CORS headers when the request came from an allowed origin.
     void respond(HttpResponse response);
     std::shared_ptr<EventStream> start_stream(std::vector<std::pair<std::string, std::string>> headers = {});
 
@@ -61,6 +62,7 @@ private:
     ApiContext& ctx_;
     std::shared_ptr<Responder> responder_;
     std::string method_, route_, remote_, token_id_;
+    std::string cors_origin_;  // the request's Origin when CORS_ORIGINS allows it, else ""
     std::chrono::steady_clock::time_point start_;
     int status_ = 0;
     int prompt_tokens_ = 0, completion_tokens_ = 0, cached_tokens_ = 0;

@@ -97,6 +97,8 @@ void ApiRouter::continue_with(Verdict verdict, HttpRequest& req, const Scope& sc
 
 bool ApiRouter::needs_token(const HttpRequest& req) const {
     if (req.path == "/metrics") return !ctx_.settings.metrics_public;
+    // A browser's CORS preflight carries no credentials, by the standard.
+    if (req.method == "OPTIONS") return false;
     return is_api_path(req.path);
 }
 
@@ -107,7 +109,11 @@ Screening ApiRouter::screen(const HttpRequest& head) {
     struct Refused {
         std::string method, route, remote;
     };
-    auto refuse = [this](const Refused& who, HttpResponse refusal) {
+    // A page on an allowed origin must be able to read its 401 (nothing is
+    // built when CORS is off or the request names no allowed origin).
+    auto cors = ctx_.cors.response_headers(head.header("Origin").value_or(""));
+    auto refuse = [this, cors](const Refused& who, HttpResponse refusal) {
+        for (const auto& header : cors) refusal.headers.push_back(header);
         RequestRecord record;
         record.method = who.method;
         record.route = who.route;
@@ -154,6 +160,7 @@ void ApiRouter::handle(HttpRequest req, std::shared_ptr<Responder> responder) {
         if (ctx_.settings.metrics_public) return handle_metrics(req, scope);
         return with_token(std::move(req), scope, [](HttpRequest& r, const Scope& s, const TokenRecord&) { handle_metrics(r, s); });
     }
+    if (is_api_path(path) && req.method == "OPTIONS") return handle_preflight(req, scope);
     if (is_api_path(path)) {
         return with_token(std::move(req), scope, [this](HttpRequest& r, const Scope& s, const TokenRecord& token) {
             if (r.method == "POST" && (r.path == "/api/v1/chat" || r.path == "/v1/chat/completions")) {
@@ -164,6 +171,18 @@ void ApiRouter::handle(HttpRequest req, std::shared_ptr<Responder> responder) {
     }
     if (get && handle_static(req, scope)) return;
     scope->respond(error_response(404, "not_found", "no such route: " + path));
+}
+
+void ApiRouter::handle_preflight(const HttpRequest& req, const Scope& scope) {
+    const std::string origin(req.header("Origin").value_or(""));
+    if (!ctx_.cors.allows(origin)) {
+        return scope->respond(error_response(403, "cors_origin_not_allowed",
+                                             "this origin may not call the API from a browser (CORS_ORIGINS)"));
+    }
+    HttpResponse r;
+    r.status = 204;
+    r.headers = CorsPolicy::preflight_headers();  // the scope adds Allow-Origin
+    scope->respond(std::move(r));
 }
 
 void ApiRouter::prepare_chat(HttpRequest& req, const Scope& scope, const TokenRecord& token) {

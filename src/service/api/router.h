@@ -42,6 +42,8 @@ private:
     // Hands a chat request to the request-prep threads (503 when their
     // queue is full).
     void prepare_chat(HttpRequest& req, const Scope& scope, const TokenRecord& token);
+    // OPTIONS on an API path: a browser's CORS preflight (cors.h).
+    void handle_preflight(const HttpRequest& req, const Scope& scope);
     void route_api(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 
     ApiContext& ctx_;

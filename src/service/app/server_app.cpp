@@ -217,9 +217,10 @@ int run_server(const Settings& settings) {
     WorkQueue prep(service_threads(settings.prep_threads), static_cast<std::size_t>(std::max(settings.max_concurrent_requests, 64)));
     InflightLimit inflight(settings.max_concurrent_requests);
     TokenRateLimiter rate_limiter(settings.rate_limit_requests_per_minute, settings.rate_limit_tokens_per_minute);
+    const CorsPolicy cors(settings.cors_origins);
     const ModelNames model_names(provider ? provider->model_name() : std::string(), settings.model_aliases);
     ApiContext ctx{settings,     store,       provider.get(), registry,     metrics, **log,
-                   store_writes, store_reads, inflight,       prep,         rate_limiter, tokens, model_names};
+                   store_writes, store_reads, inflight,       prep,         rate_limiter, tokens, model_names, cors};
     ApiRouter router(ctx);
     HttpServer server(http_options(settings, **log), router);
     register_runtime_metrics(registry, server, provider.get(), settings.max_queue);
