@@ -161,4 +161,35 @@ describe('openai npm client against clawbot', () => {
     assert.notEqual(penalized.choices[0].message.content, greedy.choices[0].message.content,
       'a frequency penalty of 1.5 left a 40-token greedy answer unchanged');
   });
+  it('continues a bare prompt on /v1/completions, streamed and not, with legacy logprobs', async () => {
+    const request = { model: 'stories260K', prompt: 'Once upon a time', max_tokens: 8, temperature: 0, logprobs: 2 };
+    const whole = await client.completions.create(request);
+    assert.equal(whole.object, 'text_completion');
+    const choice = whole.choices[0];
+    assert.ok(choice.text.length > 0);
+    assert.ok(['stop', 'length'].includes(choice.finish_reason));
+    assert.equal(choice.logprobs.tokens.join(''), choice.text);
+    assert.equal(choice.logprobs.tokens.length, whole.usage.completion_tokens);
+    for (let i = 0; i < choice.logprobs.tokens.length; ++i) {
+      const top = choice.logprobs.top_logprobs[i];
+      assert.equal(Object.keys(top).length, 2);
+      assert.ok(Math.abs(top[choice.logprobs.tokens[i]] - choice.logprobs.token_logprobs[i]) < 1e-4, 'greedy picked a token not on top');
+      assert.equal(choice.logprobs.text_offset[i], choice.logprobs.tokens.slice(0, i).join('').length);
+    }
+    // No chat template: the prompt is only the text (and BOS), a few tokens.
+    assert.ok(whole.usage.prompt_tokens < 10, `prompt_tokens ${whole.usage.prompt_tokens}`);
+
+    const stream = await client.completions.create({ ...request, logprobs: undefined, stream: true });
+    let text = '';
+    let finish = null;
+    for await (const c of stream) {
+      assert.equal(c.object, 'text_completion');
+      text += c.choices[0]?.text ?? '';
+      finish = c.choices[0]?.finish_reason ?? finish;
+    }
+    assert.equal(text, choice.text);
+    assert.equal(finish, choice.finish_reason);
+    await assert.rejects(client.completions.create({ model: 'stories260K', prompt: ['a', 'b'] }),
+      (err) => err.status === 400 && err.param === 'prompt');
+  });
 });

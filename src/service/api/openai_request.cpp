@@ -16,7 +16,7 @@ constexpr int kMaxTopLogprobs = 20;
 
 // The fields this route reads itself; in cloud mode everything else the
 // client sent goes to the upstream as given.
-constexpr const char* kOwnFields[] = {"model", "messages", "stream", "stream_options", "n"};
+constexpr const char* kOwnFields[] = {"model", "messages", "prompt", "stream", "stream_options", "n"};
 
 BadRequest bad(std::string message, std::string param) {
     return BadRequest{"invalid_request", std::move(message), std::move(param)};
@@ -125,12 +125,13 @@ std::optional<BadRequest> refuse_unimplemented(const json& body) {
 
 }  // namespace
 
-std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, const OpenAiLimits& limits) {
-    OpenAiParams p;
+namespace {
+
+// The fields both endpoints share: sampling, stop, stream and its options.
+std::optional<BadRequest> read_common(const json& body, const OpenAiLimits& limits, OpenAiParams& p) {
     CompletionRequest& c = p.completion;
-    if (auto e = parse_messages(body, limits.forward, c.messages)) return *e;
-    if (auto e = parse_stop(body, c.stop)) return *e;
-    if (auto e = parse_logit_bias(body, c.logit_bias)) return *e;
+    if (auto e = parse_stop(body, c.stop)) return e;
+    if (auto e = parse_logit_bias(body, c.logit_bias)) return e;
     FieldReader f(body);
     p.stream = f.boolean("stream").value_or(false);
     auto max_tokens = f.integer("max_tokens", 1, limits.context_size);
@@ -144,16 +145,11 @@ std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, co
     auto repetition = f.number("repetition_penalty", 0.0, 2.0);
     auto seed = f.integer("seed", INT64_MIN, INT64_MAX);
     auto n = f.integer("n", 1, 1'000);
-    auto logprobs = f.boolean("logprobs");
-    auto top_logprobs = f.integer("top_logprobs", 0, kMaxTopLogprobs);
     f.string("user");
-    f.boolean("parallel_tool_calls");
-    f.string("reasoning_effort");
     if (!f.ok()) return f.error();
     if (n && *n != 1) return bad("only n = 1 is supported", "n");
     if (top_p && *top_p <= 0.0) return bad("'top_p' must be greater than 0", "top_p");
     if (repetition && *repetition <= 0.0) return bad("'repetition_penalty' must be greater than 0", "repetition_penalty");
-    if (top_logprobs && !logprobs.value_or(false)) return bad("'top_logprobs' needs 'logprobs': true", "top_logprobs");
     if (auto it = body.find("stream_options"); it != body.end() && !it->is_null()) {
         if (!it->is_object()) return bad("'stream_options' must be an object", "stream_options");
         auto usage = it->find("include_usage");
@@ -162,10 +158,6 @@ std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, co
         }
         p.include_usage = usage != it->end() && usage->get<bool>();
     }
-    if (!limits.forward) {
-        if (auto e = refuse_unimplemented(body)) return *e;
-    }
-
     c.max_tokens = static_cast<int>(max_completion.value_or(max_tokens.value_or(0)));
     c.temperature = static_cast<float>(temperature.value_or(1.0));
     c.top_p = static_cast<float>(top_p.value_or(1.0));
@@ -175,17 +167,72 @@ std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, co
     c.frequency_penalty = static_cast<float>(frequency.value_or(0.0));
     c.repetition_penalty = static_cast<float>(repetition.value_or(1.0));
     if (seed) c.seed = static_cast<uint64_t>(*seed);
+    return std::nullopt;
+}
+
+// Cloud mode: everything the client sent but what this route owns, as given.
+void keep_for_upstream(const json& body, CompletionRequest& c) {
+    json fields = json::object();
+    for (const auto& [key, value] : body.items()) {
+        if (std::find(std::begin(kOwnFields), std::end(kOwnFields), key) == std::end(kOwnFields)) fields[key] = value;
+    }
+    c.upstream_fields = fields.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+}  // namespace
+
+std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, const OpenAiLimits& limits) {
+    OpenAiParams p;
+    CompletionRequest& c = p.completion;
+    if (auto e = parse_messages(body, limits.forward, c.messages)) return *e;
+    if (auto e = read_common(body, limits, p)) return *e;
+    FieldReader f(body);
+    auto logprobs = f.boolean("logprobs");
+    auto top_logprobs = f.integer("top_logprobs", 0, kMaxTopLogprobs);
+    f.boolean("parallel_tool_calls");
+    f.string("reasoning_effort");
+    if (!f.ok()) return f.error();
+    if (top_logprobs && !logprobs.value_or(false)) return bad("'top_logprobs' needs 'logprobs': true", "top_logprobs");
+    if (!limits.forward) {
+        if (auto e = refuse_unimplemented(body)) return *e;
+    }
     p.logprobs = logprobs.value_or(false);
     if (p.logprobs) c.top_logprobs = static_cast<int>(top_logprobs.value_or(0));
-
     if (limits.forward) {
-        json fields = json::object();
-        for (const auto& [key, value] : body.items()) {
-            if (std::find(std::begin(kOwnFields), std::end(kOwnFields), key) == std::end(kOwnFields)) fields[key] = value;
-        }
-        c.upstream_fields = fields.dump(-1, ' ', false, json::error_handler_t::replace);
+        keep_for_upstream(body, c);
         c.upstream_messages = body["messages"].dump(-1, ' ', false, json::error_handler_t::replace);
     }
+    return p;
+}
+
+std::variant<OpenAiParams, BadRequest> parse_text_completion_request(const json& body, const OpenAiLimits& limits) {
+    OpenAiParams p;
+    CompletionRequest& c = p.completion;
+    auto found = body.find("prompt");
+    const json* prompt = found == body.end() ? nullptr : &*found;
+    if (prompt && prompt->is_array() && prompt->size() == 1) prompt = &(*prompt)[0];  // ["text"] is "text"
+    if (!prompt || !prompt->is_string()) {
+        return bad("'prompt' must be a string (several prompts, or token ids, are not supported)", "prompt");
+    }
+    c.raw_prompt = prompt->get<std::string>();
+    if (auto e = read_common(body, limits, p)) return *e;
+    FieldReader f(body);
+    // The legacy API's logprobs: how many alternatives (0..5), not a flag.
+    auto logprobs = f.integer("logprobs", 0, 5);
+    auto echo = f.boolean("echo");
+    auto best_of = f.integer("best_of", 1, 1'000);
+    auto suffix = f.string("suffix");
+    if (!f.ok()) return f.error();
+    if (best_of && *best_of != 1) return bad("only best_of = 1 is supported", "best_of");
+    if (!limits.forward) {
+        if (echo.value_or(false)) return unsupported("echo", "echoing the prompt");
+        if (suffix && !suffix->empty()) return unsupported("suffix", "a suffix (insertion)");
+    }
+    // The legacy default is 16 tokens.
+    if (c.max_tokens == 0) c.max_tokens = 16;
+    p.logprobs = logprobs.has_value();
+    if (logprobs) c.top_logprobs = static_cast<int>(*logprobs);
+    if (limits.forward) keep_for_upstream(body, c);
     return p;
 }
 

@@ -1,5 +1,5 @@
 #pragma once
-// Reading a /v1/chat/completions body into a CompletionRequest. Every field
+// Reading a /v1/chat/completions or /v1/completions body into a CompletionRequest. Every field
 // the OpenAI API defines is either implemented, forwarded (cloud mode), or
 // refused with a 400 that names it: never accepted and silently ignored.
 // docs/api.md lists which is which.
@@ -25,5 +25,7 @@ struct OpenAiLimits {
 };
 
 std::variant<OpenAiParams, BadRequest> parse_openai_request(const nlohmann::json& body, const OpenAiLimits& limits);
+// /v1/completions: a "prompt" string continued as it is, no chat template.
+std::variant<OpenAiParams, BadRequest> parse_text_completion_request(const nlohmann::json& body, const OpenAiLimits& limits);
 
 }  // namespace clawbot::service

@@ -12,9 +12,9 @@
 namespace clawbot::service {
 namespace {
 
-std::string completion_id() {
+std::string completion_id(const char* prefix) {
     auto bytes = random_hex(12);
-    return "chatcmpl-" + (bytes ? *bytes : std::string("0"));
+    return prefix + (bytes ? *bytes : std::string("0"));
 }
 
 nlohmann::json usage_json(const CompletionUsage& u) {
@@ -45,6 +45,30 @@ nlohmann::json logprobs_json(std::span<const TokenLogprob> logprobs) {
     return content;
 }
 
+// The legacy /v1/completions shape of log probabilities: parallel lists,
+// and each position's alternatives as {token: logprob}. `offset`: where the
+// text so far ends, advanced past these tokens.
+nlohmann::json legacy_logprobs_json(std::span<const TokenLogprob> logprobs, size_t& offset) {
+    nlohmann::json out{{"tokens", nlohmann::json::array()}, {"token_logprobs", nlohmann::json::array()},
+                       {"top_logprobs", nlohmann::json::array()}, {"text_offset", nlohmann::json::array()}};
+    for (const TokenLogprob& l : logprobs) {
+        out["tokens"].push_back(l.token);
+        out["token_logprobs"].push_back(l.logprob);
+        nlohmann::json top = nlohmann::json::object();
+        for (const TokenLogprob::Alternative& a : l.top) top[a.token] = a.logprob;
+        out["top_logprobs"].push_back(std::move(top));
+        out["text_offset"].push_back(offset);
+        offset += l.token.size();
+    }
+    return out;
+}
+
+void append_legacy_logprobs(nlohmann::json& into, const nlohmann::json& more) {
+    for (const char* list : {"tokens", "token_logprobs", "top_logprobs", "text_offset"}) {
+        for (const nlohmann::json& v : more[list]) into[list].push_back(v);
+    }
+}
+
 // Folds streamed tool-call fragments (by "index": id and type once, name
 // and arguments in pieces) into whole calls, for a non-streamed reply.
 void merge_tool_calls(nlohmann::json& calls, std::string_view fragments_text) {
@@ -68,11 +92,14 @@ void merge_tool_calls(nlohmann::json& calls, std::string_view fragments_text) {
     }
 }
 
+// Answers /v1/chat/completions, or /v1/completions (a request with a
+// raw_prompt): the same stream and errors, in each endpoint's JSON shape.
 class OpenAiHandler final : public CompletionHandler {
 public:
     OpenAiHandler(Scope scope, OpenAiParams params, std::string model, std::unique_ptr<InflightLimit::Slot> slot)
         : scope_(std::move(scope)), params_(std::move(params)), model_(std::move(model)), slot_(std::move(slot)),
-          id_(completion_id()),
+          text_(params_.completion.raw_prompt.has_value()),
+          id_(completion_id(text_ ? "cmpl-" : "chatcmpl-")),
           created_(std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch()).count()),
           relay_(scope_) {}
 
@@ -80,6 +107,12 @@ public:
 
     void on_delta(const CompletionDelta& delta) override {
         scope_->first_token();
+        if (params_.stream && text_) {
+            nlohmann::json logprobs = nullptr;
+            if (params_.logprobs) logprobs = legacy_logprobs_json(delta.logprobs, text_offset_);
+            send_data(text_chunk(std::string(delta.content), nullptr, std::move(logprobs)));
+            return;
+        }
         if (params_.stream) {
             nlohmann::json d = nlohmann::json::object();
             if (!delta.content.empty()) d["content"] = delta.content;
@@ -97,7 +130,9 @@ public:
         content_ += delta.content;
         reasoning_ += delta.reasoning;
         if (!delta.tool_calls.empty()) merge_tool_calls(tool_calls_, delta.tool_calls);
-        if (params_.logprobs) {
+        if (params_.logprobs && text_) {
+            append_legacy_logprobs(logprobs_, legacy_logprobs_json(delta.logprobs, text_offset_));
+        } else if (params_.logprobs) {
             for (nlohmann::json& entry : logprobs_json(delta.logprobs)) logprobs_.push_back(std::move(entry));
         }
     }
@@ -117,9 +152,10 @@ public:
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
         scope_->set_usage(usage);
         if (params_.stream) {
-            send_data(chunk(nlohmann::json::object(), finish_reason_name(finish), nullptr));
+            send_data(text_ ? text_chunk("", finish_reason_name(finish), nullptr)
+                            : chunk(nlohmann::json::object(), finish_reason_name(finish), nullptr));
             if (params_.include_usage) {
-                nlohmann::json last = chunk(nlohmann::json::object(), nullptr, nullptr);
+                nlohmann::json last = text_ ? text_chunk("", nullptr, nullptr) : chunk(nlohmann::json::object(), nullptr, nullptr);
                 last["choices"] = nlohmann::json::array();
                 last["usage"] = usage_json(usage);
                 relay_.send(sse_data(dump_json(last)));
@@ -129,6 +165,11 @@ public:
             return;
         }
         std::lock_guard lock(mutex_);
+        if (text_) {
+            nlohmann::json body = text_chunk(content_, finish_reason_name(finish), params_.logprobs ? logprobs_ : nullptr);
+            body["usage"] = usage_json(usage);
+            return scope_->respond(json_response(200, body));
+        }
         nlohmann::json message{{"role", "assistant"}, {"content", content_}};
         if (!tool_calls_.empty()) {
             message["tool_calls"] = tool_calls_;
@@ -150,11 +191,18 @@ private:
     // Every stream opens with the assistant role, sent with the first data
     // (not before, so a failure before any output can still get a status).
     void send_data(const nlohmann::json& payload) {
-        if (!role_sent_) {
+        if (!role_sent_ && !text_) {
             role_sent_ = true;
             relay_.send(sse_data(dump_json(chunk({{"role", "assistant"}, {"content", ""}}, nullptr, nullptr))));
         }
         relay_.send(sse_data(dump_json(payload)));
+    }
+
+    // A /v1/completions chunk, or (finish set, usage added) its whole answer.
+    nlohmann::json text_chunk(std::string text, nlohmann::json finish_reason, nlohmann::json logprobs) const {
+        return {{"id", id_}, {"object", "text_completion"}, {"created", created_}, {"model", model_},
+                {"choices", nlohmann::json::array({{{"text", std::move(text)}, {"index", 0}, {"logprobs", std::move(logprobs)},
+                                                    {"finish_reason", std::move(finish_reason)}}})}};
     }
 
     nlohmann::json chunk(nlohmann::json delta, nlohmann::json finish_reason, nlohmann::json logprobs) const {
@@ -167,27 +215,33 @@ private:
     OpenAiParams params_;
     std::string model_;
     std::unique_ptr<InflightLimit::Slot> slot_;  // released with the handler
+    const bool text_;  // /v1/completions
     std::string id_;
     int64_t created_;
     std::mutex mutex_;
     std::string content_;
     std::string reasoning_;
     nlohmann::json tool_calls_ = nlohmann::json::array();
-    nlohmann::json logprobs_ = nlohmann::json::array();
+    nlohmann::json logprobs_ = text_ ? legacy_logprobs_json({}, text_offset_) : nlohmann::json::array();
+    size_t text_offset_ = 0;  // legacy logprobs' text_offset
     bool role_sent_ = false;  // provider callbacks of one completion come one at a time
     StreamRelay relay_;
 };
 
 }  // namespace
 
-void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord&) {
+namespace {
+
+using Parser = std::variant<OpenAiParams, BadRequest> (*)(const nlohmann::json&, const OpenAiLimits&);
+
+void handle_openai_completion(const HttpRequest& req, const Scope& scope, Parser parse) {
     ApiContext& ctx = scope->ctx();
     if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
     auto body = parse_json_object(req.body);
     if (auto* bad = std::get_if<BadRequest>(&body)) return scope->respond(bad_request_response(*bad));
     if (auto refusal = refuse_unknown_model(ctx, std::get<nlohmann::json>(body))) return scope->respond(std::move(*refusal));
-    auto parsed = parse_openai_request(std::get<nlohmann::json>(body),
-                                       OpenAiLimits{ctx.provider->context_size(), ctx.provider->forwards_openai_fields()});
+    auto parsed = parse(std::get<nlohmann::json>(body),
+                        OpenAiLimits{ctx.provider->context_size(), ctx.provider->forwards_openai_fields()});
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
     OpenAiParams params = std::move(std::get<OpenAiParams>(parsed));
     auto slot = acquire_inflight(scope);
@@ -198,6 +252,16 @@ void handle_chat_completions(const HttpRequest& req, const Scope& scope, const T
     if (!started) return respond_start_error(scope, started.error());
     // A client that hangs up stops its generation; after the answer this is a no-op.
     handler->relay().watch(*started);
+}
+
+}  // namespace
+
+void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord&) {
+    handle_openai_completion(req, scope, parse_openai_request);
+}
+
+void handle_text_completions(const HttpRequest& req, const Scope& scope, const TokenRecord&) {
+    handle_openai_completion(req, scope, parse_text_completion_request);
 }
 
 namespace {

@@ -74,15 +74,23 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     // context if it asked for more.
     FitLimits limits{context, std::min(wanted, std::max(context / 4, 1))};
     const Tokenizer& tokenizer = model_->tokenizer();
-    auto fitted = fit_history(
-        request.messages, limits,
-        [&](const std::vector<ChatTurn>& turns) {
-            CompletionRequest part;
-            part.messages = turns;
-            return prompt_tokens(part);
-        },
-        [&](const ChatTurn& turn) { return static_cast<int>(tokenizer.encode(turn.content, false, false).size()); });
+    Result<FittedPrompt> fitted = FittedPrompt{};
+    if (request.raw_prompt) {
+        // Text continued as it is: BOS as the model wants it, and never a
+        // control token taken from the text.
+        fitted = FittedPrompt{tokenizer.encode(*request.raw_prompt, true, false), 0};
+    } else {
+        fitted = fit_history(
+            request.messages, limits,
+            [&](const std::vector<ChatTurn>& turns) {
+                CompletionRequest part;
+                part.messages = turns;
+                return prompt_tokens(part);
+            },
+            [&](const ChatTurn& turn) { return static_cast<int>(tokenizer.encode(turn.content, false, false).size()); });
+    }
     if (!fitted) return StartError{StartErrorCode::InvalidRequest, fitted.error().message};
+    if (fitted->tokens.empty()) return StartError{StartErrorCode::InvalidRequest, "the prompt is empty"};
     GenerationRequest g;
     g.prompt = std::move(fitted->tokens);
     const int room = context - static_cast<int>(g.prompt.size());

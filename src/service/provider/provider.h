@@ -26,6 +26,9 @@ struct LogitBias {
 
 struct CompletionRequest {
     std::vector<ChatTurn> messages;
+    // /v1/completions: text continued as it is, without a chat template
+    // (`messages` is empty then). Cloud mode asks the upstream's /completions.
+    std::optional<std::string> raw_prompt;
     int max_tokens = 0;  // 0 = provider default
     float temperature = 0.8f;
     float top_p = 0.95f;

@@ -155,7 +155,7 @@ asio::awaitable<UpstreamCall::Outcome> UpstreamCall::attempt() {
     }
     if (ec) co_return Outcome::retry(StartErrorCode::UpstreamFailed, "could not connect to the upstream " + where + ": " + ec.message());
 
-    Request request{http::verb::post, config_->endpoint.target("/chat/completions"), 11};
+    Request request{http::verb::post, config_->endpoint.target(request_.raw_prompt ? "/completions" : "/chat/completions"), 11};
     request.set(http::field::host, config_->endpoint.host_header);
     request.set(http::field::authorization, "Bearer " + config_->api_key);
     request.set(http::field::content_type, "application/json");

@@ -1,5 +1,6 @@
 #include "service/provider/upstream_protocol.h"
 
+#include <algorithm>
 #include <charconv>
 
 #include <nlohmann/json.hpp>
@@ -96,11 +97,32 @@ void read_message(const json& choice, const char* field, UpstreamChunk& out) {
     }
 }
 
+// The legacy /completions shape: parallel lists, alternatives as {token: logprob}.
+void read_legacy_logprobs(const json& logprobs, UpstreamChunk& out) {
+    auto tokens = logprobs.find("tokens");
+    auto values = logprobs.find("token_logprobs");
+    if (tokens == logprobs.end() || values == logprobs.end() || !tokens->is_array() || !values->is_array()) return;
+    auto tops = logprobs.find("top_logprobs");
+    for (size_t i = 0; i < tokens->size() && i < values->size(); ++i) {
+        const json& token = (*tokens)[i];
+        const json& value = (*values)[i];
+        TokenLogprob l{token.is_string() ? token.get<std::string>() : "", value.is_number() ? value.get<float>() : 0.0f, {}};
+        if (tops != logprobs.end() && tops->is_array() && i < tops->size() && (*tops)[i].is_object()) {
+            for (const auto& [alt, lp] : (*tops)[i].items()) {
+                if (lp.is_number()) l.top.push_back({alt, lp.get<float>()});
+            }
+            std::sort(l.top.begin(), l.top.end(), [](const auto& a, const auto& b) { return a.logprob > b.logprob; });
+        }
+        out.logprobs.push_back(std::move(l));
+    }
+}
+
 void read_logprobs(const json& choice, UpstreamChunk& out) {
     auto it = choice.find("logprobs");
     if (it == choice.end() || !it->is_object()) return;
     auto content = it->find("content");
-    if (content == it->end() || !content->is_array()) return;
+    if (content == it->end()) return read_legacy_logprobs(*it, out);
+    if (!content->is_array()) return;
     for (const json& entry : *content) {
         if (!entry.is_object()) continue;
         TokenLogprob l{string_in(entry, "token"), float_in(entry, "logprob"), {}};
@@ -134,7 +156,11 @@ std::string upstream_request_body(const CompletionRequest& request, const std::s
         if (!request.stop.empty()) body["stop"] = request.stop;
     }
     body["model"] = model;
-    body["messages"] = std::move(messages);
+    if (request.raw_prompt) {
+        body["prompt"] = *request.raw_prompt;  // /completions
+    } else {
+        body["messages"] = std::move(messages);
+    }
     body["stream"] = true;
     body["stream_options"] = {{"include_usage", true}};
     // Invalid UTF-8 from a client never gets this far (the API parsed it as
@@ -150,6 +176,7 @@ std::optional<UpstreamChunk> parse_upstream_chunk(std::string_view payload) {
     chunk.usage = usage_of(body);
     if (const json* choice = first_choice(body)) {
         read_message(*choice, "delta", chunk);
+        if (chunk.content.empty()) chunk.content = string_in(*choice, "text");  // /completions
         read_logprobs(*choice, chunk);
         chunk.finish_reason = finish_of(*choice);
     }
@@ -166,6 +193,7 @@ std::optional<UpstreamChunk> parse_upstream_completion(std::string_view body_tex
     if (!choice && !whole.error) return std::nullopt;
     if (choice) {
         read_message(*choice, "message", whole);
+        if (whole.content.empty()) whole.content = string_in(*choice, "text");  // /completions
         read_logprobs(*choice, whole);
         whole.finish_reason = finish_of(*choice).value_or("stop");
     }

@@ -13,7 +13,8 @@ namespace clawbot::service {
 
 // A streaming request ("stream": true, usage asked for) for `model`. The
 // client's own fields (request.upstream_fields) go as given, "model",
-// "stream" and "stream_options" excepted.
+// "stream" and "stream_options" excepted. With request.raw_prompt it is a
+// /completions body ("prompt"), else a /chat/completions one ("messages").
 std::string upstream_request_body(const CompletionRequest& request, const std::string& model);
 
 struct UpstreamChunk {

@@ -131,5 +131,37 @@ TEST(OpenAiRequest, CloudModeForwardsTheClientsFieldsAndMessagesAsGiven) {
     EXPECT_EQ(refused(with({{"temperature", -1}}), kCloud).param, "temperature");
 }
 
+TEST(OpenAiRequest, ATextCompletionTakesABarePromptWithTheLegacyDefaultsAndLogprobs) {
+    auto parsed = parse_text_completion_request(json{{"prompt", "Once upon"}, {"logprobs", 3}, {"stop", "\n"}}, kLocal);
+    ASSERT_TRUE(std::holds_alternative<OpenAiParams>(parsed)) << std::get<BadRequest>(parsed).message;
+    const OpenAiParams& p = std::get<OpenAiParams>(parsed);
+    EXPECT_EQ(p.completion.raw_prompt, "Once upon");
+    EXPECT_TRUE(p.completion.messages.empty());
+    EXPECT_EQ(p.completion.max_tokens, 16) << "the legacy default";
+    EXPECT_EQ(p.completion.top_logprobs, 3);
+    EXPECT_TRUE(p.logprobs);
+    EXPECT_TRUE(std::holds_alternative<OpenAiParams>(parse_text_completion_request(json{{"prompt", json::array({"x"})}}, kLocal)));
+    const std::pair<json, std::string> refusals[] = {
+        {json{{"prompt", json::array({"a", "b"})}}, "prompt"},
+        {json{{"prompt", json::array({1, 2})}}, "prompt"},
+        {json::object(), "prompt"},
+        {json{{"prompt", "x"}, {"logprobs", 6}}, "logprobs"},
+        {json{{"prompt", "x"}, {"best_of", 2}}, "best_of"},
+        {json{{"prompt", "x"}, {"echo", true}}, "echo"},
+        {json{{"prompt", "x"}, {"suffix", "end"}}, "suffix"},
+    };
+    for (const auto& [body, param] : refusals) {
+        auto r = parse_text_completion_request(body, kLocal);
+        ASSERT_TRUE(std::holds_alternative<BadRequest>(r)) << body.dump();
+        EXPECT_EQ(std::get<BadRequest>(r).param, param) << body.dump();
+    }
+    // Cloud mode forwards echo and suffix; the prompt is the route's own field.
+    auto cloud = parse_text_completion_request(json{{"prompt", "x"}, {"echo", true}, {"suffix", "s"}}, kCloud);
+    ASSERT_TRUE(std::holds_alternative<OpenAiParams>(cloud));
+    const json fields = json::parse(std::get<OpenAiParams>(cloud).completion.upstream_fields);
+    EXPECT_EQ(fields["echo"], true);
+    EXPECT_FALSE(fields.contains("prompt"));
+}
+
 }  // namespace
 }  // namespace clawbot::service

@@ -177,6 +177,27 @@ TEST(UpstreamProtocol, ChunksGiveToolCallsReasoningAndLogprobs) {
     EXPECT_EQ(finish_kind_of("whatever"), FinishKind::Stop);
 }
 
+TEST(UpstreamProtocol, ABarePromptIsACompletionsRequestAndItsTextAndLegacyLogprobsAreRead) {
+    CompletionRequest r;
+    r.raw_prompt = "Once upon";
+    r.upstream_fields = R"({"max_tokens":5,"logprobs":2})";
+    const json body = json::parse(upstream_request_body(r, "m"));
+    EXPECT_EQ(body["prompt"], "Once upon");
+    EXPECT_FALSE(body.contains("messages"));
+    EXPECT_EQ(body["logprobs"], 2);
+
+    auto c = parse_upstream_chunk(R"({"object":"text_completion","choices":[{"index":0,"text":" a time","finish_reason":null,)"
+                                  R"("logprobs":{"tokens":[" a"," time"],"token_logprobs":[-0.5,-0.25],)"
+                                  R"("top_logprobs":[{" the":-2.0," a":-0.5},{" time":-0.25}],"text_offset":[0,2]}}]})");
+    ASSERT_TRUE(c);
+    EXPECT_EQ(c->content, " a time");
+    ASSERT_EQ(c->logprobs.size(), 2u);
+    EXPECT_EQ(c->logprobs[1].token, " time");
+    EXPECT_FLOAT_EQ(c->logprobs[1].logprob, -0.25f);
+    ASSERT_EQ(c->logprobs[0].top.size(), 2u);
+    EXPECT_EQ(c->logprobs[0].top[0].token, " a") << "alternatives best first";
+}
+
 TEST(UpstreamProtocol, OddChunksNeverThrow) {
     for (const char* payload : {"", "not json", "[]", "42", R"({"choices":"x"})", R"({"choices":[1]})",
                                 R"({"choices":[{"delta":"x"}]})", R"({"choices":[{"delta":{"content":5}}]})",
