@@ -74,6 +74,10 @@ Result<std::unique_ptr<Sequence>, SubmitFailure> InferenceEngine::make_sequence(
                                                                   std::to_string(model_.config().n_vocab)};
         }
     }
+    if (static_cast<bool>(request.grammar) != static_cast<bool>(request.grammar_vocab) ||
+        (request.grammar_vocab && request.grammar_vocab->n_vocab() != model_.config().n_vocab)) {
+        return SubmitFailure{SubmitError::InvalidRequest, "a grammar needs the model's vocabulary trie"};
+    }
     if (request.top_logprobs > Sampler::kMaxTopLogprobs) {
         return SubmitFailure{SubmitError::InvalidRequest,
                              "top_logprobs must be at most " + std::to_string(Sampler::kMaxTopLogprobs)};
@@ -91,6 +95,7 @@ Result<std::unique_ptr<Sequence>, SubmitFailure> InferenceEngine::make_sequence(
     seq->tokens = request.prompt;
     seq->tokens.reserve(static_cast<size_t>(n_prompt + request.max_tokens));
     seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer());
+    if (request.grammar) seq->grammar = std::make_unique<GrammarMatcher>(request.grammar, request.grammar_vocab);
     seq->usage.prompt_tokens = n_prompt;
     seq->request = std::move(request);
     return seq;
@@ -288,9 +293,17 @@ void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {
     if (seq.request.want_logits) seq.request.sink->on_logits(logits);
     const bool logprobs = seq.request.top_logprobs >= 0;
     if (logprobs) seq.sampler->measure_logprobs(logits, seq.request.top_logprobs);
+    if (seq.grammar && seq.grammar->fill_mask(logits) == 0) {
+        retire(&seq, FinishReason::Error, "the grammar allows no token here (it is too ambiguous, or cannot be satisfied)");
+        return;
+    }
     const TokenId next = seq.sampler->sample(logits, seq.tokens);
     if (seq.request.stop_at_eog && model_.tokenizer().is_eog(next)) {
         retire(&seq, FinishReason::Stop);
+        return;
+    }
+    if (seq.grammar && !seq.grammar->accept_token(next)) {  // the mask allowed it: never expected
+        retire(&seq, FinishReason::Error, "the grammar refused a token its mask allowed");
         return;
     }
     seq.tokens.push_back(next);

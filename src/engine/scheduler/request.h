@@ -8,7 +8,9 @@
 #include <string_view>
 #include <vector>
 
+#include "engine/sample/grammar.h"
 #include "engine/sample/sampler.h"
+#include "engine/sample/token_trie.h"
 #include "engine/tokenizer/tokenizer.h"
 
 namespace clawbot {
@@ -78,6 +80,11 @@ struct GenerationRequest {
     bool want_logits = false;  // TokenSink::on_logits before every token (`generate --logits`)
     bool stop_at_eog = true;   // false: end-of-generation tokens are emitted like any other (benchmarks)
     int top_logprobs = -1;     // 0..Sampler::kMaxTopLogprobs: TokenSink::on_logprobs with that many alternatives
+    // Constrained decoding: every token is one the grammar allows, and the
+    // reply ends (end of generation) only where the grammar can end. The
+    // vocabulary's trie is built once per model and shared; both or neither.
+    std::shared_ptr<const Grammar> grammar;
+    std::shared_ptr<const TokenTrie> grammar_vocab;
 };
 
 }  // namespace clawbot

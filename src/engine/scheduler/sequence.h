@@ -30,6 +30,7 @@ struct Sequence {
     PrefixState prefix;
     Sampler* sampler = nullptr;  // its batch slot's, while running
     std::unique_ptr<IncrementalDetokenizer> detokenizer;
+    std::unique_ptr<GrammarMatcher> grammar;  // for a constrained request
     Usage usage;
 
     bool prefilling() const { return n_computed < n_prompt; }

@@ -117,6 +117,45 @@ TEST_F(EngineTest, SingleRequestMatchesReferenceGreedy) {
     EXPECT_EQ(sink->usage.completion_tokens, static_cast<int>(expected.size()));
 }
 
+TEST_F(EngineTest, AGrammarConstrainsEveryTokenAndEndsTheReplyWhereItEnds) {
+    auto grammar = Grammar::parse(R"(root ::= "The answer is " ("yes" | "no" | "maybe") "." )");
+    ASSERT_TRUE(grammar.ok()) << grammar.error().message;
+    const auto shared_grammar = std::make_shared<const Grammar>(std::move(grammar).value());
+    const auto vocab = std::make_shared<const TokenTrie>(TokenTrie::from_tokenizer(model_->tokenizer()));
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256});
+    const std::vector<TokenId> prompt = model_->tokenizer().encode("Once upon a time", true, false);
+    // Sampled, several seeds, batched with an unconstrained request.
+    for (uint64_t seed : {1u, 2u, 3u, 4u}) {
+        GenerationRequest constrained = greedy(prompt, 40, std::make_shared<CollectingSink>());
+        constrained.sampling.temperature = 1.0f;
+        constrained.sampling.seed = seed;
+        constrained.grammar = shared_grammar;
+        constrained.grammar_vocab = vocab;
+        auto sink = std::static_pointer_cast<CollectingSink>(constrained.sink);
+        auto free_sink = std::make_shared<CollectingSink>();
+        auto results = engine.submit_all({std::move(constrained), greedy(prompt, 12, free_sink)});
+        for (auto& r : results) submitted(std::move(r));
+        ASSERT_TRUE(sink->wait() && free_sink->wait());
+        EXPECT_TRUE(sink->text == "The answer is yes." || sink->text == "The answer is no." || sink->text == "The answer is maybe.")
+            << "seed " << seed << ": " << sink->text;
+        EXPECT_EQ(sink->reason, FinishReason::Stop) << "the grammar could not go on: only the end was allowed";
+        EXPECT_FALSE(free_sink->text.empty());
+    }
+    // Too few tokens to finish: the length is reported, not a broken grammar.
+    GenerationRequest short_one = greedy(prompt, 2, std::make_shared<CollectingSink>());
+    short_one.grammar = shared_grammar;
+    short_one.grammar_vocab = vocab;
+    auto short_sink = std::static_pointer_cast<CollectingSink>(short_one.sink);
+    submitted(engine.submit(std::move(short_one)));
+    ASSERT_TRUE(short_sink->wait());
+    EXPECT_EQ(short_sink->reason, FinishReason::Length);
+    EXPECT_EQ(std::string("The answer is ").rfind(short_sink->text, 0), 0u) << short_sink->text;
+    // A grammar without its vocabulary is refused.
+    GenerationRequest half = greedy(prompt, 2, std::make_shared<CollectingSink>());
+    half.grammar = shared_grammar;
+    EXPECT_FALSE(engine.submit(std::move(half)).ok());
+}
+
 TEST_F(EngineTest, ConcurrentRequestsEachGetTheirOwnContinuation) {
     // Greedy output of a request must not depend on who shares its batch.
     const auto once = test::read_json(test::shared_path("reference/logits/stories260K.once.json"));
