@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <fstream>
+#include <iterator>
 #include <iostream>
 #include <random>
 #include <vector>
@@ -33,6 +35,17 @@ int run_bench(const BenchOptions& o) {
     if (!model) return fail(model.error().message);
     const Model& m = **model;
     const int threads = resolve_threads(o.threads);
+    std::shared_ptr<const Grammar> grammar;
+    std::shared_ptr<const TokenTrie> vocab;
+    if (!o.grammar_file.empty()) {
+        std::ifstream in(o.grammar_file, std::ios::binary);
+        if (!in) return fail("cannot read the grammar file " + o.grammar_file);
+        const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+        auto parsed = Grammar::parse(text);
+        if (!parsed) return fail(o.grammar_file + ": " + parsed.error().message);
+        grammar = std::make_shared<const Grammar>(std::move(parsed).value());
+        vocab = std::make_shared<const TokenTrie>(TokenTrie::from_tokenizer(m.tokenizer()));
+    }
     std::vector<double> prefill_rates, decode_rates;
     {
         EngineOptions engine_options;
@@ -51,6 +64,10 @@ int run_bench(const BenchOptions& o) {
             request.max_tokens = o.gen_tokens + 1;  // the first comes with the prefill
             request.sampling.temperature = 0.0f;
             request.stop_at_eog = false;
+            // Greedy under the grammar; where it may end, end-of-generation
+            // tokens come out like others and the grammar stays where it is.
+            request.grammar = grammar;
+            request.grammar_vocab = vocab;
             auto result = run_to_end(engine, std::move(request));
             if (!result) return fail(result.error().message);
             const std::vector<double>& at = result->token_times_s;
@@ -78,6 +95,7 @@ int run_bench(const BenchOptions& o) {
                            {"gen_tokens", o.gen_tokens},
                            {"threads", threads},
                            {"repetitions", o.repetitions},
+                           {"grammar", o.grammar_file},
                            {"load_s", load_s},
                            {"repacked_matrices", m.packing().matrices},
                            {"repack_s", m.packing().seconds},
@@ -93,7 +111,8 @@ int run_bench(const BenchOptions& o) {
         }
         std::cout << out.dump() << "\n";
     } else {
-        std::printf("model %s, %d threads, median of %d runs\n", o.model.c_str(), threads, o.repetitions);
+        std::printf("model %s, %d threads, median of %d runs%s%s\n", o.model.c_str(), threads, o.repetitions,
+                    grammar ? ", under the grammar " : "", o.grammar_file.c_str());
         std::printf("load %.2f s (%d matrices repacked in %.2f s)\n", load_s, m.packing().matrices, m.packing().seconds);
         std::printf("prefill %d tokens: %.2f tok/s\n", o.prompt_tokens, prefill);
         std::printf("decode  %d tokens: %.2f tok/s\n", o.gen_tokens, decode);

@@ -46,6 +46,7 @@ struct BenchOptions {
     bool json = false;
     std::string batches;  // "1,4,16,32": also decode that many sequences together
     bool no_repack = false;
+    std::string grammar_file;  // decode under this grammar (GBNF): constrained decoding's cost
 };
 int run_bench(const BenchOptions& o);
 

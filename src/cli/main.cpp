@@ -77,6 +77,9 @@ int main(int argc, char** argv) {
     bench_cmd->add_option("--batch", bench.batches,
                           "Batch sizes, e.g. 1,4,16,32: that many sequences (each with its own prompt) prefilled and "
                           "decoded together; adds aggregate tok/s per size and the thread pool's barrier cost");
+    bench_cmd->add_option("--grammar", bench.grammar_file,
+                          "A grammar file (GBNF) every decoded token must follow: the single-request figures then "
+                          "include its mask, for comparison with a run without it");
 
     QuantizeOptions quant;
     auto* quantize = app.add_subcommand("quantize", "Convert an F32/F16/BF16 GGUF model to a quantized type, on every core");

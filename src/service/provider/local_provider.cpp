@@ -63,6 +63,12 @@ Result<std::vector<TokenId>> LocalProvider::prompt_tokens(const CompletionReques
     return tokenize_prompt(*template_, model_->tokenizer(), messages, bos_text_);
 }
 
+std::shared_ptr<const TokenTrie> LocalProvider::grammar_vocab() {
+    std::lock_guard lock(vocab_mutex_);
+    if (!vocab_) vocab_ = std::make_shared<const TokenTrie>(TokenTrie::from_tokenizer(model_->tokenizer()));
+    return vocab_;
+}
+
 StartResult LocalProvider::start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) {
     // Without a limit a reply may use the rest of the context, up to a cap
     // that keeps one request from holding the KV cache for minutes.
@@ -111,6 +117,12 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     for (const LogitBias& b : request.logit_bias) g.sampling.logit_bias.push_back({b.token, b.bias});
     g.sampling.seed = request.seed.value_or(std::random_device{}());
     g.top_logprobs = request.top_logprobs;
+    if (!request.grammar.empty()) {
+        auto grammar = Grammar::parse(request.grammar);
+        if (!grammar) return StartError{StartErrorCode::InvalidRequest, "the output format's grammar: " + grammar.error().message};
+        g.grammar = std::make_shared<const Grammar>(std::move(grammar).value());
+        g.grammar_vocab = grammar_vocab();
+    }
     auto control = std::make_shared<RequestControl>();
     g.control = control;
     auto sink = std::make_shared<DeliverySink>(std::move(handler), request.stop, control, fitted->dropped_turns, deliver_);

@@ -2,6 +2,7 @@
 // Provider backed by the in-process inference engine: renders the chat
 // template, tokenizes, and streams the engine's tokens back as text.
 #include <memory>
+#include <mutex>
 #include <string>
 
 #include "engine/chat/chat_template.h"
@@ -36,6 +37,9 @@ public:
 private:
     LocalProvider() = default;
     Result<std::vector<TokenId>> prompt_tokens(const CompletionRequest& request) const;
+    // The vocabulary as a trie for grammar masks: built by the first
+    // constrained request (about 0.1 s for 150k tokens), then shared.
+    std::shared_ptr<const TokenTrie> grammar_vocab();
 
     std::unique_ptr<Model> model_;
     std::unique_ptr<chat::ChatTemplate> template_;
@@ -43,6 +47,8 @@ private:
     std::unique_ptr<InferenceEngine> engine_;
     std::string name_;
     DeliverySink::Post deliver_;
+    std::mutex vocab_mutex_;
+    std::shared_ptr<const TokenTrie> vocab_;
 };
 
 }  // namespace clawbot::service

@@ -43,6 +43,9 @@ struct CompletionRequest {
     // -1: no log probabilities. 0..20: each token's, with this many of the
     // most likely alternatives at its position.
     int top_logprobs = -1;
+    // Local model: a grammar (GBNF text, src/engine/sample/grammar.h) every
+    // reply must follow, for response_format; "" = none.
+    std::string grammar;
     // Cloud mode, from /v1/chat/completions: the client's fields as it sent
     // them (tools, response_format, penalties, ...; JSON object text) and its
     // messages (tool calls and results included; JSON array text). When set
