@@ -137,5 +137,29 @@ TEST_F(OpenAiApi, ModelAliasesNameOtherModelsTheLoadedOneAnswersFor) {
     EXPECT_EQ(post_json("/v1/chat/completions", req, admin_).status, 200);
 }
 
+TEST_F(OpenAiApi, TheNativeChatTakesTheSameFormatAndStoresWhatFollowsIt) {
+    const json schema{{"type", "object"},
+                      {"properties", {{"color", {{"enum", {"red", "green", "blue"}}}}, {"size", {{"type", "integer"}, {"minimum", 1}, {"maximum", 9}}}}},
+                      {"required", {"color", "size"}},
+                      {"additionalProperties", false}};
+    for (int seed : {1, 2, 3}) {
+        const json body{{"query", "Pick a ball."}, {"seed", seed}, {"temperature", 1.0}, {"max_tokens", 120},
+                        {"format", {{"type", "json_schema"}, {"json_schema", {{"name", "ball"}, {"schema", schema}}}}}};
+        auto r = post_json("/api/v1/chat", body, admin_);
+        ASSERT_EQ(r.status, 200) << r.body;
+        const json answer = json_of(r);
+        EXPECT_EQ(answer["finish_reason"], "stop") << answer.dump();
+        const json ball = json::parse(answer["answer"].get<std::string>(), nullptr, false);
+        ASSERT_TRUE(ball.is_object()) << answer["answer"];
+        EXPECT_TRUE(ball["color"] == "red" || ball["color"] == "green" || ball["color"] == "blue") << ball.dump();
+        EXPECT_TRUE(ball["size"].is_number_integer() && ball["size"] >= 1 && ball["size"] <= 9) << ball.dump();
+        const json history = json_of(call("GET", "/api/v1/conversations/" + answer["conversation_id"].get<std::string>(), "", admin_));
+        EXPECT_EQ(history["messages"][1]["content"], answer["answer"]);
+    }
+    auto bad = post_json("/api/v1/chat", {{"query", "x"}, {"format", {{"type", "yaml"}}}}, admin_);
+    EXPECT_EQ(bad.status, 400);
+    EXPECT_EQ(json_of(bad)["error"]["param"], "format");
+}
+
 }  // namespace
 }  // namespace clawbot::test

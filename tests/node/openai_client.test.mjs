@@ -192,4 +192,56 @@ describe('openai npm client against clawbot', () => {
     await assert.rejects(client.completions.create({ model: 'stories260K', prompt: ['a', 'b'] }),
       (err) => err.status === 400 && err.param === 'prompt');
   });
+  // A person: every answer under this schema must parse and validate.
+  const PERSON = {
+    type: 'object',
+    properties: {
+      name: { type: 'string', minLength: 1, maxLength: 12 },
+      age: { type: 'integer', minimum: 0, maximum: 120 },
+      pet: { enum: ['cat', 'dog', null] },
+      tags: { type: 'array', items: { type: 'string', maxLength: 8 }, maxItems: 3 },
+    },
+    required: ['name', 'age', 'pet', 'tags'],
+    additionalProperties: false,
+  };
+  const checkPerson = (text) => {
+    const p = JSON.parse(text);
+    assert.deepEqual(Object.keys(p), ['name', 'age', 'pet', 'tags'], text);
+    assert.ok(typeof p.name === 'string' && p.name.length >= 1 && [...p.name].length <= 12, text);
+    assert.ok(Number.isInteger(p.age) && p.age >= 0 && p.age <= 120, text);
+    assert.ok(['cat', 'dog', null].includes(p.pet), text);
+    assert.ok(Array.isArray(p.tags) && p.tags.length <= 3 && p.tags.every((t) => typeof t === 'string' && [...t].length <= 8), text);
+  };
+
+  it('answers under a JSON schema for any seed, streamed and not', async () => {
+    const request = {
+      model: 'stories260K', messages: [{ role: 'user', content: 'Describe a person.' }], max_tokens: 400, temperature: 1,
+      response_format: { type: 'json_schema', json_schema: { name: 'person', schema: PERSON, strict: true } },
+    };
+    for (const seed of [1, 2, 3, 4, 5]) {
+      const r = await client.chat.completions.create({ ...request, seed });
+      assert.equal(r.choices[0].finish_reason, 'stop', `seed ${seed}: ${r.choices[0].message.content}`);
+      checkPerson(r.choices[0].message.content);
+    }
+    const stream = await client.chat.completions.create({ ...request, seed: 6, stream: true });
+    let text = '';
+    for await (const c of stream) text += c.choices[0]?.delta?.content ?? '';
+    checkPerson(text);
+
+    // Any JSON object: its strings are unbounded, and this story model
+    // writes stories in them until max_tokens ("length", the only way out).
+    // What it writes is still held to the grammar: an object from the first
+    // byte (left alone, it starts with a story), and JSON when it finishes.
+    for (const seed of [7, 8, 9]) {
+      const object = await client.chat.completions.create({ ...request, max_tokens: 60, seed, response_format: { type: 'json_object' } });
+      const { finish_reason: finish, message } = object.choices[0];
+      assert.ok(['stop', 'length'].includes(finish), finish);
+      assert.match(message.content, /^\{(\s*"|\s*\})/, message.content);
+      if (finish === 'stop') assert.equal(typeof JSON.parse(message.content), 'object');
+    }
+
+    await assert.rejects(client.chat.completions.create({
+      ...request, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', patternProperties: {} } } },
+    }), (err) => err.status === 400 && /patternProperties/.test(err.message));
+  });
 });

@@ -3,6 +3,8 @@
 #include <algorithm>
 
 #include "service/api/json_body.h"
+#include "service/api/json_schema_grammar.h"
+#include "service/api/openai_request.h"
 #include "service/api/routes.h"
 #include "service/api/sse.h"
 #include "service/api/stream_relay.h"
@@ -16,9 +18,10 @@ struct ChatParams {
     std::optional<std::string> system;
     bool stream = false;
     CompletionRequest completion;
+    std::optional<nlohmann::json> schema;  // "format" json_schema: the answer is checked against it
 };
 
-std::variant<ChatParams, BadRequest> parse_chat(const HttpRequest& req, int context_size) {
+std::variant<ChatParams, BadRequest> parse_chat(const HttpRequest& req, int context_size, bool forward) {
     auto parsed = parse_json_object(req.body);
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return *bad;
     const nlohmann::json& body = std::get<nlohmann::json>(parsed);
@@ -40,6 +43,19 @@ std::variant<ChatParams, BadRequest> parse_chat(const HttpRequest& req, int cont
     p.completion.top_p = static_cast<float>(top_p.value_or(0.95));
     if (top_p && *top_p <= 0.0) return BadRequest{"invalid_request", "'top_p' must be greater than 0"};
     if (seed) p.completion.seed = static_cast<uint64_t>(*seed);
+    // "format": response_format's shapes. The local model follows it by
+    // grammar; cloud mode asks the upstream for it with these settings.
+    if (auto format = body.find("format"); format != body.end() && !format->is_null()) {
+        if (!forward) {
+            if (auto e = read_response_format(*format, "format", p.completion, p.schema)) return *e;
+        } else {
+            nlohmann::json fields{{"temperature", p.completion.temperature}, {"top_p", p.completion.top_p},
+                                  {"response_format", *format}};
+            if (p.completion.max_tokens > 0) fields["max_tokens"] = p.completion.max_tokens;
+            if (seed) fields["seed"] = *seed;
+            p.completion.upstream_fields = dump_json(fields);
+        }
+    }
     return p;
 }
 
@@ -97,6 +113,16 @@ private:
         {
             std::lock_guard lock(mutex_);
             answer = answer_;
+        }
+        // Where the grammar is looser than the schema (json_schema_grammar.h).
+        if (params_.schema && finish == FinishKind::Stop) {
+            const nlohmann::json doc = nlohmann::json::parse(answer, nullptr, false);
+            const auto invalid = doc.is_discarded() ? std::optional<std::string>("it is not JSON")
+                                                    : validate_json_against_schema(doc, *params_.schema);
+            if (invalid) {
+                return fail(500, "generation_failed", "the answer does not validate against the format's schema: " + *invalid,
+                            *invalid);
+            }
         }
         auto exchange = store.append_exchange(token_.id, conversation_->id, params_.query, answer, u);
         if (!exchange) return fail(503, "store_unavailable", "could not store the reply", exchange.error().message);
@@ -220,7 +246,7 @@ void respond_start_error(const Scope& scope, const StartError& error) {
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
     ApiContext& ctx = scope->ctx();
     if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
-    auto parsed = parse_chat(req, ctx.provider->context_size());
+    auto parsed = parse_chat(req, ctx.provider->context_size(), ctx.provider->forwards_openai_fields());
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
     ChatParams params = std::move(std::get<ChatParams>(parsed));
 

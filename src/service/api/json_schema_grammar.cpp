@@ -645,7 +645,13 @@ json-boolean ::= "true" | "false"
 json-null ::= "null"
 )";
 
-std::string ws_rule() { return "ws ::= [ \\t\\n\\r]{0," + std::to_string(Limits::kMaxWhitespace) + "}\n"; }
+// Between two tokens: nothing, one space, or one line break and a little
+// indentation. Pretty-printed JSON a few levels deep fits, but a model
+// that likes blank lines or long runs of spaces (small ones do) cannot
+// spend its answer on them: each gap costs at most kMaxIndent + 1 characters.
+std::string ws_rule() {
+    return "ws ::= (\" \" | \"\\n\" [ \\t]{0," + std::to_string(Limits::kMaxIndent) + "})?\n";
+}
 
 std::optional<std::string> validate(const json& doc, const json& schema, const json& root);
 
@@ -663,7 +669,9 @@ public:
             nodes_.push_back({p.rule, p.path, {{body}}});
         }
         check_productive();
-        std::string text = "root ::= ws " + top + " ws\n" + ws_rule() + kSharedRules + rules_;
+        // Nothing before or after the document: once it is closed, the only
+        // token left is the end of the answer.
+        std::string text = "root ::= " + top + "\n" + ws_rule() + kSharedRules + rules_;
         if (text.size() > Limits::kMaxGrammarBytes) too_large();
         return text;
     }
@@ -1120,7 +1128,7 @@ private:
     std::deque<Pending> pending_;
     std::set<std::string> formats_;
     size_t count_ = 0;
-    size_t units_ = Limits::kMaxWhitespace;
+    size_t units_ = Limits::kMaxIndent;
 };
 
 // --- the validator --------------------------------------------------------------
@@ -1360,7 +1368,7 @@ std::optional<std::string> validate(const json& doc, const json& schema, const j
 }  // namespace
 
 std::string json_value_grammar() {
-    return "root ::= ws json-object ws\n" + ws_rule() + kSharedRules;
+    return "root ::= json-object\n" + ws_rule() + kSharedRules;
 }
 
 Result<std::string> json_schema_grammar(const nlohmann::json& schema) {

@@ -50,7 +50,7 @@ namespace clawbot::service {
 struct JsonGrammarLimits {
     static constexpr size_t kMaxGrammarBytes = 256 * 1024;
     static constexpr int kMaxDepth = 64;             // schema nesting
-    static constexpr int kMaxWhitespace = 32;        // characters between two tokens
+    static constexpr int kMaxIndent = 8;             // between two tokens: one space, or a line break and this many
     static constexpr size_t kMaxRepetitionUnits = 32768;  // sum of the bounded counts
     static constexpr size_t kMaxPatternBytes = 1024;
 };

@@ -1,5 +1,7 @@
 #include "service/api/openai_request.h"
 
+#include "service/api/json_schema_grammar.h"
+
 #include <algorithm>
 #include <charconv>
 
@@ -111,13 +113,6 @@ std::optional<BadRequest> refuse_unimplemented(const json& body) {
         if (!(it->is_string() && (*it == "none" || *it == "auto"))) return unsupported("tool_choice", "forcing a tool call");
     }
     if (auto it = body.find("functions"); it != body.end() && !it->is_null()) return unsupported("functions", "function calling");
-    if (auto it = body.find("response_format"); it != body.end() && !it->is_null()) {
-        if (!it->is_object() || !it->contains("type") || !(*it)["type"].is_string()) {
-            return bad("'response_format' must be an object with a string 'type'", "response_format");
-        }
-        const std::string type = (*it)["type"].get<std::string>();
-        if (type != "text") return unsupported("response_format", "response_format '" + type + "'");
-    }
     if (auto it = body.find("audio"); it != body.end() && !it->is_null()) return unsupported("audio", "audio output");
     if (auto it = body.find("prediction"); it != body.end() && !it->is_null()) return unsupported("prediction", "predicted output");
     return std::nullopt;
@@ -181,6 +176,37 @@ void keep_for_upstream(const json& body, CompletionRequest& c) {
 
 }  // namespace
 
+std::optional<BadRequest> read_response_format(const json& format, const std::string& param, CompletionRequest& c,
+                                               std::optional<json>& schema) {
+    if (format.is_null()) return std::nullopt;
+    if (!format.is_object() || !format.contains("type") || !format["type"].is_string()) {
+        return bad("'" + param + "' must be an object with a string 'type'", param);
+    }
+    const std::string& type = format["type"].get_ref<const std::string&>();
+    if (type == "text") return std::nullopt;
+    if (type == "json_object") {
+        c.grammar = json_value_grammar();
+        return std::nullopt;
+    }
+    if (type != "json_schema") {
+        return bad("'" + param + ".type' must be text, json_object or json_schema, not '" + type.substr(0, 64) + "'", param);
+    }
+    auto spec = format.find("json_schema");
+    if (spec == format.end() || !spec->is_object()) return bad("'" + param + ".json_schema' must be an object", param);
+    auto given = spec->find("schema");
+    if (given == spec->end() || !given->is_object()) {
+        return bad("'" + param + ".json_schema.schema' must be a JSON Schema object", param);
+    }
+    if (auto name = spec->find("name"); name != spec->end() && !name->is_string()) {
+        return bad("'" + param + ".json_schema.name' must be a string", param);
+    }
+    Result<std::string> grammar = json_schema_grammar(*given);
+    if (!grammar) return bad("'" + param + ".json_schema.schema': " + grammar.error().message, param);
+    c.grammar = std::move(grammar).value();
+    schema = *given;
+    return std::nullopt;
+}
+
 std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, const OpenAiLimits& limits) {
     OpenAiParams p;
     CompletionRequest& c = p.completion;
@@ -195,6 +221,9 @@ std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, co
     if (top_logprobs && !logprobs.value_or(false)) return bad("'top_logprobs' needs 'logprobs': true", "top_logprobs");
     if (!limits.forward) {
         if (auto e = refuse_unimplemented(body)) return *e;
+        if (auto it = body.find("response_format"); it != body.end()) {
+            if (auto e = read_response_format(*it, "response_format", c, p.schema)) return *e;
+        }
     }
     p.logprobs = logprobs.value_or(false);
     if (p.logprobs) c.top_logprobs = static_cast<int>(top_logprobs.value_or(0));

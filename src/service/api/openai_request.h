@@ -17,7 +17,17 @@ struct OpenAiParams {
     bool stream = false;
     bool include_usage = false;
     bool logprobs = false;  // the reply carries choices[].logprobs
+    // response_format json_schema (local model): the answer is checked
+    // against it too, where the grammar is looser (json_schema_grammar.h).
+    std::optional<nlohmann::json> schema;
 };
+
+// A response_format (or the native API's "format") for the local model:
+// {"type": "text"}, {"type": "json_object"} or {"type": "json_schema",
+// "json_schema": {"name", "schema", "strict"}}; sets completion.grammar
+// and, for a schema, `schema`. `param` names the field in errors.
+std::optional<BadRequest> read_response_format(const nlohmann::json& format, const std::string& param,
+                                               CompletionRequest& completion, std::optional<nlohmann::json>& schema);
 
 struct OpenAiLimits {
     int context_size = 0;     // max_tokens above it is refused

@@ -3,6 +3,7 @@
 #include <chrono>
 
 #include "service/api/json_body.h"
+#include "service/api/json_schema_grammar.h"
 #include "service/api/openai_request.h"
 #include "service/api/routes.h"
 #include "service/api/sse.h"
@@ -107,6 +108,10 @@ public:
 
     void on_delta(const CompletionDelta& delta) override {
         scope_->first_token();
+        if (params_.stream && params_.schema) {
+            std::lock_guard lock(mutex_);
+            content_ += delta.content;  // checked against the schema at the end
+        }
         if (params_.stream && text_) {
             nlohmann::json logprobs = nullptr;
             if (params_.logprobs) logprobs = legacy_logprobs_json(delta.logprobs, text_offset_);
@@ -151,6 +156,12 @@ public:
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
         scope_->set_usage(usage);
+        if (auto invalid = schema_violation(finish)) {
+            const StartError error{StartErrorCode::Internal,
+                                   "the answer does not validate against the response_format schema: " + *invalid};
+            scope_->mark_failed(500);
+            return on_error(error);
+        }
         if (params_.stream) {
             send_data(text_ ? text_chunk("", finish_reason_name(finish), nullptr)
                             : chunk(nlohmann::json::object(), finish_reason_name(finish), nullptr));
@@ -188,6 +199,18 @@ public:
     }
 
 private:
+    // A finished answer under a json_schema response_format is checked
+    // against the schema where the grammar is looser than it (numbers'
+    // fractions, multipleOf, oneOf: json_schema_grammar.h). A reply cut by
+    // max_tokens ("length") is reported as such, unchecked.
+    std::optional<std::string> schema_violation(FinishKind finish) {
+        if (!params_.schema || finish != FinishKind::Stop) return std::nullopt;
+        std::lock_guard lock(mutex_);
+        const nlohmann::json doc = nlohmann::json::parse(content_, nullptr, false);
+        if (doc.is_discarded()) return std::string("it is not JSON");
+        return validate_json_against_schema(doc, *params_.schema);
+    }
+
     // Every stream opens with the assistant role, sent with the first data
     // (not before, so a failure before any output can still get a status).
     void send_data(const nlohmann::json& payload) {

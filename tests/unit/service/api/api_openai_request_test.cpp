@@ -95,8 +95,6 @@ TEST(OpenAiRequest, WhatTheLocalModelCannotDoIsRefusedNotIgnored) {
     const std::pair<json, std::string> cases[] = {
         {{{"tools", json::array({tool})}}, "tools"},
         {{{"tool_choice", "required"}}, "tool_choice"},
-        {{{"response_format", {{"type", "json_object"}}}}, "response_format"},
-        {{{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", json::object()}}}}}}, "response_format"},
     };
     for (const auto& [extra, param] : cases) {
         const BadRequest bad = refused(with(extra));
@@ -109,6 +107,37 @@ TEST(OpenAiRequest, WhatTheLocalModelCannotDoIsRefusedNotIgnored) {
     // The "nothing special" values are fine.
     accepted(with({{"tools", json::array()}, {"tool_choice", "none"}, {"response_format", {{"type", "text"}}},
                    {"parallel_tool_calls", true}, {"user", "u"}}));
+}
+
+TEST(OpenAiRequest, AResponseFormatBecomesAGrammarForTheLocalModel) {
+    EXPECT_TRUE(accepted(with({{"response_format", {{"type", "text"}}}})).completion.grammar.empty());
+    const OpenAiParams object = accepted(with({{"response_format", {{"type", "json_object"}}}}));
+    EXPECT_FALSE(object.completion.grammar.empty());
+    EXPECT_FALSE(object.schema);
+    const json schema{{"type", "object"}, {"properties", {{"a", {{"type", "integer"}}}}}, {"required", {"a"}},
+                      {"additionalProperties", false}};
+    const OpenAiParams typed =
+        accepted(with({{"response_format", {{"type", "json_schema"}, {"json_schema", {{"name", "x"}, {"schema", schema}}}}}}));
+    EXPECT_FALSE(typed.completion.grammar.empty());
+    ASSERT_TRUE(typed.schema);
+    EXPECT_EQ(*typed.schema, schema);
+
+    const json refusals[] = {
+        {{"type", "xml"}},
+        {{"type", "json_schema"}},
+        {{"type", "json_schema"}, {"json_schema", {{"name", "x"}}}},
+        {{"type", "json_schema"}, {"json_schema", {{"name", 5}, {"schema", schema}}}},
+        {{"type", "json_schema"}, {"json_schema", {{"schema", {{"type", "object"}, {"patternProperties", json::object()}}}}}},
+        "json",
+    };
+    for (const json& format : refusals) {
+        const BadRequest bad = refused(with({{"response_format", format}}));
+        EXPECT_EQ(bad.param, "response_format") << format.dump();
+    }
+    EXPECT_NE(refused(with({{"response_format", refusals[4]}})).message.find("patternProperties"), std::string::npos);
+    // Cloud mode: the upstream implements it; nothing is compiled here.
+    const OpenAiParams cloud = accepted(with({{"response_format", {{"type", "json_object"}}}}), kCloud);
+    EXPECT_TRUE(cloud.completion.grammar.empty());
 }
 
 TEST(OpenAiRequest, CloudModeForwardsTheClientsFieldsAndMessagesAsGiven) {
