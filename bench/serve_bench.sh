@@ -65,14 +65,14 @@ printf '| --- | --- | --- | --- | --- | --- | --- |\n'
 start_server "$small" 2048
 declare -A REF=([16]="231, 2.0 s" [50]="262, 10.4 s")
 for users in 16 50; do
-  "$BIN" loadtest --url "$url" --token "$token" --users "$users" --turns 3 --max-tokens 48 --json \
+  "$BIN" loadtest --url "$url" --token "$token" --users "$users" --turns 3 --max-tokens 48 --json --max-error-rate 1 \
     > "$OUT/serve-125m-$users.json"
   report "125M Q8_0, $users users x 3 turns x 48" "$OUT/serve-125m-$users.json" "${REF[$users]}"
 done
 stop_server
 
 start_server "$tiny" 1024  # the reference: -c 16384 shared by -np 16
-"$BIN" loadtest --url "$url" --token "$token" --users 50 --turns 2 --max-tokens 32 --timeout-s 600 --json \
+"$BIN" loadtest --url "$url" --token "$token" --users 50 --turns 2 --max-tokens 32 --timeout-s 600 --json --max-error-rate 1 \
   > "$OUT/serve-tinyllama-q4_0-50.json"
 report "TinyLlama Q4_0, 50 users x 2 turns x 32" "$OUT/serve-tinyllama-q4_0-50.json" "40.4, 41.7 s (p50 21.8 s, RSS 1.78 GB)"
 stop_server

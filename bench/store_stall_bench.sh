@@ -33,7 +33,7 @@ for _ in $(seq 600); do grep -q 'listening on' "$dir/server.log" && break; sleep
 url=$(grep -o 'http://[0-9.]*:[0-9]*' "$dir/server.log" | head -1)
 
 run() {  # LABEL
-  build/clawbot loadtest --url "$url" --token "$token" --users "$USERS" --turns 3 --max-tokens 48 --json > "$dir/run.json"
+  build/clawbot loadtest --url "$url" --token "$token" --users "$USERS" --turns 3 --max-tokens 48 --json --max-error-rate 1 > "$dir/run.json"
   python3 - "$1" "$dir/run.json" <<'PY'
 import json, sys
 label, d = sys.argv[1], json.load(open(sys.argv[2]))

@@ -1,6 +1,8 @@
 #include <algorithm>
 #include <iostream>
 
+#include <unistd.h>
+
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
@@ -8,14 +10,38 @@
 #include "engine/scheduler/run_to_end.h"
 
 namespace clawbot::cli {
+namespace {
+
+// A prompt piped in (`-p -`, or no --prompt): all of standard input, up to
+// a bound no prompt reaches. A terminal is refused rather than waited on.
+Result<std::string> prompt_from_stdin() {
+    constexpr size_t kMaxPromptBytes = 16u << 20;
+    if (isatty(STDIN_FILENO)) return make_error("no prompt: give --prompt TEXT, or pipe it in (echo TEXT | clawbot generate -m M)");
+    std::string text;
+    char buffer[65536];
+    while (std::cin.read(buffer, sizeof buffer) || std::cin.gcount() > 0) {
+        text.append(buffer, static_cast<size_t>(std::cin.gcount()));
+        if (text.size() > kMaxPromptBytes) return make_error("the prompt on standard input is larger than 16 MiB");
+    }
+    return text;
+}
+
+}  // namespace
 
 // Runs the prompt through the same engine and scheduler that serve users,
 // as a batch of one.
 int run_generate(const GenerateOptions& o) {
+    std::string text = o.prompt;
+    if (text.empty() || text == "-") {
+        auto piped = prompt_from_stdin();
+        if (!piped) return fail(piped.error().message);
+        text = std::move(piped).value();
+        if (text.empty()) return fail("the prompt on standard input is empty");
+    }
     auto model = Model::load(o.model, LoadOptions{.repack = !o.no_repack});
     if (!model) return fail(model.error().message);
     const Model& m = **model;
-    const auto prompt = m.tokenizer().encode(o.prompt, true, false);
+    const auto prompt = m.tokenizer().encode(text, true, false);
     if (prompt.empty()) return fail("the prompt tokenizes to nothing");
     const int ctx = std::min(o.ctx_size, m.config().context_length);
     if (static_cast<int64_t>(prompt.size()) + o.max_tokens > ctx) {

@@ -128,6 +128,15 @@ int run_load(const LoadtestOptions& o) {
     } else {
         std::cout << format_report(report);
     }
+    // A run whose requests failed is a failed run (a wrong token gives a
+    // full report of 401s, not success).
+    const long requests = run.stats.requests();
+    const double error_rate = requests > 0 ? static_cast<double>(run.stats.errors()) / static_cast<double>(requests) : 0.0;
+    if (error_rate > o.max_error_rate) {
+        std::cerr << "loadtest: " << run.stats.errors() << " of " << requests << " requests failed ("
+                  << static_cast<int>(error_rate * 100 + 0.5) << "%), above --max-error-rate " << o.max_error_rate << "\n";
+        return 1;
+    }
     return 0;
 }
 

@@ -11,7 +11,7 @@ namespace clawbot::cli {
 
 struct GenerateOptions {
     std::string model;
-    std::string prompt;
+    std::string prompt;  // "-" or empty: standard input
     int max_tokens = 128;
     float temperature = 0.8f;
     int top_k = 40;
@@ -81,6 +81,7 @@ struct LoadtestOptions {
     uint64_t seed = 1;
     int timeout_s = 300;  // per request, connect to last byte
     bool json = false;
+    double max_error_rate = 0.0;  // failed requests / requests above it: exit 1 (after the report)
 };
 int run_loadtest(const LoadtestOptions& o);
 

@@ -49,7 +49,7 @@ int main(int argc, char** argv) {
     GenerateOptions gen;
     auto* generate = app.add_subcommand("generate", "Continue a prompt with a local GGUF model");
     generate->add_option("--model,-m", gen.model, "Path to a GGUF model")->required();
-    generate->add_option("--prompt,-p", gen.prompt, "Prompt text")->required();
+    generate->add_option("--prompt,-p", gen.prompt, "Prompt text; \"-\" or none reads it from standard input");
     generate->add_option("--max-tokens,-n", gen.max_tokens, "Stop after this many tokens")->capture_default_str()->check(CLI::NonNegativeNumber);
     add_sampling_options(generate, gen);
     generate->add_option("--threads,-t", gen.threads, "Worker threads (default: physical cores)")->check(CLI::NonNegativeNumber);
@@ -143,6 +143,10 @@ int main(int argc, char** argv) {
     loadtest->add_option("--seed", load.seed, "Seed of the users' random questions")->capture_default_str();
     loadtest->add_option("--timeout-s", load.timeout_s, "Per-request deadline in seconds")->capture_default_str()->check(CLI::Range(1, 86400));
     loadtest->add_flag("--json", load.json, "Print one JSON object instead of the text report");
+    loadtest->add_option("--max-error-rate", load.max_error_rate,
+                         "Fraction of requests that may fail (0..1) before the exit status is 1; the report is printed either way")
+        ->capture_default_str()
+        ->check(CLI::Range(0.0, 1.0));
 
     try {
         app.parse(argc, argv);

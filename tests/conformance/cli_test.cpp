@@ -86,6 +86,24 @@ void expect_one_line_error(const test::ProcessResult& r, const std::string& phra
     EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
 }
 
+TEST(Cli, GenerateReadsThePromptFromStandardInput) {
+    const std::string dir = test::make_temp_dir();
+    {
+        std::ofstream(dir + "/prompt.txt") << "Once upon a time";
+    }
+    const std::string model = " --model " + shell_quote(model_path("stories260K")) + " --temperature 0 --max-tokens 16 --json";
+    const auto given = run_clawbot("generate --prompt 'Once upon a time'" + model);
+    const auto dash = run_clawbot("generate -p -" + model + " < " + dir + "/prompt.txt");
+    const auto none = run_clawbot("generate" + model + " < " + dir + "/prompt.txt");
+    ASSERT_EQ(given.exit_code, 0) << given.err;
+    ASSERT_EQ(dash.exit_code, 0) << dash.err;
+    ASSERT_EQ(none.exit_code, 0) << none.err;
+    EXPECT_EQ(nlohmann::json::parse(dash.out)["tokens"], nlohmann::json::parse(given.out)["tokens"]);
+    EXPECT_EQ(nlohmann::json::parse(none.out)["prompt_tokens"], nlohmann::json::parse(given.out)["prompt_tokens"]);
+    expect_one_line_error(run_clawbot("generate -p -" + model + " < /dev/null"), "empty");
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, MissingModelIsOneLineError) {
     expect_one_line_error(run_clawbot("generate --model /nonexistent/model.gguf --prompt hi"), "/nonexistent/model.gguf");
 }

@@ -46,9 +46,12 @@ TEST_F(LoadTool, EveryTurnIsMeasuredPerTurnIndex) {
     EXPECT_GE(report["inter_token_p99_s"].get<double>(), report["inter_token_p95_s"].get<double>()) << report.dump();
 }
 
-TEST_F(LoadTool, WrongTokenIsCountedByStatusAndTextReportNamesIt) {
+TEST_F(LoadTool, WrongTokenIsCountedByStatusReportedAndFailsTheRun) {
     const auto r = loadtest("cb_not_a_real_token_at_all_xxxxxxxx", "--json");
-    ASSERT_EQ(r.exit_code, 0) << r.err;  // it ran; the refusals are its result
+    // The report is printed, and a run whose every request failed fails.
+    EXPECT_EQ(r.exit_code, 1) << r.err;
+    EXPECT_NE(r.err.find("12 of 12 requests failed"), std::string::npos) << r.err;
+    EXPECT_EQ(loadtest("cb_not_a_real_token_at_all_xxxxxxxx", "--json --max-error-rate 1").exit_code, 0);
     const json report = json::parse(r.out, nullptr, false);
     EXPECT_EQ(report["requests"], 12);
     EXPECT_EQ(report["errors"], json({{"401", 12}})) << r.out;
@@ -56,7 +59,7 @@ TEST_F(LoadTool, WrongTokenIsCountedByStatusAndTextReportNamesIt) {
     EXPECT_TRUE(report["ttft_s"]["turn_1"]["p50"].is_null());
 
     const auto text = loadtest("cb_not_a_real_token_at_all_xxxxxxxx", "");
-    ASSERT_EQ(text.exit_code, 0) << text.err;
+    EXPECT_EQ(text.exit_code, 1) << text.err;
     EXPECT_NE(text.out.find("TTFT"), std::string::npos) << text.out;
     EXPECT_NE(text.out.find("401"), std::string::npos) << text.out;
 }
