@@ -1,5 +1,10 @@
 // `clawbot` command line: parses arguments and hands each subcommand its
 // options struct.
+#include <algorithm>
+#include <array>
+#include <span>
+#include <string_view>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/commands.h"
@@ -22,9 +27,11 @@ void add_sampling_options(CLI::App* cmd, GenerateOptions& o) {
 }
 
 // One flag per setting (--model-path for MODEL_PATH, ...), collected by
-// setting name so the loader can apply flags > environment > file.
-void add_setting_flags(CLI::App* cmd, ServiceOptions& o) {
+// setting name so the loader can apply flags > environment > file. `only`:
+// the settings a command uses (its --help lists no others); empty: all.
+void add_setting_flags(CLI::App* cmd, ServiceOptions& o, std::span<const std::string_view> only = {}) {
     for (const auto& spec : clawbot::service::settings_table()) {
+        if (only.size() && std::find(only.begin(), only.end(), spec.name) == only.end()) continue;
         const std::string name(spec.name);
         std::string help = std::string(spec.description) + " [env " + name;
         if (!spec.secret && !clawbot::service::default_text(spec).empty())
@@ -120,12 +127,14 @@ int main(int argc, char** argv) {
     auto* token_create = token->add_subcommand("create", "Create a token and print it once");
     token_create->add_option("--name", token_name, "A name to recognise it by")->capture_default_str();
     token_create->add_flag("--admin", token_admin, "May manage tokens");
-    add_setting_flags(token_create, service);
+    // Token commands use only the store (the rest of the file is read, not flagged).
+    static constexpr std::array<std::string_view, 3> kStoreSettings = {"DATA_DIR", "STORE", "STORE_TIMEOUT_MS"};
+    add_setting_flags(token_create, service, kStoreSettings);
     auto* token_list = token->add_subcommand("list", "List tokens (never their secrets)");
-    add_setting_flags(token_list, service);
+    add_setting_flags(token_list, service, kStoreSettings);
     auto* token_revoke = token->add_subcommand("revoke", "Revoke a token; refused from its next request on");
     token_revoke->add_option("id", token_id, "Token id (tok_...)")->required();
-    add_setting_flags(token_revoke, service);
+    add_setting_flags(token_revoke, service, kStoreSettings);
 
     auto* doctor_cmd = app.add_subcommand("doctor", "Check the settings, port, model, memory, CPU, data directory, locale "
                                                     "and upstream; print the fix for each problem (exit 0 when all pass)");

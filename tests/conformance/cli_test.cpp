@@ -86,6 +86,18 @@ void expect_one_line_error(const test::ProcessResult& r, const std::string& phra
     EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
 }
 
+TEST(Cli, TokenCommandsListOnlyTheStoreSettingsTheyUse) {
+    for (const char* command : {"token list --help", "token create --help", "token revoke --help"}) {
+        const auto r = run_clawbot(command);
+        ASSERT_EQ(r.exit_code, 0) << r.err;
+        for (const char* own : {"--data-dir", "--store", "--config"}) EXPECT_NE(r.out.find(own), std::string::npos) << command;
+        for (const char* other : {"--max-queue", "--model-path", "--port", "--api-key"}) {
+            EXPECT_EQ(r.out.find(other), std::string::npos) << command << " lists " << other;
+        }
+    }
+    EXPECT_NE(run_clawbot("serve --help").out.find("--max-queue"), std::string::npos);
+}
+
 TEST(Cli, GenerateReadsThePromptFromStandardInput) {
     const std::string dir = test::make_temp_dir();
     {
