@@ -47,6 +47,14 @@ int run_init(const ServiceOptions& o) {
     if (!std::filesystem::exists(config_path)) {
         std::map<std::string, std::string> values = o.flags;
         if (!values.count("DATA_DIR")) values["DATA_DIR"] = Settings{}.data_dir;
+        // Written absolute: the file then means the same from any directory.
+        for (const char* name : {"DATA_DIR", "MODEL_PATH", "LOG_FILE", "CHAT_TEMPLATE_FILE"}) {
+            auto it = values.find(name);
+            if (it == values.end() || it->second.empty()) continue;
+            std::error_code ec;
+            const auto absolute = std::filesystem::absolute(it->second, ec);
+            if (!ec) it->second = absolute.lexically_normal().string();
+        }
         std::error_code ec;
         std::filesystem::create_directories(std::filesystem::path(config_path).parent_path(), ec);
         auto written = service::write_config_file(config_path, values);
@@ -68,7 +76,14 @@ int run_init(const ServiceOptions& o) {
     auto token = (*store)->create_token("admin", true);
     if (!token) return fail(token.error().message);
     print_new_token(*token);
-    std::cout << "Start the service: clawbot serve --config " << config_path << "\n";
+    // A start command that works: without a model the service only answers 503.
+    auto settings = settings_of(with_file);
+    if (settings && settings->model_path.empty() && settings->provider == "local") {
+        std::cout << "Start the service with a GGUF model file: clawbot serve --config " << config_path
+                  << " --model-path MODEL.gguf\n(or put MODEL_PATH=/path/to/MODEL.gguf in " << config_path << ")\n";
+    } else {
+        std::cout << "Start the service: clawbot serve --config " << config_path << "\n";
+    }
     return 0;
 }
 

@@ -86,6 +86,23 @@ void expect_one_line_error(const test::ProcessResult& r, const std::string& phra
     EXPECT_NE(r.err.find(phrase), std::string::npos) << r.err;
 }
 
+TEST(Cli, InitWritesAbsolutePathsSoTheConfigWorksFromAnyDirectory) {
+    const std::string dir = test::make_temp_dir();
+    std::filesystem::create_directories(dir + "/elsewhere");
+    const auto made = test::run_with_prefix("cd " + shell_quote(dir) + " && ", "init --config c.env --data-dir ./data");
+    ASSERT_EQ(made.exit_code, 0) << made.err;
+    EXPECT_NE(made.out.find("--model-path MODEL.gguf"), std::string::npos) << "the start command needs a model: " << made.out;
+    std::ifstream file(dir + "/c.env");
+    const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+    EXPECT_NE(text.find("DATA_DIR=" + dir + "/data"), std::string::npos) << text;
+    // From another directory, token list finds the same store (one admin token).
+    const auto listed = test::run_with_prefix("cd " + shell_quote(dir + "/elsewhere") + " && ", "token list --config ../c.env");
+    ASSERT_EQ(listed.exit_code, 0) << listed.err;
+    EXPECT_NE(listed.out.find("admin"), std::string::npos) << listed.out;
+    EXPECT_FALSE(std::filesystem::exists(dir + "/elsewhere/data")) << "a second, empty store was made";
+    std::filesystem::remove_all(dir);
+}
+
 TEST(Cli, TokenCommandsListOnlyTheStoreSettingsTheyUse) {
     for (const char* command : {"token list --help", "token create --help", "token revoke --help"}) {
         const auto r = run_clawbot(command);

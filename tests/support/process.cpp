@@ -16,8 +16,6 @@ std::string shell_quote(const std::string& s) {
     return q + "'";
 }
 
-namespace {
-
 // `prefix` goes before the binary (an `env ...` command, or nothing).
 ProcessResult run_with_prefix(const std::string& prefix, const std::string& args) {
     const std::string dir = make_temp_dir();
@@ -31,8 +29,6 @@ ProcessResult run_with_prefix(const std::string& prefix, const std::string& args
     std::filesystem::remove_all(dir);
     return r;
 }
-
-}  // namespace
 
 ProcessResult run_clawbot(const std::string& args) { return run_with_prefix("", args); }
 

@@ -15,6 +15,8 @@ struct ProcessResult {
 
 // `args` is appended to the binary path verbatim (quote as for sh).
 ProcessResult run_clawbot(const std::string& args);
+// As run_clawbot, with `prefix` (shell text such as "cd DIR && ") before the command.
+ProcessResult run_with_prefix(const std::string& prefix, const std::string& args);
 // As run_clawbot, with the child's environment changed first: each entry
 // sets NAME to its value, or unsets NAME when the value is nullopt.
 ProcessResult run_clawbot_with_env(const std::string& args,

@@ -1,5 +1,8 @@
 #include "service/config/settings_loader.h"
 
+#include <algorithm>
+#include <filesystem>
+
 #include <cstdlib>
 
 #include <sys/stat.h>
@@ -28,6 +31,22 @@ std::optional<std::string> resolve_config_path(const std::optional<std::string>&
     return std::nullopt;
 }
 
+namespace {
+
+// Settings that name files or directories. Written relative in a config
+// file, they mean relative to that file (as `init` writes them), never to
+// wherever the command happens to run: run from elsewhere, DATA_DIR=./data
+// must still find the same tokens and history, not start a new empty store.
+constexpr std::string_view kPathSettings[] = {"MODEL_PATH", "DATA_DIR", "LOG_FILE", "CHAT_TEMPLATE_FILE"};
+
+std::string relative_to_file(const std::string& value, const std::string& file) {
+    const std::filesystem::path p(value);
+    if (value.empty() || p.is_absolute()) return value;
+    return (std::filesystem::path(file).parent_path() / p).lexically_normal().string();
+}
+
+}  // namespace
+
 Result<Settings> load_settings(const std::map<std::string, std::string>& flags,
                                const EnvLookup& env, std::optional<std::string> config_path) {
     for (const auto& [name, value] : flags) {
@@ -50,7 +69,8 @@ Result<Settings> load_settings(const std::map<std::string, std::string>& flags,
         } else if (const std::optional<std::string> value = env ? env(name) : std::nullopt) {
             applied = apply_setting(settings, spec, *value, "environment");
         } else if (const auto entry = file_entries.find(name); entry != file_entries.end()) {
-            applied = apply_setting(settings, spec, entry->second.value,
+            const bool is_path = std::find(std::begin(kPathSettings), std::end(kPathSettings), spec.name) != std::end(kPathSettings);
+            applied = apply_setting(settings, spec, is_path ? relative_to_file(entry->second.value, *path) : entry->second.value,
                                     *path + " line " + std::to_string(entry->second.line));
         }
         if (!applied) return applied.error();

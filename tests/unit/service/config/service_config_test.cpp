@@ -158,7 +158,7 @@ TEST_F(ConfigTest, FileSyntaxCommentsBlanksQuotesWhitespaceAndCrlf) {
                                      "   \t\n"
                                      "  HOST = 10.1.2.3  \n"
                                      "MODEL_PATH=\"/models/my model.gguf\"\n"
-                                     "LOG_FILE='  padded  '\n"
+                                     "LOG_FILE='/  padded  '\n"
                                      "DATA_DIR=/srv/clawbot # not a comment\n"
                                      "PORT=9000\r\n"
                                      "   # indented comment\n"
@@ -166,10 +166,26 @@ TEST_F(ConfigTest, FileSyntaxCommentsBlanksQuotesWhitespaceAndCrlf) {
     ASSERT_TRUE(settings.ok()) << settings.error().message;
     EXPECT_EQ(settings->host, "10.1.2.3");
     EXPECT_EQ(settings->model_path, "/models/my model.gguf");
-    EXPECT_EQ(settings->log_file, "  padded  ");
+    EXPECT_EQ(settings->log_file, "/  padded  ");
     EXPECT_EQ(settings->data_dir, "/srv/clawbot # not a comment");
     EXPECT_EQ(settings->port, 9000);
     EXPECT_TRUE(settings->metrics_public);
+}
+
+TEST_F(ConfigTest, RelativePathsInTheFileMeanRelativeToTheFile) {
+    auto settings = load({}, {}, "DATA_DIR=./data\nMODEL_PATH=models/m.gguf\nLOG_FILE=../logs/c.log\n"
+                                 "CHAT_TEMPLATE_FILE=t.jinja\nSTORE=sqlite\n");
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings->data_dir, dir_ + "/data");
+    EXPECT_EQ(settings->model_path, dir_ + "/models/m.gguf");
+    EXPECT_EQ(settings->log_file, std::filesystem::path(dir_).parent_path().string() + "/logs/c.log");
+    EXPECT_EQ(settings->chat_template_file, dir_ + "/t.jinja");
+    // Absolute ones, and what flags and the environment say, are as given.
+    settings = load({{"MODEL_PATH", "rel.gguf"}}, {{"LOG_FILE", "here.log"}}, "DATA_DIR=/var/lib/x\n");
+    ASSERT_TRUE(settings.ok()) << settings.error().message;
+    EXPECT_EQ(settings->data_dir, "/var/lib/x");
+    EXPECT_EQ(settings->model_path, "rel.gguf");
+    EXPECT_EQ(settings->log_file, "here.log");
 }
 
 TEST_F(ConfigTest, UnknownKeyInTheFileIsNamedWithItsLine) {
@@ -319,8 +335,8 @@ TEST_F(ConfigTest, WriterCreatesA0600FileThatLoadsBack) {
     const Values values = {{"MODEL_PATH", "/models/a b.gguf"},
                            {"PORT", "8081"},
                            {"API_KEY", "sk-secret"},
-                           {"LOG_FILE", "  padded  "},
-                           {"DATA_DIR", "\"quoted\""}};
+                           {"LOG_FILE", "/  padded  "},
+                           {"DATA_DIR", "/\"quoted\""}};
     Result<bool> written = write_config_file(path, values);
     ::umask(old_umask);
     ASSERT_TRUE(written.ok()) << written.error().message;
@@ -331,8 +347,8 @@ TEST_F(ConfigTest, WriterCreatesA0600FileThatLoadsBack) {
     EXPECT_EQ(settings->model_path, "/models/a b.gguf");
     EXPECT_EQ(settings->port, 8081);
     EXPECT_EQ(settings->api_key, "sk-secret");
-    EXPECT_EQ(settings->log_file, "  padded  ");
-    EXPECT_EQ(settings->data_dir, "\"quoted\"");
+    EXPECT_EQ(settings->log_file, "/  padded  ");
+    EXPECT_EQ(settings->data_dir, "/\"quoted\"");
 
     // No temporary file is left beside it.
     int entries = 0;
