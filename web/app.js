@@ -228,6 +228,11 @@
       case 413: return `The message is too large: ${err.message}`;
       case 400: return `The request was refused: ${err.message}`;
       case 503:
+        // Waiting never fixes this one: say what does.
+        if (err.code === 'no_model') {
+          return 'No model is loaded, so the service cannot answer. Whoever runs it must start it with a GGUF model: '
+            + 'clawbot serve --model-path MODEL.gguf (or MODEL_PATH=... in its config file).';
+        }
         return err.retryAfter != null
           ? `The service is unavailable (${err.message}). Try again in ${err.retryAfter} s.`
           : `The service is unavailable (${err.message}). Try again later.`;

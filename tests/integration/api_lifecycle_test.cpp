@@ -62,6 +62,11 @@ TEST_F(Lifecycle, WithoutAModelChatsAre503AndNotReady) {
     auto chat = post_json("/api/v1/chat", {{"query", "hi"}}, admin_);
     EXPECT_EQ(chat.status, 503);
     EXPECT_EQ(json_of(chat)["error"]["code"], "no_model");
+    // Waiting never fixes it: the message says what does.
+    EXPECT_NE(json_of(chat)["error"]["message"].get<std::string>().find("--model-path"), std::string::npos) << chat.body;
+    auto openai = post_json("/v1/chat/completions", {{"messages", {{{"role", "user"}, {"content", "hi"}}}}}, admin_);
+    EXPECT_EQ(openai.status, 503);
+    EXPECT_NE(json_of(openai)["error"]["message"].get<std::string>().find("MODEL_PATH"), std::string::npos) << openai.body;
 }
 
 TEST_F(Lifecycle, RefusesAPublicAddressWithoutTokens) {

@@ -245,7 +245,7 @@ void respond_start_error(const Scope& scope, const StartError& error) {
 
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token) {
     ApiContext& ctx = scope->ctx();
-    if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
+    if (!ctx.provider) return scope->respond(error_response(503, "no_model", kNoModelMessage));
     auto parsed = parse_chat(req, ctx.provider->context_size(), ctx.provider->forwards_openai_fields());
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
     ChatParams params = std::move(std::get<ChatParams>(parsed));

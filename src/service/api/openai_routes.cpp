@@ -259,7 +259,7 @@ using Parser = std::variant<OpenAiParams, BadRequest> (*)(const nlohmann::json&,
 
 void handle_openai_completion(const HttpRequest& req, const Scope& scope, Parser parse) {
     ApiContext& ctx = scope->ctx();
-    if (!ctx.provider) return scope->respond(error_response(503, "no_model", "no model is loaded"));
+    if (!ctx.provider) return scope->respond(error_response(503, "no_model", kNoModelMessage));
     auto body = parse_json_object(req.body);
     if (auto* bad = std::get_if<BadRequest>(&body)) return scope->respond(bad_request_response(*bad));
     if (auto refusal = refuse_unknown_model(ctx, std::get<nlohmann::json>(body))) return scope->respond(std::move(*refusal));

@@ -49,6 +49,9 @@ std::unique_ptr<InflightLimit::Slot> acquire_inflight(const Scope& scope);
 // Answers a provider failure (before any output) with its status
 // (429/400/502/503/504/500) and counts it in clawbot_requests_rejected_total.
 void respond_start_error(const Scope& scope, const StartError& error);
+// The 503 `no_model` message: what fixes it, since waiting does not.
+inline constexpr const char* kNoModelMessage =
+    "no model is loaded: start the server with --model-path MODEL.gguf (or MODEL_PATH in its config file)";
 // Its HTTP status.
 int start_error_status(StartErrorCode code);
 // {"error": {...}} for an error that comes after a stream has started.
