@@ -21,13 +21,14 @@ script_dir=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
 usage() {
   cat <<EOF
-Usage: $(basename "$0") --api-key KEY [--model PATH] [options]
+Usage: $(basename "$0") --model PATH [options]
+       $(basename "$0") --api-key KEY [--upstream-url URL] [--upstream-model NAME] [options]
 
 Installs clawbot as the systemd service $UNIT_NAME and prints the URL and a
 first access token (once: a second run keeps the config and tokens).
 
-  --api-key KEY          upstream API key (cloud mode); stored in $CONFIG_FILE
-                         (mode 0600) and never printed. Required.
+  --api-key KEY          upstream API key; stored in $CONFIG_FILE (mode 0600)
+                         and never printed. Required in cloud mode (no --model).
   --model PATH           GGUF model: the service answers with it (PROVIDER=local).
                          Without it the service runs in cloud mode (PROVIDER=openai).
   --upstream-url URL     cloud mode: OpenAI-compatible base URL
@@ -35,8 +36,8 @@ first access token (once: a second run keeps the config and tokens).
   --upstream-model NAME  cloud mode: model to ask the upstream for (default gpt-4o-mini)
   --prefix DIR           install prefix of the binary (default /opt/clawbot)
   --binary PATH          clawbot binary to install (default: build/clawbot of this checkout)
-  --root DIR             install into the directory tree DIR instead of /; the unit
-                         is enabled there and nothing is started
+  --root DIR             install into the directory tree DIR (created if missing)
+                         instead of /; the unit is enabled there and nothing is started
   -h, --help             this help
 EOF
 }
@@ -94,11 +95,16 @@ has_control_chars() {
   [[ "$1" == *[[:cntrl:]]* ]]
 }
 
-[ "$api_key_given" = 1 ] || die "--api-key KEY is required (the upstream API key; see --help)"
-[ -n "$api_key" ] || die "--api-key is empty"
-[[ "$api_key" != -* ]] || die "--api-key needs a value; got what looks like an option"
-! has_control_chars "$api_key" || die "--api-key holds a line break or control character"
-[[ "$api_key" != *[[:space:]]* ]] || die "--api-key holds whitespace"
+# The key is for cloud mode; with --model it is optional (kept for a later switch).
+if [ -z "$model" ] && [ "$api_key_given" != 1 ]; then
+  die "--api-key KEY is required in cloud mode (the upstream API key), or give --model PATH to answer with a local model; see --help"
+fi
+if [ "$api_key_given" = 1 ]; then
+  [ -n "$api_key" ] || die "--api-key is empty"
+  [[ "$api_key" != -* ]] || die "--api-key needs a value; got what looks like an option"
+  ! has_control_chars "$api_key" || die "--api-key holds a line break or control character"
+  [[ "$api_key" != *[[:space:]]* ]] || die "--api-key holds whitespace"
+fi
 
 [[ "$upstream_url" =~ ^https?://[^[:space:]]+$ ]] ||
   die "--upstream-url must be an http:// or https:// URL, got '$upstream_url'"
@@ -116,8 +122,8 @@ if [ ! -f "$binary" ] || [ ! -x "$binary" ]; then die "not an executable file: $
 binary=$(realpath "$binary")
 
 if [ -n "$root" ]; then
-  [ -d "$root" ] || die "--root: no such directory: $root"
-  root=$(realpath "$root")
+  [ ! -e "$root" ] || [ -d "$root" ] || die "--root: not a directory: $root"
+  root=$(realpath -m "$root")
   [ "$root" != / ] || root=""  # --root / is a normal install
 fi
 
@@ -266,7 +272,7 @@ config_text() {
     echo "UPSTREAM_URL=$(config_value "$upstream_url")"
     echo "UPSTREAM_MODEL=$(config_value "$upstream_model")"
   fi
-  echo "API_KEY=$(config_value "$api_key")"
+  if [ -n "$api_key" ]; then echo "API_KEY=$(config_value "$api_key")"; fi
 }
 
 if [ -e "$config_path" ]; then
@@ -364,6 +370,8 @@ address=$(hostname -I 2>/dev/null | awk '{ print $1 }' || true)
 echo
 echo "clawbot is installed as $UNIT_NAME${r:+ in $r}."
 echo "  URL:          http://${address:-127.0.0.1}:$PORT"
+echo "  It listens on every address (HOST=0.0.0.0 in $CONFIG_FILE) so other machines can reach it;"
+echo "  every request needs an access token. Set HOST=127.0.0.1 there to keep it to this machine."
 if [ -n "$token" ]; then
   echo "  Access token: $token"
   echo "  It is shown only this once: keep it safe."

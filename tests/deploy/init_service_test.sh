@@ -210,7 +210,7 @@ expect_refusal() {  # MESSAGE ARGS...
   [ -z "$(ls -A "$root")" ] || fail "refusal of '$*' created files: $(find "$root")"
   ok "refused ($message), nothing created"
 }
-expect_refusal "--api-key KEY is required" --model "$model"
+expect_refusal "--api-key KEY is required in cloud mode" --upstream-model gpt-4o-mini
 expect_refusal "--api-key needs a value" --api-key
 expect_refusal "model file not found: $work/missing.gguf" --api-key "$bad_key" --model "$work/missing.gguf"
 printf 'not a model' >"$work/not-a-model.gguf"
@@ -218,10 +218,16 @@ expect_refusal "not a GGUF model file" --api-key "$bad_key" --model "$work/not-a
 expect_refusal "clawbot binary not found: $work/no-such-binary" --api-key "$bad_key" --binary "$work/no-such-binary"
 expect_refusal "unknown argument '--bogus'" --api-key "$bad_key" --bogus
 expect_refusal "--upstream-url must be an http:// or https:// URL" --api-key "$bad_key" --upstream-url ftp://example
-if run_init "$work/bad.log" --api-key "$bad_key" --root "$work/no-such-root"; then fail "accepted a missing --root"; fi
-grep -qF -- "--root: no such directory" "$work/bad.log" || fail "missing --root message: $(cat "$work/bad.log")"
-[ ! -e "$work/no-such-root" ] || fail "missing --root was created"
-ok "refused a missing --root directory"
+printf 'x' >"$work/a-file"
+expect_refusal "--root: not a directory" --model "$model" --root "$work/a-file"
+
+# --- a local model needs no API key, and a missing --root is created ----------
+
+run_init "$work/nokey.log" --model "$model" --root "$work/new-root" || fail "local install without a key failed: $(cat "$work/nokey.log")"
+[ -d "$work/new-root/etc/clawbot" ] || fail "the missing --root was not created"
+grep -q '^API_KEY=' "$work/new-root/etc/clawbot/config.env" && fail "a local install without --api-key wrote API_KEY"
+grep -qF "listens on every address" "$work/nokey.log" || fail "the script does not say where the service listens: $(cat "$work/nokey.log")"
+ok "local install without --api-key into a new --root; says where it listens"
 
 # --- local path: the model on this machine -----------------------------------
 
