@@ -20,12 +20,14 @@ Result<Settings> settings_of(const ServiceOptions& o) {
 }
 
 // The store STORE names (SQLite by default, or the Redis the nodes share).
-Result<std::unique_ptr<service::ConversationStore>> open_store(const ServiceOptions& o) {
+// `description`, when given, gets where it is ("SQLite at PATH").
+Result<std::unique_ptr<service::ConversationStore>> open_store(const ServiceOptions& o, std::string* description = nullptr) {
     auto settings = settings_of(o);
     if (!settings) return settings.error();
     auto opened = service::open_store(*settings);
     if (!opened) return opened.error();
     for (const std::string& warning : opened->warnings) std::cerr << "clawbot: warning: " << warning << "\n";
+    if (description) *description = opened->description;
     return std::move(opened->store);
 }
 
@@ -97,10 +99,18 @@ int run_token_create(const ServiceOptions& o, const std::string& name, bool admi
 }
 
 int run_token_list(const ServiceOptions& o) {
-    auto store = open_store(o);
+    std::string where;
+    auto store = open_store(o, &where);
     if (!store) return fail(store.error().message);
     auto tokens = (*store)->list_tokens();
     if (!tokens) return fail(tokens.error().message);
+    // An empty store where tokens were expected is most often another store:
+    // say which one this is, rather than print an empty table as if all is well.
+    if (tokens->empty()) {
+        std::cerr << "clawbot: warning: no access tokens in " << where
+                  << ". Tokens made before are in another store: check DATA_DIR and STORE (and --config); "
+                  << "`clawbot init` makes the first one.\n";
+    }
     std::printf("%-18s %-24s %-6s %-8s\n", "ID", "NAME", "ADMIN", "STATUS");
     for (const auto& t : *tokens) {
         std::printf("%-18s %-24s %-6s %-8s\n", t.id.c_str(), t.name.c_str(), t.admin ? "yes" : "no", t.revoked ? "revoked" : "active");

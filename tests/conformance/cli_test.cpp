@@ -95,10 +95,15 @@ TEST(Cli, InitWritesAbsolutePathsSoTheConfigWorksFromAnyDirectory) {
     std::ifstream file(dir + "/c.env");
     const std::string text((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
     EXPECT_NE(text.find("DATA_DIR=" + dir + "/data"), std::string::npos) << text;
+    // An empty store is named, not listed as if all were well.
+    const auto empty = run_clawbot("token list --data-dir " + shell_quote(dir + "/empty"));
+    ASSERT_EQ(empty.exit_code, 0) << empty.err;
+    EXPECT_NE(empty.err.find("no access tokens in SQLite at " + dir + "/empty"), std::string::npos) << empty.err;
     // From another directory, token list finds the same store (one admin token).
     const auto listed = test::run_with_prefix("cd " + shell_quote(dir + "/elsewhere") + " && ", "token list --config ../c.env");
     ASSERT_EQ(listed.exit_code, 0) << listed.err;
     EXPECT_NE(listed.out.find("admin"), std::string::npos) << listed.out;
+    EXPECT_EQ(listed.err.find("no access tokens"), std::string::npos) << listed.err;
     EXPECT_FALSE(std::filesystem::exists(dir + "/elsewhere/data")) << "a second, empty store was made";
     std::filesystem::remove_all(dir);
 }

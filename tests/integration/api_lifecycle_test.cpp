@@ -69,6 +69,11 @@ TEST_F(Lifecycle, WithoutAModelChatsAre503AndNotReady) {
     EXPECT_NE(json_of(openai)["error"]["message"].get<std::string>().find("MODEL_PATH"), std::string::npos) << openai.body;
 }
 
+TEST_F(Lifecycle, AStoreWithoutTokensIsAWarningOnLoopback) {
+    start({"--data-dir", dir_ + "/fresh"});
+    EXPECT_NE(server_->log().find("no access tokens in SQLite at " + dir_ + "/fresh"), std::string::npos) << server_->log();
+}
+
 TEST_F(Lifecycle, RefusesAPublicAddressWithoutTokens) {
     const std::string empty = dir_ + "/empty";
     auto [rc, out] = run_clawbot_command("serve --host 0.0.0.0 --port 0 --data-dir " + empty);

@@ -185,12 +185,20 @@ int run_server(const Settings& settings) {
     ConversationStore& store = *opened->store;
     (*log)->event("info", "store: " + opened->description);
     for (const std::string& warning : opened->warnings) (*log)->event("warn", "store: " + warning);
-    if (!is_loopback_host(settings.host)) {
+    {
         auto tokens = store.count_active_tokens();
         if (!tokens) return fail(tokens.error().message);
-        if (*tokens == 0) {
+        if (*tokens == 0 && !is_loopback_host(settings.host)) {
             return fail("refusing to listen on " + settings.host + " while no access token exists; create one with "
                         "`clawbot token create --admin` (or `clawbot init`), or use HOST=127.0.0.1");
+        }
+        // Every API request needs a token: with none, an empty store is
+        // most often not the store the tokens were made in.
+        if (*tokens == 0) {
+            (*log)->event("warn", "no access tokens in " + opened->description +
+                                      ": every API request is refused until one exists (`clawbot init`, or "
+                                      "`clawbot token create --admin`); tokens made before are in another store "
+                                      "(check DATA_DIR, STORE and --config)");
         }
     }
     MetricsRegistry registry;
