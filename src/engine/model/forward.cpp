@@ -89,11 +89,11 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
 
 ForwardPass::~ForwardPass() = default;
 
-Result<bool> ForwardPass::validate(const Batch& batch, size_t logits_size) const {
+Result<bool> ForwardPass::validate(const Batch& batch, size_t logits_size, size_t hidden_size) const {
     const int n = static_cast<int>(batch.tokens.size());
     if (n == 0 || n > max_tokens_) return make_error("batch of " + std::to_string(n) + " tokens (limit " + std::to_string(max_tokens_) + ")");
     const int bs = kv_.layout().block_size;
-    size_t n_logits = 0;
+    size_t n_logits = 0, n_hidden = 0;
     for (const BatchToken& t : batch.tokens) {
         if (t.token < 0 || t.token >= cfg_.n_vocab) return make_error("token id " + std::to_string(t.token) + " out of range");
         if (t.seq < 0 || static_cast<size_t>(t.seq) >= batch.tables.size()) return make_error("batch token names an unknown sequence");
@@ -101,13 +101,15 @@ Result<bool> ForwardPass::validate(const Batch& batch, size_t logits_size) const
         const BlockTable& table = *batch.tables[static_cast<size_t>(t.seq)];
         if (static_cast<size_t>(t.pos / bs) >= table.blocks.size()) return make_error("position " + std::to_string(t.pos) + " has no KV block");
         n_logits += t.logits ? 1 : 0;
+        n_hidden += t.hidden ? 1 : 0;
     }
     if (logits_size < n_logits * static_cast<size_t>(cfg_.n_vocab)) return make_error("logits buffer too small");
+    if (hidden_size < n_hidden * static_cast<size_t>(cfg_.dim)) return make_error("hidden-state buffer too small");
     return true;
 }
 
-Result<bool> ForwardPass::forward(const Batch& batch, std::span<float> logits) {
-    auto ok = validate(batch, logits.size());
+Result<bool> ForwardPass::forward(const Batch& batch, std::span<float> logits, std::span<float> hidden) {
+    auto ok = validate(batch, logits.size(), hidden.size());
     if (!ok) return ok;
     const int n = static_cast<int>(batch.tokens.size());
     embed(batch);
@@ -120,6 +122,7 @@ Result<bool> ForwardPass::forward(const Batch& batch, std::span<float> logits) {
         attention_block(batch, l);
         ffn_block(n, l);
     }
+    output_hidden(batch, hidden.data());
     output_logits(batch, logits.data());
     return true;
 }
@@ -374,6 +377,16 @@ void ForwardPass::gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matr
     activate(s_->gate.data(), s_->up.data(), static_cast<int64_t>(n) * ffn);
     const MatmulTarget down[] = {{&w_down, out, static_cast<size_t>(dim)}};
     matmul_.run(down, s_->gate.data(), static_cast<size_t>(ffn), n);
+}
+
+void ForwardPass::output_hidden(const Batch& batch, float* hidden) {
+    const int dim = cfg_.dim;
+    size_t row = 0;
+    for (size_t t = 0; t < batch.tokens.size(); ++t) {
+        if (!batch.tokens[t].hidden) continue;
+        ops::rms_norm(s_->x.data() + t * dim, model_.weights().output_norm, hidden + row * dim, dim, cfg_.rms_eps);
+        ++row;
+    }
 }
 
 void ForwardPass::output_logits(const Batch& batch, float* logits) {

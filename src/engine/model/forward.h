@@ -22,6 +22,7 @@ struct BatchToken {
     int32_t pos = 0;      // position within its sequence
     int32_t seq = 0;      // index into Batch::tables
     bool logits = false;  // return logits for this token
+    bool hidden = false;  // return its final hidden state (after the output norm), for embeddings
 };
 
 struct Batch {
@@ -44,14 +45,15 @@ public:
 
     // Writes K/V of every batch token into its sequence's blocks and returns
     // n_vocab logits per token marked `logits`, in batch order, into `logits`
-    // (which must hold that many rows).
-    Result<bool> forward(const Batch& batch, std::span<float> logits);
+    // (which must hold that many rows), and `dim` floats per token marked
+    // `hidden` into `hidden` likewise.
+    Result<bool> forward(const Batch& batch, std::span<float> logits, std::span<float> hidden = {});
 
     int max_tokens() const { return max_tokens_; }
 
 private:
     struct Scratch;
-    Result<bool> validate(const Batch& batch, size_t logits_size) const;
+    Result<bool> validate(const Batch& batch, size_t logits_size, size_t hidden_size) const;
     void embed(const Batch& batch);
     void attention_block(const Batch& batch, int layer);
     void attend(const Batch& batch, int layer);
@@ -61,6 +63,7 @@ private:
     void gated_ffn(const Matrix& w_gate, const Matrix& w_up, const Matrix& w_down, const float* x, int n_tokens,
                    float* out);
     void output_logits(const Batch& batch, float* logits);
+    void output_hidden(const Batch& batch, float* hidden);
 
     const Model& model_;
     const ModelConfig& cfg_;

@@ -1,6 +1,7 @@
 #include "engine/scheduler/engine.h"
 
 #include <algorithm>
+#include <cmath>
 #include <string>
 #include <utility>
 
@@ -96,6 +97,7 @@ Result<std::unique_ptr<Sequence>, SubmitFailure> InferenceEngine::make_sequence(
     seq->tokens.reserve(static_cast<size_t>(n_prompt + request.max_tokens));
     seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer());
     if (request.grammar) seq->grammar = std::make_unique<GrammarMatcher>(request.grammar, request.grammar_vocab);
+    if (request.embed) seq->embedding_sum.assign(static_cast<size_t>(model_.config().dim), 0.0);
     seq->usage.prompt_tokens = n_prompt;
     seq->request = std::move(request);
     return seq;
@@ -254,18 +256,23 @@ void InferenceEngine::drop_cancelled() {
 void InferenceEngine::execute(const StepPlan& plan) {
     batch_.clear();
     to_sample_.clear();
+    size_t n_hidden = 0;
     for (const StepEntry& e : plan.entries) {
         const int32_t seq_index = static_cast<int32_t>(batch_.tables.size());
         batch_.tables.push_back(&e.seq->table);
+        const bool embed = e.seq->request.embed;
         for (int i = 0; i < e.count; ++i) {
             const int pos = e.first + i;
-            const bool last = e.sample && i + 1 == e.count;
-            batch_.tokens.push_back({e.seq->tokens[static_cast<size_t>(pos)], pos, seq_index, last});
+            const bool last = e.sample && i + 1 == e.count && !embed;
+            batch_.tokens.push_back({e.seq->tokens[static_cast<size_t>(pos)], pos, seq_index, last, embed});
+            n_hidden += embed ? 1 : 0;
         }
-        if (e.sample) to_sample_.push_back(e.seq);
+        if (e.sample && !embed) to_sample_.push_back(e.seq);
     }
+    const size_t dim = static_cast<size_t>(model_.config().dim);
+    if (hidden_.size() < n_hidden * dim) hidden_.resize(static_cast<size_t>(options_.step_token_budget) * dim);  // once
     const auto step_start = std::chrono::steady_clock::now();
-    auto ok = forward_.forward(batch_, logits_);
+    auto ok = forward_.forward(batch_, logits_, std::span<float>(hidden_.data(), n_hidden * dim));
     const double step_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - step_start).count();
     step_s_ema_ = step_s_ema_ == 0.0 ? step_s : 0.7 * step_s_ema_ + 0.3 * step_s;
     stat_step_s_ = step_s_ema_;
@@ -275,10 +282,17 @@ void InferenceEngine::execute(const StepPlan& plan) {
         for (const StepEntry& e : plan.entries) retire(e.seq, FinishReason::Error, ok.error().message);
         return;
     }
+    const float* hidden_row = hidden_.data();
     for (const StepEntry& e : plan.entries) {
         e.seq->n_computed += e.count;
         if (e.seq->n_computed <= e.seq->n_prompt) stat_prompt_ += static_cast<uint64_t>(e.count);
         kv_.publish(e.seq->tokens, e.seq->n_computed, e.seq->table, e.seq->prefix);
+        if (!e.seq->request.embed) continue;
+        std::vector<double>& sum = e.seq->embedding_sum;
+        for (int i = 0; i < e.count; ++i, hidden_row += dim) {
+            for (size_t d = 0; d < dim; ++d) sum[d] += hidden_row[d];
+        }
+        if (!e.seq->prefilling()) finish_embedding(*e.seq);
     }
     const size_t vocab = static_cast<size_t>(model_.config().n_vocab);
     for (size_t i = 0; i < to_sample_.size(); ++i) {
@@ -287,6 +301,23 @@ void InferenceEngine::execute(const StepPlan& plan) {
     double remaining = 0;
     for (const Sequence* seq : running_) remaining += seq->request.max_tokens - seq->n_generated;
     stat_mean_remaining_steps_ = running_.empty() ? 0.0 : remaining / static_cast<double>(running_.size());
+}
+
+void InferenceEngine::finish_embedding(Sequence& seq) {
+    // Mean over the prompt's tokens, then unit length (cosine similarity is
+    // then a dot product). In place: the sum is not needed again.
+    std::vector<double>& v = seq.embedding_sum;
+    double norm = 0.0;
+    for (double& x : v) {
+        x /= static_cast<double>(seq.n_prompt);
+        norm += x * x;
+    }
+    norm = std::sqrt(norm);
+    std::vector<float>& out = embedding_out_;
+    out.resize(v.size());
+    for (size_t d = 0; d < v.size(); ++d) out[d] = static_cast<float>(norm > 0.0 ? v[d] / norm : 0.0);
+    seq.request.sink->on_embedding(out);
+    retire(&seq, FinishReason::Stop);
 }
 
 void InferenceEngine::sample_and_emit(Sequence& seq, std::span<float> logits) {

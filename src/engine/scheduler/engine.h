@@ -88,6 +88,8 @@ private:
     void execute(const StepPlan& plan);
     void fail_step(const StepPlan& plan, const std::string& what);
     void sample_and_emit(Sequence& seq, std::span<float> logits);
+    // An embedding request whose prompt is all computed: pool, report, retire.
+    void finish_embedding(Sequence& seq);
     void retire(Sequence* seq, FinishReason reason, std::string_view error = {});
     void publish_stats();
     void notify_queue_positions();
@@ -105,6 +107,8 @@ private:
     std::vector<Sequence*> running_;
     Batch batch_;
     std::vector<float> logits_;
+    std::vector<float> hidden_;         // embedding requests' hidden states of one step (sized at first use)
+    std::vector<float> embedding_out_;  // one finished embedding
     std::vector<Sequence*> to_sample_;
     std::vector<std::unique_ptr<Sampler>> slot_samplers_;  // one per batch slot
     std::vector<Sampler*> free_samplers_;

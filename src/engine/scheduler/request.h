@@ -44,6 +44,10 @@ public:
     // token's log probability and the most likely alternatives (valid
     // during the call).
     virtual void on_logprobs(TokenProbability /*chosen*/, std::span<const TokenProbability> /*top*/) {}
+    // Only for an embedding request, just before on_finish: the prompt's
+    // final hidden states (after the output norm), mean-pooled over its
+    // tokens and L2-normalised; `dim` floats, valid during the call.
+    virtual void on_embedding(std::span<const float> /*embedding*/) {}
 };
 
 // Receives the engine's timings for metrics; called on the engine thread,
@@ -85,6 +89,10 @@ struct GenerationRequest {
     // vocabulary's trie is built once per model and shared; both or neither.
     std::shared_ptr<const Grammar> grammar;
     std::shared_ptr<const TokenTrie> grammar_vocab;
+    // An embedding instead of a reply: the whole prompt is computed (no
+    // cached prefix is reused, its hidden states are needed), nothing is
+    // generated, and TokenSink::on_embedding gets the pooled vector.
+    bool embed = false;
 };
 
 }  // namespace clawbot

@@ -7,8 +7,11 @@ namespace clawbot {
 void Scheduler::admit(std::deque<Sequence*>& waiting, std::vector<Sequence*>& running, KvManager& kv) const {
     while (!waiting.empty() && static_cast<int>(running.size()) < limits_.max_running) {
         Sequence* seq = waiting.front();
-        auto reservation = kv.reserve(std::span<const int32_t>(seq->tokens.data(), static_cast<size_t>(seq->n_prompt)),
-                                      seq->n_prompt + seq->request.max_tokens);
+        // An embedding needs every prompt token's hidden state: no cached prefix.
+        const std::span<const int32_t> reusable =
+            seq->request.embed ? std::span<const int32_t>{}
+                               : std::span<const int32_t>(seq->tokens.data(), static_cast<size_t>(seq->n_prompt));
+        auto reservation = kv.reserve(reusable, seq->n_prompt + seq->request.max_tokens);
         if (!reservation) return;
         seq->table = std::move(reservation->table);
         seq->prefix = reservation->prefix;

@@ -31,6 +31,7 @@ struct Sequence {
     Sampler* sampler = nullptr;  // its batch slot's, while running
     std::unique_ptr<IncrementalDetokenizer> detokenizer;
     std::unique_ptr<GrammarMatcher> grammar;  // for a constrained request
+    std::vector<double> embedding_sum;        // for an embedding request: its hidden states summed
     Usage usage;
 
     bool prefilling() const { return n_computed < n_prompt; }

@@ -1,8 +1,10 @@
 // The continuous-batching engine on the real stories260K model.
 #include "engine/scheduler/engine.h"
 #include "engine/scheduler/run_to_end.h"
+#include "engine/model/forward.h"
 
 #include <atomic>
+#include <cmath>
 #include <condition_variable>
 #include <stdexcept>
 #include <future>
@@ -154,6 +156,82 @@ TEST_F(EngineTest, AGrammarConstrainsEveryTokenAndEndsTheReplyWhereItEnds) {
     GenerationRequest half = greedy(prompt, 2, std::make_shared<CollectingSink>());
     half.grammar = shared_grammar;
     EXPECT_FALSE(engine.submit(std::move(half)).ok());
+}
+
+// Collects an embedding request's vector.
+class EmbeddingSink : public CollectingSink {
+public:
+    void on_embedding(std::span<const float> v) override { embedding.assign(v.begin(), v.end()); }
+    std::vector<float> embedding;
+};
+
+TEST_F(EngineTest, AnEmbeddingIsTheUnitLengthMeanOfThePromptsHiddenStatesWhateverRunsBesideIt) {
+    InferenceEngine engine(*model_, EngineOptions{.threads = 2, .context_size = 256});
+    const Tokenizer& tok = model_->tokenizer();
+    auto embed = [&](const std::string& text) {
+        GenerationRequest r = greedy(tok.encode(text, true, false), 1, std::make_shared<EmbeddingSink>());
+        r.embed = true;
+        return r;
+    };
+    const std::string text = "Once upon a time there was a little girl who loved the park.";
+    GenerationRequest alone_request = embed(text);
+    auto alone = std::static_pointer_cast<EmbeddingSink>(alone_request.sink);
+    submitted(engine.submit(std::move(alone_request)));
+    ASSERT_TRUE(alone->wait());
+    ASSERT_EQ(alone->reason, FinishReason::Stop) << alone->error;
+    ASSERT_EQ(alone->embedding.size(), static_cast<size_t>(model_->config().dim));
+    double norm = 0;
+    for (float x : alone->embedding) norm += static_cast<double>(x) * x;
+    EXPECT_NEAR(norm, 1.0, 1e-5);
+    EXPECT_TRUE(alone->tokens.empty()) << "an embedding generates nothing";
+    EXPECT_EQ(alone->usage.completion_tokens, 0);
+    EXPECT_EQ(alone->usage.prompt_tokens, static_cast<int>(tok.encode(text, true, false).size()));
+
+    // The same vector with a chat request and another embedding in the same
+    // steps, and after a chat request cached this prompt's blocks.
+    GenerationRequest chat = greedy(tok.encode(text, true, false), 8, std::make_shared<CollectingSink>());
+    auto chat_sink = std::static_pointer_cast<CollectingSink>(chat.sink);
+    GenerationRequest again_request = embed(text), other_request = embed("The cat sat on the mat.");
+    auto again = std::static_pointer_cast<EmbeddingSink>(again_request.sink);
+    auto other = std::static_pointer_cast<EmbeddingSink>(other_request.sink);
+    std::vector<GenerationRequest> batch;
+    batch.push_back(std::move(chat));
+    batch.push_back(std::move(again_request));
+    batch.push_back(std::move(other_request));
+    for (auto& r : engine.submit_all(std::move(batch))) submitted(std::move(r));
+    ASSERT_TRUE(chat_sink->wait() && again->wait() && other->wait());
+    ASSERT_EQ(again->embedding.size(), alone->embedding.size());
+    double same = 0, different = 0;
+    for (size_t d = 0; d < alone->embedding.size(); ++d) {
+        EXPECT_NEAR(again->embedding[d], alone->embedding[d], 1e-4) << d;
+        same += static_cast<double>(again->embedding[d]) * alone->embedding[d];
+        different += static_cast<double>(other->embedding[d]) * alone->embedding[d];
+    }
+    EXPECT_GT(same, 0.9999);
+    EXPECT_LT(different, same) << "another text embeds elsewhere";
+    EXPECT_EQ(again->usage.cached_tokens, 0) << "an embedding reused cached blocks, whose hidden states it never saw";
+
+    // By hand: the prompt's hidden states through one forward pass, pooled.
+    const std::vector<TokenId> ids = tok.encode(text, true, false);
+    KvStorage kv(KvLayout{model_->config().n_layers, model_->config().kv_dim(), 16, 16});
+    ThreadPool pool(2);
+    ForwardPass fwd(*model_, kv, pool, 64, 256);
+    Batch b;
+    BlockTable table;
+    for (int i = 0; i < 16; ++i) table.blocks.push_back(i);
+    b.tables.push_back(&table);
+    for (size_t p = 0; p < ids.size(); ++p) b.tokens.push_back({ids[p], static_cast<int32_t>(p), 0, false, true});
+    const size_t dim = static_cast<size_t>(model_->config().dim);
+    std::vector<float> hidden(ids.size() * dim), no_logits;
+    ASSERT_TRUE(fwd.forward(b, no_logits, hidden).ok());
+    std::vector<double> mean(dim, 0.0);
+    for (size_t p = 0; p < ids.size(); ++p) {
+        for (size_t d = 0; d < dim; ++d) mean[d] += hidden[p * dim + d] / static_cast<double>(ids.size());
+    }
+    double length = 0;
+    for (double x : mean) length += x * x;
+    length = std::sqrt(length);
+    for (size_t d = 0; d < dim; ++d) EXPECT_NEAR(alone->embedding[d], mean[d] / length, 1e-4) << d;
 }
 
 TEST_F(EngineTest, ConcurrentRequestsEachGetTheirOwnContinuation) {
