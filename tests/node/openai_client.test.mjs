@@ -244,4 +244,29 @@ describe('openai npm client against clawbot', () => {
       ...request, response_format: { type: 'json_schema', json_schema: { name: 'x', schema: { type: 'object', patternProperties: {} } } },
     }), (err) => err.status === 400 && /patternProperties/.test(err.message));
   });
+  it('embeds inputs on the local model, as floats or base64 (cloud mode refuses)', async () => {
+    const request = { model: 'stories260K', input: ['Once upon a time', 'The cat sat on the mat.', 'Once upon a time'] };
+    if (process.env.CLAWBOT_TEST_PROVIDER === 'openai') {
+      await assert.rejects(client.embeddings.create(request), (err) => err.status === 400 && /local model/.test(err.message));
+      return;
+    }
+    const r = await client.embeddings.create({ ...request, encoding_format: 'float' });
+    assert.equal(r.object, 'list');
+    assert.deepEqual(r.data.map((d) => d.index), [0, 1, 2]);
+    const [a, b, again] = r.data.map((d) => d.embedding);
+    const dot = (x, y) => x.reduce((sum, v, i) => sum + v * y[i], 0);
+    assert.ok(a.length > 0 && b.length === a.length);
+    assert.ok(Math.abs(dot(a, a) - 1) < 1e-4, 'not unit length');
+    assert.ok(dot(a, again) > 0.9999, 'the same text embedded differently');
+    assert.ok(dot(a, b) < dot(a, again), 'another text embedded the same');
+    assert.ok(r.usage.prompt_tokens > 0 && r.usage.total_tokens === r.usage.prompt_tokens);
+    // The client's default: base64 of little-endian float32, decoded by the client.
+    const packed = await client.embeddings.create({ model: 'stories260K', input: 'Once upon a time' });
+    const decoded = packed.data[0].embedding;
+    assert.equal(decoded.length, a.length);
+    for (let i = 0; i < a.length; ++i) assert.ok(Math.abs(decoded[i] - a[i]) < 1e-6);
+    await assert.rejects(client.embeddings.create({ model: 'stories260K', input: [] }), (err) => err.status === 400 && err.param === 'input');
+    await assert.rejects(client.embeddings.create({ model: 'stories260K', input: 'x', dimensions: 8 }),
+      (err) => err.status === 400 && err.param === 'dimensions');
+  });
 });

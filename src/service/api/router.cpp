@@ -14,7 +14,7 @@ constexpr std::string_view kModelsPrefix = "/v1/models/";
 // The route pattern used in metrics and logs: one of a fixed set, never
 // the raw path, so no label value comes from what a client made up.
 std::string route_name(const std::string& path) {
-    static constexpr std::string_view kRoutes[] = {"/",        "/api/v1/chat", "/v1/chat/completions", "/v1/completions", "/v1/models",
+    static constexpr std::string_view kRoutes[] = {"/",        "/api/v1/chat", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models",
                                                    "/api/v1/conversations", "/healthz", "/readyz", "/metrics"};
     if (path.rfind(kConversationsPrefix, 0) == 0) return "/api/v1/conversations/{id}";
     if (path.rfind(kModelsPrefix, 0) == 0) return "/v1/models/{id}";
@@ -163,7 +163,8 @@ void ApiRouter::handle(HttpRequest req, std::shared_ptr<Responder> responder) {
     if (is_api_path(path) && req.method == "OPTIONS") return handle_preflight(req, scope);
     if (is_api_path(path)) {
         return with_token(std::move(req), scope, [this](HttpRequest& r, const Scope& s, const TokenRecord& token) {
-            if (r.method == "POST" && (r.path == "/api/v1/chat" || r.path == "/v1/chat/completions" || r.path == "/v1/completions")) {
+            if (r.method == "POST" && (r.path == "/api/v1/chat" || r.path == "/v1/chat/completions" || r.path == "/v1/completions" ||
+                                       r.path == "/v1/embeddings")) {
                 return prepare_chat(r, s, token);
             }
             route_api(r, s, token);
@@ -201,6 +202,9 @@ void ApiRouter::route_api(const HttpRequest& req, const Scope& scope, const Toke
     if (path == "/api/v1/chat") return m == "POST" ? handle_chat(req, scope, token) : scope->respond(method_not_allowed("POST"));
     if (path == "/v1/chat/completions") {
         return m == "POST" ? handle_chat_completions(req, scope, token) : scope->respond(method_not_allowed("POST"));
+    }
+    if (path == "/v1/embeddings") {
+        return m == "POST" ? handle_embeddings(req, scope, token) : scope->respond(method_not_allowed("POST"));
     }
     if (path == "/v1/completions") {
         return m == "POST" ? handle_text_completions(req, scope, token) : scope->respond(method_not_allowed("POST"));

@@ -18,6 +18,8 @@ using Scope = std::shared_ptr<RequestScope>;
 
 void handle_chat(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_chat_completions(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
+// POST /v1/embeddings: the local model's pooled hidden states of each input.
+void handle_embeddings(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 // POST /v1/completions: a prompt continued as it is (no chat template).
 void handle_text_completions(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_models(const HttpRequest& req, const Scope& scope);

@@ -7,18 +7,32 @@
 #include "service/provider/history_fit.h"
 #include "service/provider/prompt_tokens.h"
 #include "service/provider/delivery_sink.h"
+#include "service/provider/embedding_batch.h"
 
 namespace clawbot::service {
 namespace {
 
 class EngineControl final : public CompletionControl {
 public:
-    explicit EngineControl(std::shared_ptr<RequestControl> control) : control_(std::move(control)) {}
-    void cancel() override { control_->cancel(); }
+    explicit EngineControl(std::vector<std::shared_ptr<RequestControl>> controls) : controls_(std::move(controls)) {}
+    void cancel() override {
+        for (const auto& c : controls_) c->cancel();
+    }
 
 private:
-    std::shared_ptr<RequestControl> control_;
+    std::vector<std::shared_ptr<RequestControl>> controls_;
 };
+
+StartError start_error_of(const SubmitFailure& failure, double estimated_wait_s) {
+    switch (failure.code) {
+        case SubmitError::QueueFull:
+            return StartError{StartErrorCode::Overloaded, failure.message, std::max(static_cast<int>(std::ceil(estimated_wait_s)), 1)};
+        case SubmitError::ContextLengthExceeded: return StartError{StartErrorCode::ContextLengthExceeded, failure.message};
+        case SubmitError::InvalidRequest: return StartError{StartErrorCode::InvalidRequest, failure.message};
+        case SubmitError::ShuttingDown: return StartError{StartErrorCode::Unavailable, failure.message};
+    }
+    return StartError{StartErrorCode::Internal, failure.message};
+}
 
 }  // namespace
 
@@ -129,19 +143,46 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     if (request.top_logprobs >= 0) sink->report_logprobs(&tokenizer);
     g.sink = std::move(sink);
     auto submitted = engine_->submit(std::move(g));
-    if (!submitted) {
-        const SubmitFailure& failure = submitted.error();
-        switch (failure.code) {
-            case SubmitError::QueueFull: {
-                const int retry_after = static_cast<int>(std::ceil(engine_->estimated_wait_s()));
-                return StartError{StartErrorCode::Overloaded, failure.message, std::max(retry_after, 1)};
-            }
-            case SubmitError::ContextLengthExceeded: return StartError{StartErrorCode::ContextLengthExceeded, failure.message};
-            case SubmitError::InvalidRequest: return StartError{StartErrorCode::InvalidRequest, failure.message};
-            case SubmitError::ShuttingDown: return StartError{StartErrorCode::Unavailable, failure.message};
+    if (!submitted) return start_error_of(submitted.error(), engine_->estimated_wait_s());
+    return std::shared_ptr<CompletionControl>(std::make_shared<EngineControl>(std::vector{control}));
+}
+
+StartResult LocalProvider::embed(std::vector<std::string> inputs, std::shared_ptr<EmbeddingHandler> handler) {
+    const Tokenizer& tokenizer = model_->tokenizer();
+    const int context = engine_->options().context_size;
+    auto batch = std::make_shared<EmbeddingBatch>(inputs.size(), std::move(handler), deliver_);
+    std::vector<GenerationRequest> requests(inputs.size());
+    std::vector<std::shared_ptr<RequestControl>> controls;
+    for (size_t i = 0; i < inputs.size(); ++i) {
+        GenerationRequest& g = requests[i];
+        // Text as it is: never a control token taken from it.
+        g.prompt = tokenizer.encode(inputs[i], true, false);
+        if (g.prompt.empty()) return StartError{StartErrorCode::InvalidRequest, "input " + std::to_string(i) + " is empty"};
+        if (static_cast<int>(g.prompt.size()) >= context) {
+            return StartError{StartErrorCode::ContextLengthExceeded,
+                              "input " + std::to_string(i) + " is " + std::to_string(g.prompt.size()) +
+                                  " tokens; the context holds " + std::to_string(context)};
+        }
+        g.max_tokens = 1;
+        g.embed = true;
+        g.control = controls.emplace_back(std::make_shared<RequestControl>());
+        g.sink = batch->sink(i);
+    }
+    // All in one step where they fit; any refused fails the whole call (the
+    // others are cancelled), so the client gets one clear status.
+    auto submitted = engine_->submit_all(std::move(requests));
+    std::optional<StartError> refused;
+    for (auto& r : submitted) {
+        if (r) continue;
+        if (!refused) refused = start_error_of(r.error(), engine_->estimated_wait_s());
+    }
+    if (refused) {
+        for (const auto& c : controls) c->cancel();
+        for (auto& r : submitted) {
+            if (!r) batch->fail(*refused);
         }
     }
-    return std::shared_ptr<CompletionControl>(std::make_shared<EngineControl>(control));
+    return std::shared_ptr<CompletionControl>(std::make_shared<EngineControl>(std::move(controls)));
 }
 
 Provider::Load LocalProvider::load() const {

@@ -30,6 +30,7 @@ public:
     std::optional<std::string> not_ready_reason() const override { return std::nullopt; }
     int context_size() const override { return engine_->options().context_size; }
     StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) override;
+    StartResult embed(std::vector<std::string> inputs, std::shared_ptr<EmbeddingHandler> handler) override;
     Load load() const override;
 
     const InferenceEngine& engine() const { return *engine_; }

@@ -129,6 +129,15 @@ public:
 // The started completion's control, or why it could not start.
 using StartResult = Result<std::shared_ptr<CompletionControl>, StartError>;
 
+// Receives the embeddings of a batch of inputs, once, off the engine thread.
+class EmbeddingHandler {
+public:
+    virtual ~EmbeddingHandler() = default;
+    // One unit-length vector per input, in the inputs' order.
+    virtual void on_embeddings(std::vector<std::vector<float>> vectors, int prompt_tokens) = 0;
+    virtual void on_error(const StartError& error) = 0;
+};
+
 class Provider {
 public:
     virtual ~Provider() = default;
@@ -142,6 +151,13 @@ public:
     // is refused, never silently ignored.
     virtual bool forwards_openai_fields() const { return false; }
     virtual StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) = 0;
+    // /v1/embeddings: the mean-pooled, L2-normalised final hidden states of
+    // each input. Only the local model has them.
+    virtual StartResult embed(std::vector<std::string> inputs, std::shared_ptr<EmbeddingHandler> handler) {
+        (void)inputs;
+        (void)handler;
+        return StartError{StartErrorCode::InvalidRequest, "embeddings need a local model; this server answers in cloud mode"};
+    }
     // Load figures for /metrics.
     struct Load {
         int running = 0;
