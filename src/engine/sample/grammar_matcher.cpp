@@ -406,6 +406,15 @@ struct GrammarMatcher::State {
     }
 
     // One byte. Invalid UTF-8 (overlong forms and surrogates included) is dead.
+    // Where `bytes` lead from p; dead as soon as one is refused.
+    Pos advance(Pos p, std::string_view bytes) {
+        for (const char c : bytes) {
+            if (p.dead()) return p;
+            p = step(p, static_cast<uint8_t>(c));
+        }
+        return p;
+    }
+
     Pos step(Pos p, uint8_t b) {
         const Pos dead = Pos::at(kDead);
         const int32_t set = p.set();
@@ -505,22 +514,13 @@ void GrammarMatcher::reset() {
 bool GrammarMatcher::can_accept_bytes(std::string_view bytes) {
     State& s = *s_;
     s.compact();
-    State::Pos p = s.cur;
-    for (const char c : bytes) {
-        if (p.dead()) return false;
-        p = s.step(p, static_cast<uint8_t>(c));
-    }
-    return !p.dead();
+    return !s.advance(s.cur, bytes).dead();
 }
 
 bool GrammarMatcher::accept_bytes(std::string_view bytes) {
     State& s = *s_;
     s.compact();
-    State::Pos p = s.cur;
-    for (const char c : bytes) {
-        if (p.dead()) return false;
-        p = s.step(p, static_cast<uint8_t>(c));
-    }
+    const State::Pos p = s.advance(s.cur, bytes);
     if (p.dead()) return false;
     s.cur = p;
     return true;
