@@ -53,6 +53,33 @@ std::string pointer_token(std::string_view key) {
     return out;
 }
 
+// "#/$defs/NAME" or "#/definitions/NAME": the section and NAME with the
+// JSON pointer escapes undone (~0 is ~, ~1 is /). nullopt for any other
+// reference, a deeper path ("#/$defs/a/b") included.
+struct DefRef {
+    const char* section;
+    std::string name;
+};
+
+std::optional<DefRef> parse_def_ref(const std::string& ref) {
+    for (const char* section : {"$defs", "definitions"}) {
+        const std::string prefix = "#/" + std::string(section) + "/";
+        if (ref.rfind(prefix, 0) != 0) continue;
+        const std::string token = ref.substr(prefix.size());
+        if (token.find('/') != std::string::npos) return std::nullopt;
+        std::string name;
+        for (size_t i = 0; i < token.size(); ++i) {
+            if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
+                name += token[++i] == '0' ? '~' : '/';
+            } else {
+                name += token[i];
+            }
+        }
+        return DefRef{section, std::move(name)};
+    }
+    return std::nullopt;
+}
+
 std::string hex(uint32_t v, int digits) {
     static constexpr char kDigits[] = "0123456789abcdef";
     std::string out(static_cast<size_t>(digits), '0');
@@ -791,25 +818,13 @@ private:
         if (r == "#") {
             target = &root_;
         } else {
-            for (const char* base : {"$defs", "definitions"}) {
-                const std::string prefix = "#/" + std::string(base) + "/";
-                if (r.rfind(prefix, 0) != 0) continue;
-                std::string name, token = r.substr(prefix.size());
-                if (token.find('/') != std::string::npos) break;
-                for (size_t i = 0; i < token.size(); ++i) {
-                    if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-                        name += token[++i] == '0' ? '~' : '/';
-                    } else {
-                        name += token[i];
-                    }
-                }
-                const auto defs = root_.find(base);
-                if (defs == root_.end() || !defs->is_object() || !defs->contains(name)) {
+            if (const std::optional<DefRef> def = parse_def_ref(r)) {
+                const auto defs = root_.find(def->section);
+                if (defs == root_.end() || !defs->is_object() || !defs->contains(def->name)) {
                     fail("'$ref' at " + where(path) + " points to '" + r + "', which is not defined");
                 }
-                target = &(*defs)[name];
-                target_path = "/" + std::string(base) + "/" + pointer_token(name);
-                break;
+                target = &(*defs)[def->name];
+                target_path = "/" + std::string(def->section) + "/" + pointer_token(def->name);
             }
             if (!target) {
                 fail("unsupported '$ref' '" + r + "' at " + where(path) + " (only \"#\", \"#/$defs/NAME\" and " +
@@ -1230,23 +1245,11 @@ private:
         if (!ref.is_string()) return nullptr;
         const std::string r = ref.get<std::string>();
         if (r == "#") return &root_;
-        for (const char* base : {"$defs", "definitions"}) {
-            const std::string prefix = "#/" + std::string(base) + "/";
-            if (r.rfind(prefix, 0) != 0) continue;
-            std::string name;
-            const std::string token = r.substr(prefix.size());
-            for (size_t i = 0; i < token.size(); ++i) {
-                if (token[i] == '~' && i + 1 < token.size() && (token[i + 1] == '0' || token[i + 1] == '1')) {
-                    name += token[++i] == '0' ? '~' : '/';
-                } else {
-                    name += token[i];
-                }
-            }
-            const auto defs = root_.find(base);
-            if (defs == root_.end() || !defs->is_object() || !defs->contains(name)) return nullptr;
-            return &(*defs)[name];
-        }
-        return nullptr;
+        const std::optional<DefRef> def = parse_def_ref(r);
+        if (!def) return nullptr;
+        const auto defs = root_.find(def->section);
+        if (defs == root_.end() || !defs->is_object() || !defs->contains(def->name)) return nullptr;
+        return &(*defs)[def->name];
     }
 
     std::optional<std::string> combinators(const json& doc, const json& s, const std::string& at, int depth) {
