@@ -1,5 +1,7 @@
 #include "engine/chat/chat_template.h"
 
+#include <algorithm>
+
 #include "engine/chat/chat_detect.h"
 #include "engine/chat/chat_text.h"
 #include "engine/chat/content_marks.h"
@@ -24,7 +26,9 @@ ChatTemplate ChatTemplate::from_model(std::optional<std::string_view> jinja_sour
         return tmpl;
     }
     tmpl.model_template_ = std::move(parsed).value();
+    tmpl.model_template_source_ = std::string(source);
     tmpl.system_role_supported_ = template_supports_system_role(*tmpl.model_template_, bos, eos);
+    tmpl.tool_rendering_ = template_tool_rendering(*tmpl.model_template_, bos, eos);
     return tmpl;
 }
 
@@ -55,6 +59,9 @@ Result<MarkedPrompt> ChatTemplate::render_marked(std::span<const ChatMessage> me
     prompt.from_model_template = rendered.value().from_model_template;
     prompt.fallback_reason = without_content_marks(rendered.value().fallback_reason);
     auto unmarked = take_content_marks(rendered.value().text);
+    const bool has_tools = !options.tools_json.empty() ||
+                           std::any_of(clean.begin(), clean.end(), [](const ChatMessage& m) { return is_tool_turn(m); });
+    if (!unmarked && has_tools) return make_error("the model's chat template moved tool text out of place");
     if (!unmarked && prompt.from_model_template) {
         prompt.from_model_template = false;
         prompt.fallback_reason = "the template moved message text out of place";
@@ -69,10 +76,24 @@ Result<MarkedPrompt> ChatTemplate::render_marked(std::span<const ChatMessage> me
 Result<RenderedPrompt> ChatTemplate::render_with(std::span<const ChatMessage> messages,
                                                  const ChatRenderOptions& options, bool mark_contents) const {
     if (messages.empty()) return make_error("the conversation has no messages");
+    const bool definitions = !options.tools_json.empty();
+    bool calls = false, results = false;
     for (const ChatMessage& m : messages) {
-        if (!is_supported_role(m.role)) {
-            return make_error("unsupported message role '" + m.role + "' (use system, user or assistant)");
+        if (!is_supported_role(m.role) && m.role != "tool") {
+            return make_error("unsupported message role '" + m.role + "' (use system, user, assistant or tool)");
         }
+        calls = calls || !m.tool_calls.empty();
+        results = results || m.role == "tool";
+    }
+    const bool tool_turns = definitions || calls || results;
+    // The built-in families know no tools: tools reach only a model
+    // template that renders them, never dropped on the way.
+    if ((definitions && !tool_rendering_.definitions) || (calls && !tool_rendering_.calls) ||
+        (results && !tool_rendering_.results)) {
+        return make_error("unsupported message role 'tool' or tool calls: this model's chat template does not render " +
+                          std::string(results && !tool_rendering_.results ? "tool results"
+                                      : calls && !tool_rendering_.calls ? "tool calls"
+                                                                          : "tool definitions"));
     }
     RenderedPrompt prompt;
     if (model_template_) {
@@ -85,12 +106,14 @@ Result<RenderedPrompt> ChatTemplate::render_with(std::span<const ChatMessage> me
         inputs.enable_thinking = options.enable_thinking;
         inputs.merge_system_into_user = !system_role_supported_;
         inputs.mark_contents = mark_contents;
+        inputs.tools_json = options.tools_json;
         auto rendered = render_jinja_chat(*model_template_, inputs);
         if (rendered.ok()) {
             prompt.text = std::move(rendered).value();
             prompt.from_model_template = true;
             return prompt;
         }
+        if (tool_turns) return make_error("the model's chat template failed on this conversation's tools: " + rendered.error().message);
         prompt.fallback_reason = rendered.error().message;
     } else {
         prompt.fallback_reason = model_template_error_;

@@ -18,6 +18,7 @@
 #include "engine/chat/calendar_date.h"
 #include "engine/chat/chat_family.h"
 #include "engine/chat/chat_message.h"
+#include "engine/chat/jinja_chat.h"
 #include "engine/chat/jinja_template.h"
 #include "engine/common/byte_range.h"
 #include "common/result.h"
@@ -29,6 +30,9 @@ struct ChatRenderOptions {
     // The date templates print; today in local time when unset.
     std::optional<CalendarDate> today;
     bool enable_thinking = true;
+    // OpenAI's "tools" array as JSON text, for a model template that
+    // supports_tools(); empty: none.
+    std::string tools_json;
 };
 
 struct RenderedPrompt {
@@ -59,8 +63,10 @@ public:
                                    std::string_view eos);
     static ChatTemplate from_family(ChatTemplateFamily family);
 
-    // The prompt for `messages`. Errors: no messages, or a role other than
-    // system, user or assistant.
+    // The prompt for `messages`. Errors: no messages, a role other than
+    // system, user, assistant or tool, or tools (options.tools_json, a call,
+    // a result) that tool_rendering() says the template does not render, or
+    // that it failed on.
     Result<std::string> render(std::span<const ChatMessage> messages, bool add_generation_prompt) const;
     Result<RenderedPrompt> render_detailed(std::span<const ChatMessage> messages,
                                            const ChatRenderOptions& options) const;
@@ -75,6 +81,14 @@ public:
     // The built-in family used when the model's template cannot be.
     ChatTemplateFamily family() const { return family_; }
     bool has_model_template() const { return model_template_.has_value(); }
+    // What of tools the model's own template renders (all false without
+    // one). Tools reach only a template that renders them: a caller writes
+    // the rest into messages of its own (a system message describing the
+    // tools, a call as assistant text, a result as a user turn).
+    const ToolRendering& tool_rendering() const { return tool_rendering_; }
+    // The model's template source ("" if none), for callers that read its
+    // markers (a tool-call syntax).
+    const std::string& model_template_source() const { return model_template_source_; }
     // Why the model's template could not be parsed (empty if it was, or if
     // there is none).
     const std::string& model_template_error() const { return model_template_error_; }
@@ -90,6 +104,8 @@ private:
     std::string bos_;
     std::string eos_;
     bool system_role_supported_ = true;
+    ToolRendering tool_rendering_;
+    std::string model_template_source_;
 };
 
 }  // namespace clawbot::chat

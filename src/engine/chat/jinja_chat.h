@@ -28,9 +28,15 @@ struct JinjaChatInputs {
     // Each (folded) content enters the template between content marks (see
     // content_marks.h); the contents must hold none themselves.
     bool mark_contents = false;
+    // The request's tools (OpenAI's "tools" array as JSON text), passed as
+    // the `tools` variable; empty: none, and the variable is undefined.
+    // With mark_contents, every string in them is marked as a content is.
+    std::string_view tools_json;
 };
 
-// Variables passed to the template: messages (role, content), bos_token,
+// Variables passed to the template: messages (role, content; tool_calls
+// [{id, type, function: {name, arguments}}] with the arguments as an object;
+// tool_call_id and name on tool results), tools, bos_token,
 // eos_token, add_generation_prompt, enable_thinking, and date_string
 // ("27 Nov 2026", which Llama 3.x templates print) besides the globals.
 Result<std::string> render_jinja_chat(const jinja::JinjaTemplate& tmpl, const JinjaChatInputs& inputs);
@@ -39,5 +45,16 @@ Result<std::string> render_jinja_chat(const jinja::JinjaTemplate& tmpl, const Ji
 // the system message, the template must neither fail nor drop it.
 bool template_supports_system_role(const jinja::JinjaTemplate& tmpl, std::string_view bos_token,
                                    std::string_view eos_token);
+
+// What of a tool conversation the template prints, each probed on its own
+// (templates differ: DeepSeek V3.1 prints calls and results but no tool
+// definitions, Granite prints definitions and results but not the calls).
+struct ToolRendering {
+    bool definitions = false;  // the `tools` variable: a probe tool's name and description
+    bool calls = false;        // an assistant turn's tool_calls: name and arguments
+    bool results = false;      // a "tool" turn's content
+};
+ToolRendering template_tool_rendering(const jinja::JinjaTemplate& tmpl, std::string_view bos_token,
+                                      std::string_view eos_token);
 
 }  // namespace clawbot::chat
