@@ -5,7 +5,7 @@
 
 namespace clawbot {
 
-TokenTrie TokenTrie::from_tokenizer(const Tokenizer& tokenizer) {
+TokenTrie TokenTrie::from_tokenizer(const Tokenizer& tokenizer, bool with_control_text) {
     const int32_t n = tokenizer.n_vocab();
     std::vector<std::string> pieces(static_cast<size_t>(n));
     std::vector<Kind> kinds(static_cast<size_t>(n), Kind::kNever);
@@ -13,9 +13,9 @@ TokenTrie TokenTrie::from_tokenizer(const Tokenizer& tokenizer) {
         const auto i = static_cast<size_t>(id);
         if (tokenizer.is_eog(id)) {
             kinds[i] = Kind::kEndOfGen;
-        } else if (!tokenizer.is_control(id)) {
+        } else if (with_control_text || !tokenizer.is_control(id)) {
             // Byte-level BPE symbols and SPM byte tokens come back as raw bytes.
-            pieces[i] = tokenizer.token_to_piece(id, false);
+            pieces[i] = tokenizer.token_to_piece(id, with_control_text);
             if (!pieces[i].empty()) kinds[i] = Kind::kText;
         }
     }

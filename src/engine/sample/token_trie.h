@@ -42,7 +42,9 @@ public:
         uint64_t lo, hi;  // bytes 0-63, 64-127
     };
 
-    static TokenTrie from_tokenizer(const Tokenizer& tokenizer);
+    // with_control_text: control tokens (not end-of-generation ones) are
+    // text, their rendered markers, instead of never allowed.
+    static TokenTrie from_tokenizer(const Tokenizer& tokenizer, bool with_control_text = false);
     // pieces[id] and kinds[id] for every token id (same sizes).
     TokenTrie(std::vector<std::string> pieces, std::vector<Kind> kinds);
 

@@ -95,7 +95,7 @@ Result<std::unique_ptr<Sequence>, SubmitFailure> InferenceEngine::make_sequence(
     seq->n_prompt = n_prompt;
     seq->tokens = request.prompt;
     seq->tokens.reserve(static_cast<size_t>(n_prompt + request.max_tokens));
-    seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer());
+    seq->detokenizer = std::make_unique<IncrementalDetokenizer>(model_.tokenizer(), request.render_control_tokens);
     if (request.grammar) seq->grammar = std::make_unique<GrammarMatcher>(request.grammar, request.grammar_vocab);
     if (request.embed) seq->embedding_sum.assign(static_cast<size_t>(model_.config().dim), 0.0);
     seq->usage.prompt_tokens = n_prompt;

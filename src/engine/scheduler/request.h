@@ -93,6 +93,11 @@ struct GenerationRequest {
     // cached prefix is reused, its hidden states are needed), nothing is
     // generated, and TokenSink::on_embedding gets the pooled vector.
     bool embed = false;
+    // Control tokens the reply holds (<|python_tag|>, [TOOL_CALLS], ...) reach
+    // the sink as their text, for a caller that parses the reply's markers;
+    // end-of-generation tokens still end it. Pair with a grammar_vocab built
+    // with_control_text, so that a grammar can write them.
+    bool render_control_tokens = false;
 };
 
 }  // namespace clawbot

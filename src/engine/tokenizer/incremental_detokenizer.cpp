@@ -4,7 +4,7 @@
 namespace clawbot {
 
 std::string IncrementalDetokenizer::push(TokenId id) {
-    pending_ += tokenizer_.token_to_piece(id);
+    pending_ += tokenizer_.token_to_piece(id, render_special_);
     // A character may be spread over several byte tokens: hold back a tail
     // that is a well-formed beginning, release everything before it.
     const size_t held = utf8::unfinished_tail_length(pending_);

@@ -54,7 +54,10 @@ public:
 // character: bytes of an incomplete sequence are held until it completes.
 class IncrementalDetokenizer {
 public:
-    explicit IncrementalDetokenizer(const Tokenizer& tokenizer) : tokenizer_(tokenizer) {}
+    // render_special: control tokens come out as their text (see
+    // Tokenizer::token_to_piece), for replies whose markers a caller parses.
+    explicit IncrementalDetokenizer(const Tokenizer& tokenizer, bool render_special = false)
+        : tokenizer_(tokenizer), render_special_(render_special) {}
     // Text completed by this token (may be empty).
     std::string push(TokenId id);
     // Whatever is still held (invalid sequences become U+FFFD).
@@ -62,6 +65,7 @@ public:
 
 private:
     const Tokenizer& tokenizer_;
+    bool render_special_;
     std::string pending_;
 };
 
