@@ -1,19 +1,22 @@
 #include "service/provider/openai_provider.h"
 
 #include "service/provider/upstream_connection.h"
+#include "service/provider/upstream_embeddings.h"
 
 namespace clawbot::service {
 namespace {
 
+// Call: UpstreamCall or UpstreamEmbeddingCall.
+template <class Call>
 class UpstreamControl final : public CompletionControl {
 public:
-    explicit UpstreamControl(std::weak_ptr<UpstreamCall> call) : call_(std::move(call)) {}
+    explicit UpstreamControl(std::weak_ptr<Call> call) : call_(std::move(call)) {}
     void cancel() override {
         if (auto call = call_.lock()) call->cancel();
     }
 
 private:
-    std::weak_ptr<UpstreamCall> call_;  // a finished call is gone: cancelling it is a no-op
+    std::weak_ptr<Call> call_;  // a finished call is gone: cancelling it is a no-op
 };
 
 // Counts generated text for /metrics on its way to the route's handler.
@@ -68,7 +71,14 @@ StartResult OpenAiProvider::start(const CompletionRequest& request, std::shared_
     auto counted = std::make_shared<CountingHandler>(std::move(handler), generated_);
     auto call = std::make_shared<UpstreamCall>(config_, io_.get_executor(), tls_, request, std::move(counted), counters_);
     call->start();
-    return std::shared_ptr<CompletionControl>(std::make_shared<UpstreamControl>(call));
+    return std::shared_ptr<CompletionControl>(std::make_shared<UpstreamControl<UpstreamCall>>(call));
+}
+
+StartResult OpenAiProvider::embed(std::vector<std::string> inputs, std::shared_ptr<EmbeddingHandler> handler) {
+    auto call = std::make_shared<UpstreamEmbeddingCall>(config_, io_.get_executor(), tls_, std::move(inputs), std::move(handler),
+                                                        counters_);
+    call->start();
+    return std::shared_ptr<CompletionControl>(std::make_shared<UpstreamControl<UpstreamEmbeddingCall>>(call));
 }
 
 Provider::Load OpenAiProvider::load() const {

@@ -33,6 +33,8 @@ public:
     int context_size() const override { return 1 << 20; }
     bool forwards_openai_fields() const override { return true; }
     StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) override;
+    // The upstream's /embeddings, asked for floats.
+    StartResult embed(std::vector<std::string> inputs, std::shared_ptr<EmbeddingHandler> handler) override;
     Load load() const override;
 
 private:

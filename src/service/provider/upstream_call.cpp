@@ -192,31 +192,13 @@ asio::awaitable<UpstreamCall::Outcome> UpstreamCall::read_refusal(UpstreamConnec
     parser.body_limit(kMaxErrorBody);
     co_await connection.read_rest(parser, config_->read_timeout);  // best effort: the status decides
     if (cancelled_) co_return Outcome::cancelled();
-    const std::string body = parser.get().body();
-    const std::string said = upstream_error_text(body, config_->api_key);
-    const std::string quoted = said.empty() ? "" : ": " + said;
-    const std::string status_text = "HTTP " + std::to_string(status);
-    if (status == 429) {
-        Outcome o = Outcome::retry(StartErrorCode::Overloaded, "the upstream is rate limiting (" + status_text + ")" + quoted, retry_after);
-        o.error.retry_after_s = retry_after.value_or(1);
+    StartError error = upstream_refusal_error(status, parser.get().body(), config_->api_key, retry_after);
+    if (upstream_refusal_retryable(status)) {
+        Outcome o = Outcome::retry(error.code, std::move(error.message), retry_after);
+        o.error.retry_after_s = error.retry_after_s;
         co_return o;
     }
-    if (status >= 500) co_return Outcome::retry(StartErrorCode::UpstreamFailed, "the upstream failed (" + status_text + ")" + quoted, retry_after);
-    // What the upstream says about a refused key may quote part of it: not passed on.
-    if (status == 401 || status == 403) {
-        co_return Outcome::fail(StartErrorCode::UpstreamFailed,
-                                "the upstream refused the API key (" + status_text + "); check API_KEY");
-    }
-    if (status == 400 || status == 413 || status == 422) {
-        const bool too_long = upstream_error_code(body) == "context_length_exceeded";
-        co_return Outcome::fail(too_long ? StartErrorCode::ContextLengthExceeded : StartErrorCode::InvalidRequest,
-                                "the upstream refused the request (" + status_text + ")" + quoted);
-    }
-    if (status == 404) {
-        co_return Outcome::fail(StartErrorCode::UpstreamFailed, "the upstream has no such model or path (" + status_text +
-                                                                    "); check UPSTREAM_URL and UPSTREAM_MODEL" + quoted);
-    }
-    co_return Outcome::fail(StartErrorCode::UpstreamFailed, "the upstream answered " + status_text + quoted);
+    co_return Outcome::fail(error.code, std::move(error.message));
 }
 
 asio::awaitable<UpstreamCall::Outcome> UpstreamCall::read_stream(UpstreamConnection& connection, ResponseParser& parser) {

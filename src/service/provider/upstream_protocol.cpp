@@ -245,4 +245,71 @@ std::optional<int> parse_retry_after(std::string_view value) {
     return seconds;
 }
 
+StartError upstream_refusal_error(int status, std::string_view body, std::string_view api_key,
+                                  std::optional<int> retry_after) {
+    const std::string said = upstream_error_text(body, api_key);
+    const std::string quoted = said.empty() ? "" : ": " + said;
+    const std::string status_text = "HTTP " + std::to_string(status);
+    if (status == 429) {
+        return StartError{StartErrorCode::Overloaded, "the upstream is rate limiting (" + status_text + ")" + quoted,
+                          retry_after.value_or(1)};
+    }
+    if (status >= 500) return StartError{StartErrorCode::UpstreamFailed, "the upstream failed (" + status_text + ")" + quoted};
+    // What the upstream says about a refused key may quote part of it: not passed on.
+    if (status == 401 || status == 403) {
+        return StartError{StartErrorCode::UpstreamFailed, "the upstream refused the API key (" + status_text + "); check API_KEY"};
+    }
+    if (status == 400 || status == 413 || status == 422) {
+        const bool too_long = upstream_error_code(body) == "context_length_exceeded";
+        return StartError{too_long ? StartErrorCode::ContextLengthExceeded : StartErrorCode::InvalidRequest,
+                          "the upstream refused the request (" + status_text + ")" + quoted};
+    }
+    if (status == 404) {
+        return StartError{StartErrorCode::UpstreamFailed,
+                          "the upstream has no such model or path (" + status_text + "); check UPSTREAM_URL and UPSTREAM_MODEL" + quoted};
+    }
+    return StartError{StartErrorCode::UpstreamFailed, "the upstream answered " + status_text + quoted};
+}
+
+std::string upstream_embeddings_body(const std::vector<std::string>& inputs, const std::string& model) {
+    const json body{{"model", model}, {"input", inputs}, {"encoding_format", "float"}};
+    return body.dump(-1, ' ', false, json::error_handler_t::replace);
+}
+
+Result<UpstreamEmbeddings> parse_upstream_embeddings(std::string_view text, size_t expected) {
+    const json body = json::parse(text, nullptr, false);
+    if (!body.is_object() || !body.contains("data") || !body["data"].is_array()) {
+        return make_error("the upstream's reply is not an embedding list");
+    }
+    const json& data = body["data"];
+    if (data.size() != expected) {
+        return make_error("the upstream sent " + std::to_string(data.size()) + " embeddings for " + std::to_string(expected) + " inputs");
+    }
+    UpstreamEmbeddings out;
+    out.vectors.resize(expected);
+    std::vector<bool> seen(expected, false);
+    for (size_t i = 0; i < data.size(); ++i) {
+        const json& item = data[i];
+        if (!item.is_object()) return make_error("the upstream's embedding " + std::to_string(i) + " is not an object");
+        const size_t index = item.contains("index") && item["index"].is_number_unsigned() ? item["index"].get<size_t>() : i;
+        if (index >= expected || seen[index]) return make_error("the upstream's embedding indexes do not match the inputs");
+        seen[index] = true;
+        const auto e = item.find("embedding");
+        if (e == item.end() || !e->is_array() || e->empty()) {
+            return make_error("the upstream's embedding " + std::to_string(index) + " is not an array of numbers");
+        }
+        std::vector<float>& v = out.vectors[index];
+        v.reserve(e->size());
+        for (const json& x : *e) {
+            if (!x.is_number()) return make_error("the upstream's embedding " + std::to_string(index) + " is not an array of numbers");
+            v.push_back(x.get<float>());
+        }
+    }
+    if (auto u = body.find("usage"); u != body.end() && u->is_object() && u->contains("prompt_tokens") &&
+                                      (*u)["prompt_tokens"].is_number_integer()) {
+        out.prompt_tokens = (*u)["prompt_tokens"].get<int>();
+    }
+    return out;
+}
+
 }  // namespace clawbot::service

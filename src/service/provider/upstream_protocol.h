@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/result.h"
 #include "service/provider/provider.h"
 
 namespace clawbot::service {
@@ -52,5 +53,25 @@ std::string redact(std::string text, std::string_view secret);
 // Seconds of a Retry-After header in its delta-seconds form; nullopt for
 // dates or garbage (the caller's own backoff applies then).
 std::optional<int> parse_retry_after(std::string_view value);
+
+// What a refusal (an HTTP status other than 200, and its body) means for
+// the client: 429 Overloaded (retry_after_s from the header, else 1), 5xx
+// UpstreamFailed, 400/413/422 InvalidRequest (ContextLengthExceeded when
+// the upstream says so), 401/403 a bad API_KEY (never quoting the body), 404
+// a wrong URL or model. Of these, 429 and 5xx may be retried.
+StartError upstream_refusal_error(int status, std::string_view body, std::string_view api_key,
+                                  std::optional<int> retry_after);
+inline bool upstream_refusal_retryable(int status) { return status == 429 || status >= 500; }
+
+// The request body of /embeddings for `inputs`, floats asked for.
+std::string upstream_embeddings_body(const std::vector<std::string>& inputs, const std::string& model);
+
+struct UpstreamEmbeddings {
+    std::vector<std::vector<float>> vectors;  // in the inputs' order
+    int prompt_tokens = 0;
+};
+// An /embeddings reply: `expected` vectors (data[i].embedding arrays of
+// numbers, placed by their index), or why it is not one.
+Result<UpstreamEmbeddings> parse_upstream_embeddings(std::string_view body, size_t expected);
 
 }  // namespace clawbot::service

@@ -249,5 +249,50 @@ TEST(UpstreamProtocol, RetryAfterInSecondsOnly) {
     EXPECT_FALSE(parse_retry_after(""));
 }
 
+TEST(UpstreamProtocol, RefusalsMapToTheClientsStatusAndOnlySomeAreRetried) {
+    const StartError limited = upstream_refusal_error(429, R"({"error":{"message":"slow down"}})", "sk-x", 7);
+    EXPECT_EQ(limited.code, StartErrorCode::Overloaded);
+    EXPECT_EQ(limited.retry_after_s, 7);
+    EXPECT_NE(limited.message.find("slow down"), std::string::npos);
+    EXPECT_EQ(upstream_refusal_error(429, "", "k", std::nullopt).retry_after_s, 1);
+    EXPECT_EQ(upstream_refusal_error(503, "", "k", std::nullopt).code, StartErrorCode::UpstreamFailed);
+    EXPECT_EQ(upstream_refusal_error(400, R"({"error":{"message":"bad"}})", "k", std::nullopt).code, StartErrorCode::InvalidRequest);
+    EXPECT_EQ(upstream_refusal_error(400, R"({"error":{"code":"context_length_exceeded"}})", "k", std::nullopt).code,
+              StartErrorCode::ContextLengthExceeded);
+    // A refused key's body may quote the key: never passed on.
+    const StartError key = upstream_refusal_error(401, R"({"error":{"message":"key sk-secret is wrong"}})", "sk-secret", std::nullopt);
+    EXPECT_EQ(key.message.find("sk-secret"), std::string::npos);
+    EXPECT_NE(key.message.find("API_KEY"), std::string::npos);
+    EXPECT_NE(upstream_refusal_error(404, "", "k", std::nullopt).message.find("UPSTREAM_MODEL"), std::string::npos);
+    EXPECT_TRUE(upstream_refusal_retryable(429));
+    EXPECT_TRUE(upstream_refusal_retryable(502));
+    EXPECT_FALSE(upstream_refusal_retryable(400));
+    EXPECT_FALSE(upstream_refusal_retryable(401));
+}
+
+TEST(UpstreamProtocol, EmbeddingsGoAsFloatsAndComeBackInTheInputsOrder) {
+    const json body = json::parse(upstream_embeddings_body({"a", "b"}, "text-embed"));
+    EXPECT_EQ(body, json({{"model", "text-embed"}, {"input", {"a", "b"}}, {"encoding_format", "float"}}));
+    // Placed by index, whatever order they arrive in.
+    auto e = parse_upstream_embeddings(
+        R"({"object":"list","data":[{"index":1,"embedding":[0.5,-1]},{"index":0,"embedding":[1,2e-3]}],"usage":{"prompt_tokens":4}})", 2);
+    ASSERT_TRUE(e) << e.error().message;
+    EXPECT_EQ(e->vectors[0], (std::vector<float>{1.0f, 0.002f}));
+    EXPECT_EQ(e->vectors[1], (std::vector<float>{0.5f, -1.0f}));
+    EXPECT_EQ(e->prompt_tokens, 4);
+    const char* broken[] = {
+        "",
+        "[]",
+        R"({"data":{}})",
+        R"({"data":[{"index":0,"embedding":[1]}]})",                                   // one for two inputs
+        R"({"data":[{"index":0,"embedding":[1]},{"index":0,"embedding":[2]}]})",       // an index twice
+        R"({"data":[{"index":0,"embedding":[1]},{"index":5,"embedding":[2]}]})",       // out of range
+        R"({"data":[{"index":0,"embedding":"AAAA"},{"index":1,"embedding":[2]}]})",    // base64, not asked for
+        R"({"data":[{"index":0,"embedding":[1,"x"]},{"index":1,"embedding":[2]}]})",
+        R"({"data":[{"index":0,"embedding":[]},{"index":1,"embedding":[2]}]})",
+    };
+    for (const char* b : broken) EXPECT_FALSE(parse_upstream_embeddings(b, 2)) << b;
+}
+
 }  // namespace
 }  // namespace clawbot::service
