@@ -70,11 +70,16 @@ public:
 
     void on_delta(const CompletionDelta& delta) override {
         const std::string_view text = delta.content;
-        if (text.empty()) return;  // the native API asks for text only
+        const std::string_view reasoning = delta.reasoning;
+        if (text.empty() && reasoning.empty()) return;  // the native API sends text only
         scope_->first_token();
         std::lock_guard lock(mutex_);
+        // A reasoning model's thinking streams as its own event, so a client
+        // can show it apart; only the answer is stored in the conversation.
+        reasoning_ += reasoning;
         answer_ += text;
-        if (params_.stream) relay_.send(sse_event("delta", dump_json({{"text", text}})));
+        if (params_.stream && !reasoning.empty()) relay_.send(sse_event("reasoning", dump_json({{"text", reasoning}})));
+        if (params_.stream && !text.empty()) relay_.send(sse_event("delta", dump_json({{"text", text}})));
     }
 
     void on_queued(int position) override {
@@ -109,10 +114,11 @@ private:
             conversation_ = std::move(*created);
         }
         const TokenUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
-        std::string answer;
+        std::string answer, reasoning;
         {
             std::lock_guard lock(mutex_);
             answer = answer_;
+            reasoning = reasoning_;
         }
         // Where the grammar is looser than the schema (json_schema_grammar.h).
         if (params_.schema && finish == FinishKind::Stop) {
@@ -127,7 +133,7 @@ private:
         auto exchange = store.append_exchange(token_.id, conversation_->id, params_.query, answer, u);
         if (!exchange) return fail(503, "store_unavailable", "could not store the reply", exchange.error().message);
         if (!*exchange) return fail(503, "store_unavailable", "could not store the reply", "the conversation was deleted meanwhile");
-        const nlohmann::json response{
+        nlohmann::json response{
             {"conversation_id", conversation_->id},
             {"message_id", (*exchange)->assistant.id},
             {"answer", answer},
@@ -135,6 +141,7 @@ private:
             {"finish_reason", finish_reason_name(finish)},
             {"usage", {{"prompt_tokens", usage.prompt_tokens}, {"completion_tokens", usage.completion_tokens}, {"cached_tokens", usage.cached_tokens},
                        {"truncated_turns", usage.truncated_turns}}}};
+        if (!reasoning.empty()) response["reasoning"] = reasoning;
         if (params_.stream) {
             relay_.send(sse_event("done", dump_json(response)));
             relay_.finish();
@@ -163,6 +170,7 @@ private:
     std::unique_ptr<InflightLimit::Slot> slot_;  // released with the handler
     std::mutex mutex_;
     std::string answer_;
+    std::string reasoning_;  // a reasoning model's thinking, not stored
     StreamRelay relay_;
 };
 

@@ -1,6 +1,7 @@
 #include "service/api/openai_request.h"
 
 #include "service/api/json_schema_grammar.h"
+#include "service/api/openai_tools.h"
 
 #include <algorithm>
 #include <charconv>
@@ -54,14 +55,16 @@ std::optional<BadRequest> parse_messages(const json& body, bool forward, std::ve
         }
         std::string role = m["role"].get<std::string>();
         if (role == "developer") role = "system";
-        const bool tool_turn = role == "tool" || (role == "assistant" && m.contains("tool_calls") && !m["tool_calls"].is_null());
         if (role != "system" && role != "user" && role != "assistant" && role != "tool") {
             return bad("unsupported message role '" + role + "'", "messages");
         }
-        if (tool_turn && !forward) return unsupported("messages", "a tool call or tool result message");
         auto text = message_text(m.contains("content") ? m["content"] : json());
         if (!text) return bad("message content must be a string or a list of text parts", "messages");
-        out.push_back({std::move(role), std::move(*text)});
+        ChatTurn& turn = out.emplace_back(std::move(role), std::move(*text));
+        // Cloud mode sends the messages on as the client wrote them.
+        if (!forward) {
+            if (auto e = read_message_tool_fields(m, turn)) return e;
+        }
     }
     return std::nullopt;
 }
@@ -102,16 +105,8 @@ std::optional<BadRequest> parse_logit_bias(const json& body, std::vector<LogitBi
     return std::nullopt;
 }
 
-// Tools and output formats need the grammar engine, which the local model
-// does not have yet: refused, unless they are the "nothing special" values.
+// What the local model does not do: refused, never ignored.
 std::optional<BadRequest> refuse_unimplemented(const json& body) {
-    if (auto it = body.find("tools"); it != body.end() && !it->is_null()) {
-        if (!it->is_array()) return bad("'tools' must be an array", "tools");
-        if (!it->empty()) return unsupported("tools", "tool calling");
-    }
-    if (auto it = body.find("tool_choice"); it != body.end() && !it->is_null()) {
-        if (!(it->is_string() && (*it == "none" || *it == "auto"))) return unsupported("tool_choice", "forcing a tool call");
-    }
     if (auto it = body.find("functions"); it != body.end() && !it->is_null()) return unsupported("functions", "function calling");
     if (auto it = body.find("audio"); it != body.end() && !it->is_null()) return unsupported("audio", "audio output");
     if (auto it = body.find("prediction"); it != body.end() && !it->is_null()) return unsupported("prediction", "predicted output");
@@ -215,14 +210,17 @@ std::variant<OpenAiParams, BadRequest> parse_openai_request(const json& body, co
     FieldReader f(body);
     auto logprobs = f.boolean("logprobs");
     auto top_logprobs = f.integer("top_logprobs", 0, kMaxTopLogprobs);
-    f.boolean("parallel_tool_calls");
     f.string("reasoning_effort");
     if (!f.ok()) return f.error();
     if (top_logprobs && !logprobs.value_or(false)) return bad("'top_logprobs' needs 'logprobs': true", "top_logprobs");
     if (!limits.forward) {
         if (auto e = refuse_unimplemented(body)) return *e;
+        if (auto e = read_tools(body, c)) return *e;
         if (auto it = body.find("response_format"); it != body.end()) {
             if (auto e = read_response_format(*it, "response_format", c, p.schema)) return *e;
+        }
+        if (!c.grammar.empty() && (c.tool_choice == ToolChoice::Required || c.tool_choice == ToolChoice::Named)) {
+            return bad("'response_format' and a forced 'tool_choice' cannot be combined: the reply is either", "response_format");
         }
     }
     p.logprobs = logprobs.value_or(false);

@@ -8,6 +8,10 @@
 #include "service/provider/prompt_tokens.h"
 #include "service/provider/delivery_sink.h"
 #include "service/provider/embedding_batch.h"
+#include "service/provider/tool_call_grammar.h"
+#include "service/provider/tool_prompt.h"
+
+#include <nlohmann/json.hpp>
 
 namespace clawbot::service {
 namespace {
@@ -63,24 +67,93 @@ Result<std::unique_ptr<LocalProvider>> LocalProvider::create(const std::string& 
             chat::ChatTemplate::from_model(p->model_->file().get_string("tokenizer.chat_template"), bos, eos));
     }
     p->bos_text_ = bos;
+    const std::string& source = p->template_->model_template_source();
+    p->tool_syntax_ = tool_call_syntax_of(source);
+    p->thinks_ = source.find("<think>") != std::string::npos;
     p->engine_ = std::make_unique<InferenceEngine>(*p->model_, options);
     p->name_ = std::filesystem::path(model_path).stem().string();
     return p;
 }
 
 Result<std::vector<TokenId>> LocalProvider::prompt_tokens(const CompletionRequest& request) const {
-    std::vector<chat::ChatMessage> messages;
-    messages.reserve(request.messages.size());
-    for (const ChatTurn& t : request.messages) messages.push_back({t.role, t.content});
+    ToolPromptInputs in;
+    in.turns = request.messages;
+    if (request.tool_choice != ToolChoice::None) in.tools_json = request.tools_json;
+    in.rendering = template_->tool_rendering();
+    in.syntax = tool_syntax_;
+    const ToolPrompt prompt = build_tool_prompt(in);
     // Control tokens in the template (<|im_start|>, ...) become those
     // tokens; the same text in a message stays text.
-    return tokenize_prompt(*template_, model_->tokenizer(), messages, bos_text_);
+    return tokenize_prompt(*template_, model_->tokenizer(), prompt.messages, bos_text_, prompt.tools_json);
 }
 
-std::shared_ptr<const TokenTrie> LocalProvider::grammar_vocab() {
+std::shared_ptr<const TokenTrie> LocalProvider::grammar_vocab(bool with_control_text) {
     std::lock_guard lock(vocab_mutex_);
-    if (!vocab_) vocab_ = std::make_shared<const TokenTrie>(TokenTrie::from_tokenizer(model_->tokenizer()));
-    return vocab_;
+    std::shared_ptr<const TokenTrie>& vocab = with_control_text ? vocab_with_control_ : vocab_;
+    if (!vocab) vocab = std::make_shared<const TokenTrie>(TokenTrie::from_tokenizer(model_->tokenizer(), with_control_text));
+    return vocab;
+}
+
+std::optional<ReplySplitting> LocalProvider::reply_splitting(const CompletionRequest& request,
+                                                             std::span<const TokenId> prompt) const {
+    if (request.raw_prompt) return std::nullopt;
+    ReplySplitting how;
+    if (!request.tools_json.empty() && request.tool_choice != ToolChoice::None) how.tools = tool_syntax_;
+    // A forced call is the whole reply: no reasoning before it.
+    how.think = thinks_ && request.tool_choice != ToolChoice::Required && request.tool_choice != ToolChoice::Named;
+    if (how.think) {
+        // DeepSeek-R1's template opens the <think> block itself.
+        const Tokenizer& tok = model_->tokenizer();
+        std::string tail;
+        for (size_t i = prompt.size() > 4 ? prompt.size() - 4 : 0; i < prompt.size(); ++i) tail += tok.token_to_piece(prompt[i], true);
+        while (!tail.empty() && (tail.back() == '\n' || tail.back() == ' ')) tail.pop_back();
+        how.starts_in_think = tail.ends_with("<think>");
+    }
+    if (!how.think && !how.tools) return std::nullopt;
+    return how;
+}
+
+Result<std::string> LocalProvider::forced_call_grammar(const CompletionRequest& request) const {
+    const nlohmann::json tools = nlohmann::json::parse(request.tools_json, nullptr, false);
+    std::vector<ToolSpec> specs;
+    for (const nlohmann::json& t : tools) {
+        const nlohmann::json& fn = t["function"];
+        const std::string name = fn.value("name", "");
+        if (request.tool_choice == ToolChoice::Named && name != request.tool_name) continue;
+        specs.push_back({name, fn.contains("parameters") ? fn["parameters"] : nlohmann::json()});
+    }
+    return forced_tool_call_grammar(tool_syntax_, specs, request.parallel_tool_calls);
+}
+
+std::optional<std::string> LocalProvider::control_text_in_tools(const CompletionRequest& request) const {
+    // String values are marked as contents and stay text whatever they hold;
+    // keys are printed by the template as its own text, so one that spells
+    // a control token is refused.
+    std::string keys;
+    const auto collect = [&](const auto& self, const nlohmann::json& j) -> void {
+        if (j.is_object()) {
+            for (const auto& [k, v] : j.items()) {
+                keys += k;
+                keys += '\n';
+                self(self, v);
+            }
+        } else if (j.is_array()) {
+            for (const auto& v : j) self(self, v);
+        }
+    };
+    if (!request.tools_json.empty()) collect(collect, nlohmann::json::parse(request.tools_json, nullptr, false));
+    for (const ChatTurn& t : request.messages) {
+        for (const TurnToolCall& c : t.tool_calls) collect(collect, nlohmann::json::parse(c.arguments, nullptr, false));
+    }
+    if (keys.empty()) return std::nullopt;
+    const Tokenizer& tok = model_->tokenizer();
+    for (const TokenId id : tok.encode(keys, false, true)) {
+        if (tok.is_control(id) || tok.is_eog(id)) {
+            return "a property name in the tools or a tool call's arguments holds the model's control token '" +
+                   tok.token_to_piece(id, true) + "'";
+        }
+    }
+    return std::nullopt;
 }
 
 StartResult LocalProvider::start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) {
@@ -105,11 +178,14 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
             [&](const std::vector<ChatTurn>& turns) {
                 CompletionRequest part;
                 part.messages = turns;
+                part.tools_json = request.tools_json;
+                part.tool_choice = request.tool_choice;
                 return prompt_tokens(part);
             },
             [&](const ChatTurn& turn) { return static_cast<int>(tokenizer.encode(turn.content, false, false).size()); });
     }
     if (!fitted) return StartError{StartErrorCode::InvalidRequest, fitted.error().message};
+    if (auto control = control_text_in_tools(request)) return StartError{StartErrorCode::InvalidRequest, *control};
     if (fitted->tokens.empty()) return StartError{StartErrorCode::InvalidRequest, "the prompt is empty"};
     GenerationRequest g;
     g.prompt = std::move(fitted->tokens);
@@ -131,12 +207,26 @@ StartResult LocalProvider::start(const CompletionRequest& request, std::shared_p
     for (const LogitBias& b : request.logit_bias) g.sampling.logit_bias.push_back({b.token, b.bias});
     g.sampling.seed = request.seed.value_or(std::random_device{}());
     g.top_logprobs = request.top_logprobs;
-    if (!request.grammar.empty()) {
-        auto grammar = Grammar::parse(request.grammar);
+    const auto splitting = reply_splitting(request, g.prompt);
+    // Tool-call markers may be control tokens: the reply shows them, so the
+    // splitter can read them. (<think> is plain text in the vocabularies
+    // that use it.)
+    g.render_control_tokens = splitting && splitting->tools;
+    std::string grammar_text = request.grammar;
+    const bool forced = !request.tools_json.empty() &&
+                        (request.tool_choice == ToolChoice::Required || request.tool_choice == ToolChoice::Named);
+    if (forced) {
+        auto calls = forced_call_grammar(request);
+        if (!calls) return StartError{StartErrorCode::InvalidRequest, "the forced tool call's grammar: " + calls.error().message};
+        grammar_text = std::move(calls).value();
+    }
+    if (!grammar_text.empty()) {
+        auto grammar = Grammar::parse(grammar_text);
         if (!grammar) return StartError{StartErrorCode::InvalidRequest, "the output format's grammar: " + grammar.error().message};
         g.grammar = std::make_shared<const Grammar>(std::move(grammar).value());
-        g.grammar_vocab = grammar_vocab();
+        g.grammar_vocab = grammar_vocab(g.render_control_tokens);
     }
+    if (splitting) handler = std::make_shared<ReplySplitter>(std::move(handler), *splitting);
     auto control = std::make_shared<RequestControl>();
     g.control = control;
     auto sink = std::make_shared<DeliverySink>(std::move(handler), request.stop, control, fitted->dropped_turns, deliver_);

@@ -11,6 +11,8 @@
 #include "engine/scheduler/engine.h"
 #include "service/provider/delivery_sink.h"
 #include "service/provider/provider.h"
+#include "service/provider/reply_splitter.h"
+#include "service/provider/tool_call_syntax.h"
 
 namespace clawbot::service {
 
@@ -40,7 +42,16 @@ private:
     Result<std::vector<TokenId>> prompt_tokens(const CompletionRequest& request) const;
     // The vocabulary as a trie for grammar masks: built by the first
     // constrained request (about 0.1 s for 150k tokens), then shared.
-    std::shared_ptr<const TokenTrie> grammar_vocab();
+    // with_control_text: the one for replies that render control tokens.
+    std::shared_ptr<const TokenTrie> grammar_vocab(bool with_control_text = false);
+    // How the reply is split (reasoning, tool calls), or nullopt to pass it
+    // on as it is.
+    std::optional<ReplySplitting> reply_splitting(const CompletionRequest& request, std::span<const TokenId> prompt) const;
+    // A grammar that forces tool calls, for tool_choice required or named.
+    Result<std::string> forced_call_grammar(const CompletionRequest& request) const;
+    // Client text that would read as the model's control tokens where the
+    // template prints it unmarked (object keys in tools and arguments).
+    std::optional<std::string> control_text_in_tools(const CompletionRequest& request) const;
 
     std::unique_ptr<Model> model_;
     std::unique_ptr<chat::ChatTemplate> template_;
@@ -50,6 +61,9 @@ private:
     DeliverySink::Post deliver_;
     std::mutex vocab_mutex_;
     std::shared_ptr<const TokenTrie> vocab_;
+    std::shared_ptr<const TokenTrie> vocab_with_control_;
+    ToolCallSyntax tool_syntax_ = ToolCallSyntax::Generic;
+    bool thinks_ = false;  // the template writes <think> blocks
 };
 
 }  // namespace clawbot::service

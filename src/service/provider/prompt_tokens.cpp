@@ -3,9 +3,11 @@
 namespace clawbot::service {
 
 Result<std::vector<TokenId>> tokenize_prompt(const chat::ChatTemplate& tmpl, const Tokenizer& tokenizer,
-                                             std::span<const chat::ChatMessage> messages, std::string_view bos_text) {
+                                             std::span<const chat::ChatMessage> messages, std::string_view bos_text,
+                                             std::string_view tools_json) {
     chat::ChatRenderOptions options;
     options.add_generation_prompt = true;
+    options.tools_json = std::string(tools_json);
     auto prompt = tmpl.render_marked(messages, options);
     if (!prompt) return prompt.error();
     const std::string& text = prompt->text;

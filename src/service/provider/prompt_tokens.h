@@ -16,7 +16,10 @@ namespace clawbot::service {
 // system, is tokenized as plain text, so nobody can forge a turn by typing
 // its markers. BOS is added as the vocabulary says, unless the template
 // itself printed `bos_text` at the start.
+// `tools_json`: for the template's `tools` variable ("" = none); strings in
+// it are client text too.
 Result<std::vector<TokenId>> tokenize_prompt(const chat::ChatTemplate& tmpl, const Tokenizer& tokenizer,
-                                             std::span<const chat::ChatMessage> messages, std::string_view bos_text);
+                                             std::span<const chat::ChatMessage> messages, std::string_view bos_text,
+                                             std::string_view tools_json = {});
 
 }  // namespace clawbot::service

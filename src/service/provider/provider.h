@@ -8,15 +8,37 @@
 #include <span>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/result.h"
 
 namespace clawbot::service {
 
+// A call an assistant turn made, as the client sent it back.
+struct TurnToolCall {
+    std::string id;
+    std::string name;
+    std::string arguments;  // JSON object text
+};
+
 struct ChatTurn {
-    std::string role;  // "system", "user" or "assistant"
+    ChatTurn() = default;
+    ChatTurn(std::string role_, std::string content_) : role(std::move(role_)), content(std::move(content_)) {}
+
+    std::string role;  // "system", "user", "assistant" or "tool"
     std::string content;
+    std::vector<TurnToolCall> tool_calls;  // assistant
+    std::string tool_call_id;              // tool: the call it answers
+    std::string name;                      // tool: the function's name, when given
+};
+
+// OpenAI's tool_choice, for the local model.
+enum class ToolChoice {
+    Auto,      // the model decides: calls are read from what it writes
+    None,      // no tools: they are not shown to the model
+    Required,  // one call or more, to any of the tools, forced by a grammar
+    Named,     // a call to CompletionRequest::tool_name, forced by a grammar
 };
 
 struct LogitBias {
@@ -46,6 +68,13 @@ struct CompletionRequest {
     // Local model: a grammar (GBNF text, src/engine/sample/grammar.h) every
     // reply must follow, for response_format; "" = none.
     std::string grammar;
+    // Local model, from /v1/chat/completions: the tools ("tools", a JSON
+    // array of {"type": "function", "function": {name, description,
+    // parameters}}, checked; "" = none) and how they may be used.
+    std::string tools_json;
+    ToolChoice tool_choice = ToolChoice::Auto;
+    std::string tool_name;  // ToolChoice::Named
+    bool parallel_tool_calls = true;
     // Cloud mode, from /v1/chat/completions: the client's fields as it sent
     // them (tools, response_format, penalties, ...; JSON object text) and its
     // messages (tool calls and results included; JSON array text). When set
@@ -81,7 +110,7 @@ struct CompletionUsage {
     int truncated_turns = 0;
 };
 
-// ToolCalls and ContentFilter come from an upstream (cloud mode).
+// ContentFilter comes from an upstream (cloud mode) only.
 enum class FinishKind { Stop, Length, ToolCalls, ContentFilter, Cancelled };
 
 // A generated token's log probability (natural log, of the model's own
@@ -100,8 +129,8 @@ struct TokenLogprob {
 struct CompletionDelta {
     std::string_view content;
     std::span<const TokenLogprob> logprobs;  // the tokens this piece came from, when asked for
-    std::string_view reasoning;              // cloud mode: the upstream's reasoning_content
-    std::string_view tool_calls;             // cloud mode: the upstream's delta.tool_calls (JSON array text)
+    std::string_view reasoning;              // reasoning_content: the upstream's, or the local model's <think> text
+    std::string_view tool_calls;             // delta.tool_calls (JSON array text): the upstream's, or the local model's calls
 };
 
 // Receives one completion, possibly on another thread; must not block.
@@ -151,12 +180,12 @@ public:
     // is refused, never silently ignored.
     virtual bool forwards_openai_fields() const { return false; }
     virtual StartResult start(const CompletionRequest& request, std::shared_ptr<CompletionHandler> handler) = 0;
-    // /v1/embeddings: the mean-pooled, L2-normalised final hidden states of
-    // each input. Only the local model has them.
+    // /v1/embeddings: the local model's mean-pooled, L2-normalised final
+    // hidden states of each input, or (cloud mode) the upstream's vectors.
     virtual StartResult embed(std::vector<std::string> inputs, std::shared_ptr<EmbeddingHandler> handler) {
         (void)inputs;
         (void)handler;
-        return StartError{StartErrorCode::InvalidRequest, "embeddings need a local model; this server answers in cloud mode"};
+        return StartError{StartErrorCode::InvalidRequest, "this provider has no embeddings"};
     }
     // Load figures for /metrics.
     struct Load {

@@ -91,22 +91,99 @@ TEST(OpenAiRequest, OutOfRangeValuesAreA400NamingTheField) {
 }
 
 TEST(OpenAiRequest, WhatTheLocalModelCannotDoIsRefusedNotIgnored) {
-    const json tool = {{"type", "function"}, {"function", {{"name", "f"}, {"parameters", json::object()}}}};
     const std::pair<json, std::string> cases[] = {
-        {{{"tools", json::array({tool})}}, "tools"},
-        {{{"tool_choice", "required"}}, "tool_choice"},
+        {{{"functions", json::array({{{"name", "f"}}})}}, "functions"},
+        {{{"audio", {{"voice", "x"}}}}, "audio"},
+        {{{"prediction", {{"type", "content"}}}}, "prediction"},
     };
     for (const auto& [extra, param] : cases) {
         const BadRequest bad = refused(with(extra));
         EXPECT_EQ(bad.code, "unsupported_parameter") << extra.dump();
         EXPECT_EQ(bad.param, param);
     }
-    json tool_result = with({});
-    tool_result["messages"].push_back({{"role", "tool"}, {"tool_call_id", "c1"}, {"content", "42"}});
-    EXPECT_EQ(refused(tool_result).code, "unsupported_parameter");
     // The "nothing special" values are fine.
     accepted(with({{"tools", json::array()}, {"tool_choice", "none"}, {"response_format", {{"type", "text"}}},
                    {"parallel_tool_calls", true}, {"user", "u"}}));
+}
+
+TEST(OpenAiRequest, ToolsAndTheirChoiceAreReadForTheLocalModel) {
+    const json weather = {{"type", "function"},
+                          {"function", {{"name", "get_weather"}, {"description", "Weather."},
+                                        {"parameters", {{"type", "object"}, {"properties", {{"city", {{"type", "string"}}}}}}}}}};
+    const json clock = {{"type", "function"}, {"function", {{"name", "now"}}}};
+    const OpenAiParams p = accepted(with({{"tools", json::array({weather, clock})}, {"tool_choice", "required"},
+                                          {"parallel_tool_calls", false}}));
+    EXPECT_EQ(p.completion.tool_choice, ToolChoice::Required);
+    EXPECT_FALSE(p.completion.parallel_tool_calls);
+    const json tools = json::parse(p.completion.tools_json);
+    ASSERT_EQ(tools.size(), 2u);
+    EXPECT_EQ(tools[0]["function"]["name"], "get_weather");
+    EXPECT_EQ(tools[0]["function"]["description"], "Weather.");
+    // A function without parameters takes none (OpenAI's default).
+    EXPECT_EQ(tools[1]["function"]["parameters"]["type"], "object");
+    EXPECT_EQ(accepted(with({{"tools", json::array({weather})}})).completion.tool_choice, ToolChoice::Auto);
+    EXPECT_EQ(accepted(with({{"tools", json::array({weather})}, {"tool_choice", "none"}})).completion.tool_choice, ToolChoice::None);
+    const OpenAiParams named = accepted(
+        with({{"tools", json::array({weather, clock})}, {"tool_choice", {{"type", "function"}, {"function", {{"name", "now"}}}}}}));
+    EXPECT_EQ(named.completion.tool_choice, ToolChoice::Named);
+    EXPECT_EQ(named.completion.tool_name, "now");
+
+    json bad_schema = weather;
+    bad_schema["function"]["parameters"]["patternProperties"] = json::object();
+    const std::pair<json, std::string> refusals[] = {
+        {{{"tools", "f"}}, "tools"},
+        {{{"tools", json::array({{{"type", "code"}}})}}, "tools"},
+        {{{"tools", json::array({{{"type", "function"}, {"function", {{"name", "bad name"}}}}})}}, "tools"},
+        {{{"tools", json::array({{{"type", "function"}, {"function", {{"name", std::string(65, 'a')}}}}})}}, "tools"},
+        {{{"tools", json::array({weather, weather})}}, "tools"},
+        {{{"tools", json::array({clock})}, {"tool_choice", "always"}}, "tool_choice"},
+        {{{"tool_choice", "required"}}, "tool_choice"},
+        {{{"tools", json::array({clock})}, {"tool_choice", {{"type", "function"}, {"function", {{"name", "other"}}}}}}, "tool_choice"},
+        {{{"tools", json::array({bad_schema})}, {"tool_choice", "required"}}, "tools"},
+        {{{"tools", json::array({clock})}, {"parallel_tool_calls", "yes"}}, "parallel_tool_calls"},
+        {{{"tools", json::array({clock})}, {"tool_choice", "required"}, {"response_format", {{"type", "json_object"}}}},
+         "response_format"},
+    };
+    for (const auto& [extra, param] : refusals) {
+        EXPECT_EQ(refused(with(extra)).param, param) << extra.dump();
+    }
+    EXPECT_NE(refused(with({{"tools", json::array({bad_schema})}, {"tool_choice", "required"}})).message.find("patternProperties"),
+              std::string::npos);
+    // Auto needs no grammar: a schema outside the subset is only shown to the model.
+    accepted(with({{"tools", json::array({bad_schema})}}));
+}
+
+TEST(OpenAiRequest, ToolCallsAndResultsInMessagesAreKept) {
+    json body = with({});
+    body["messages"].push_back({{"role", "assistant"}, {"content", nullptr},
+                                {"tool_calls", json::array({{{"id", "c1"}, {"type", "function"},
+                                                              {"function", {{"name", "f"}, {"arguments", "{\"x\": 1}"}}}},
+                                                             {{"id", "c2"}, {"type", "function"},
+                                                              {"function", {{"name", "g"}, {"arguments", {{"y", 2}}}}}}})}});
+    body["messages"].push_back({{"role", "tool"}, {"tool_call_id", "c1"}, {"name", "f"}, {"content", "42"}});
+    const OpenAiParams p = accepted(body);
+    const auto& turns = p.completion.messages;
+    ASSERT_EQ(turns.size(), 3u);
+    ASSERT_EQ(turns[1].tool_calls.size(), 2u);
+    EXPECT_EQ(turns[1].tool_calls[0].id, "c1");
+    EXPECT_EQ(turns[1].tool_calls[0].name, "f");
+    EXPECT_EQ(turns[1].tool_calls[0].arguments, "{\"x\": 1}");
+    EXPECT_EQ(json::parse(turns[1].tool_calls[1].arguments), json({{"y", 2}}));
+    EXPECT_EQ(turns[2].role, "tool");
+    EXPECT_EQ(turns[2].tool_call_id, "c1");
+    EXPECT_EQ(turns[2].name, "f");
+    EXPECT_EQ(turns[2].content, "42");
+
+    json user_calls = with({});
+    user_calls["messages"][0]["tool_calls"] = json::array({{{"function", {{"name", "f"}}}}});
+    EXPECT_EQ(refused(user_calls).param, "messages");
+    json nameless = with({});
+    nameless["messages"].push_back({{"role", "assistant"}, {"tool_calls", json::array({{{"id", "c1"}}})}});
+    EXPECT_EQ(refused(nameless).param, "messages");
+    json numeric_args = with({});
+    numeric_args["messages"].push_back(
+        {{"role", "assistant"}, {"tool_calls", json::array({{{"function", {{"name", "f"}, {"arguments", 5}}}}})}});
+    EXPECT_EQ(refused(numeric_args).param, "messages");
 }
 
 TEST(OpenAiRequest, AResponseFormatBecomesAGrammarForTheLocalModel) {
