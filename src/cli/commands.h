@@ -108,6 +108,18 @@ int run_token_revoke(const ServiceOptions& o, const std::string& id);
 // Checks the settings, this machine and the upstream; 0 only when all pass.
 int run_doctor(const ServiceOptions& o);
 
+// `clawbot pull URL|hf:OWNER/REPO/FILE.gguf`: into MODELS_DIR.
+struct PullOptions {
+    std::string reference;
+    std::string sha256;  // expected, hex; empty: not checked (the hash is printed)
+    std::string name;    // file name in MODELS_DIR; default: the URL's
+    bool force = false;  // download again over an existing file
+};
+int run_pull(const PullOptions& p, const ServiceOptions& o);
+int run_models_list(const ServiceOptions& o);
+int run_models_show(const std::string& name, const ServiceOptions& o);
+int run_models_rm(const std::string& name, const ServiceOptions& o);
+
 // Prints "clawbot: error: MESSAGE" on one line of stderr; returns 1.
 int fail(const std::string& message);
 // Thread count to use: the option if positive, else the physical cores.

@@ -116,6 +116,32 @@ int main(int argc, char** argv) {
     ServiceOptions service;
     auto* serve = app.add_subcommand("serve", "Serve the chat page and the HTTP API (default 127.0.0.1:18789)");
     add_setting_flags(serve, service);
+    serve->add_option_function<std::string>(
+        "--model", [&service](const std::string& v) { service.flags["MODEL_PATH"] = v; },
+        "The model: a GGUF file, or a name `clawbot models list` shows (same as --model-path)");
+
+    // Model commands use the models directory (and the data directory it defaults under).
+    static constexpr std::array<std::string_view, 3> kModelSettings = {"MODELS_DIR", "DATA_DIR", "MODEL_PATH"};
+    PullOptions pull;
+    auto* pull_cmd = app.add_subcommand("pull", "Download a GGUF model into MODELS_DIR (resumable; checked before use)");
+    pull_cmd->add_option("model", pull.reference,
+                         "https://.../FILE.gguf, or hf:OWNER/REPO/FILE.gguf[@REVISION] (HF_ENDPOINT, HF_TOKEN are read)")
+        ->required();
+    pull_cmd->add_option("--sha256", pull.sha256, "The file's expected SHA-256 (hex); a mismatch deletes it");
+    pull_cmd->add_option("--name", pull.name, "File name in MODELS_DIR (default: the URL's)");
+    pull_cmd->add_flag("--force", pull.force, "Download again over an existing model of that name");
+    add_setting_flags(pull_cmd, service, kModelSettings);
+    auto* models = app.add_subcommand("models", "The models in MODELS_DIR: list, show NAME, rm NAME");
+    models->require_subcommand(1);
+    std::string model_name;
+    auto* models_list = models->add_subcommand("list", "Name, size, architecture, quantization, and which one MODEL_PATH names");
+    add_setting_flags(models_list, service, kModelSettings);
+    auto* models_show = models->add_subcommand("show", "What a model is and the memory serving it takes (as `clawbot show`)");
+    models_show->add_option("name", model_name, "A name from `clawbot models list`")->required();
+    add_setting_flags(models_show, service, kModelSettings);
+    auto* models_rm = models->add_subcommand("rm", "Delete a model file from MODELS_DIR");
+    models_rm->add_option("name", model_name, "A name from `clawbot models list`")->required();
+    add_setting_flags(models_rm, service, kModelSettings);
 
     auto* init = app.add_subcommand("init", "Create the config file (mode 0600) and data directory, print a first admin token");
     add_setting_flags(init, service);
@@ -175,5 +201,9 @@ int main(int argc, char** argv) {
     if (*loadtest) return run_loadtest(load);
     if (*doctor_cmd) return run_doctor(service);
     if (*show_cmd) return run_show(show);
+    if (*pull_cmd) return run_pull(pull, service);
+    if (*models_list) return run_models_list(service);
+    if (*models_show) return run_models_show(model_name, service);
+    if (*models_rm) return run_models_rm(model_name, service);
     return 1;
 }

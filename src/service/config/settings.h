@@ -8,7 +8,8 @@
 namespace clawbot::service {
 
 struct Settings {
-    std::string model_path;                     // empty: no model (token commands need none)
+    std::string model_path;                     // empty: no model (token commands need none); a path, or a name in models_dir
+    std::string models_dir;                     // where `pull` puts models; empty: DATA_DIR/models
     std::string chat_template_file;             // a Jinja chat template in place of the model's own
     std::string model_aliases;                  // other `model` names /v1 requests may use; "*": any
     std::string cors_origins;                   // browser origins allowed to call the API; "*": any; empty: none

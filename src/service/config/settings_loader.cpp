@@ -37,7 +37,7 @@ namespace {
 // file, they mean relative to that file (as `init` writes them), never to
 // wherever the command happens to run: run from elsewhere, DATA_DIR=./data
 // must still find the same tokens and history, not start a new empty store.
-constexpr std::string_view kPathSettings[] = {"MODEL_PATH", "DATA_DIR", "LOG_FILE", "CHAT_TEMPLATE_FILE"};
+constexpr std::string_view kPathSettings[] = {"MODEL_PATH", "MODELS_DIR", "DATA_DIR", "LOG_FILE", "CHAT_TEMPLATE_FILE"};
 
 std::string relative_to_file(const std::string& value, const std::string& file) {
     const std::filesystem::path p(value);
@@ -75,7 +75,28 @@ Result<Settings> load_settings(const std::map<std::string, std::string>& flags,
         }
         if (!applied) return applied.error();
     }
+    settings.model_path = resolve_model_name(settings);
     return settings;
+}
+
+std::string models_dir_of(const Settings& s) {
+    if (!s.models_dir.empty()) return s.models_dir;
+    return (std::filesystem::path(s.data_dir) / "models").string();
+}
+
+std::string resolve_model_name(const Settings& s) {
+    const std::string& given = s.model_path;
+    std::error_code ec;
+    if (given.empty() || std::filesystem::exists(given, ec)) return given;
+    // A name (as `models list` shows it): the file of that name in the
+    // models directory, with or without its .gguf. Read from a config file
+    // the name arrives made relative to the file: its last part is the name.
+    const std::string name = std::filesystem::path(given).filename().string();
+    for (const std::string& file : {name, name + ".gguf"}) {
+        const std::filesystem::path candidate = std::filesystem::path(models_dir_of(s)) / file;
+        if (std::filesystem::is_regular_file(candidate, ec)) return candidate.string();
+    }
+    return given;  // loading it says what is missing
 }
 
 }  // namespace clawbot::service

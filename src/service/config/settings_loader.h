@@ -30,7 +30,14 @@ std::optional<std::string> resolve_config_path(const std::optional<std::string>&
 // `flags` is keyed by setting NAME ("PORT", not "--port"); an unknown name is
 // an error. `config_path`: the --config value, or nullopt for the default
 // path when it exists. Every error names the setting and where it came from.
+// MODEL_PATH comes back resolved (resolve_model_name).
 Result<Settings> load_settings(const std::map<std::string, std::string>& flags,
                                const EnvLookup& env, std::optional<std::string> config_path);
+
+// MODELS_DIR, or DATA_DIR/models when it is empty.
+std::string models_dir_of(const Settings& settings);
+// MODEL_PATH when it names an existing file; else the model of that name in
+// the models directory (NAME or NAME.gguf) when there is one; else as given.
+std::string resolve_model_name(const Settings& settings);
 
 }  // namespace clawbot::service

@@ -21,8 +21,11 @@ constexpr std::array<std::string_view, 2> kProviders = {"local", "openai"};
 using K = SettingKind;
 using S = Settings;
 
-constexpr std::array<SettingSpec, 42> kTable = {{
-    {"MODEL_PATH", "GGUF model file to load", K::Text, &S::model_path, false, true},
+constexpr std::array<SettingSpec, 43> kTable = {{
+    {"MODEL_PATH", "GGUF model to load: a file, or the name of one in MODELS_DIR (clawbot models list)", K::Text,
+     &S::model_path, false, true},
+    {"MODELS_DIR", "where clawbot pull stores models and MODEL_PATH names are looked up; empty: DATA_DIR/models", K::Text,
+     &S::models_dir, false, true},
     {"CHAT_TEMPLATE_FILE", "a Jinja chat template file used in place of the model's own (tokenizer.chat_template)",
      K::Text, &S::chat_template_file, false, true},
     {"MODEL_ALIASES", "other model names /v1 requests may use for the loaded model, comma-separated, or * for any; "
