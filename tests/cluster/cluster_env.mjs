@@ -73,7 +73,7 @@ export function findProgram(name) {
 
 export function requireProgram(name, pkg) {
   const found = findProgram(name);
-  if (!found) throw new Error(`${name} is not installed: apt-get install ${pkg} (scripts/setup.sh installs it)`);
+  if (!found) throw new Error(`${name} is not installed: apt-get install ${pkg} (scripts/test.sh installs it)`);
   return found;
 }
 

@@ -14,7 +14,7 @@ clawbot_bin=$(realpath "$1")
 model=$(realpath "$2/models/stories260K.gguf")
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 for tool in docker-compose python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (scripts/setup.sh installs docker-compose)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (scripts/test.sh installs docker-compose)" >&2; exit 1; }
 done
 
 work=$(mktemp -d /tmp/clawbot-compose-test.XXXXXX)

@@ -21,7 +21,7 @@ if [ "$(id -u)" -ne 0 ]; then
   exit 1
 fi
 for tool in systemctl systemd-analyze useradd setpriv timeout; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (scripts/setup.sh installs it)" >&2; exit 1; }
+  command -v "$tool" >/dev/null || { echo "FAIL: $tool not found (scripts/test.sh installs it)" >&2; exit 1; }
 done
 
 work=$(mktemp -d /tmp/clawbot-init-test.XXXXXX)

@@ -40,7 +40,7 @@ public:
     explicit RedisServer(RedisServerOptions options = {}) : options_(std::move(options)) {
         binary_ = find_binary();
         if (binary_.empty()) {
-            error_ = "redis-server is not installed (apt-get install redis-server; scripts/setup.sh does it)";
+            error_ = "redis-server is not installed (apt-get install redis-server; scripts/test.sh does it)";
             return;
         }
         dir_ = make_temp_dir();
