@@ -108,6 +108,21 @@ int run_token_revoke(const ServiceOptions& o, const std::string& id);
 // Checks the settings, this machine and the upstream; 0 only when all pass.
 int run_doctor(const ServiceOptions& o);
 
+// `clawbot chat`: a conversation in the terminal, local or with a server.
+struct ChatOptions {
+    std::string model;   // local: a GGUF file or a models-dir name; with --url: the model name to ask for
+    std::string url;     // a server (its OpenAI-compatible API)
+    std::string token;   // its access token or API key
+    std::string system;  // system prompt
+    int max_tokens = 512;
+    float temperature = 0.8f;
+    std::optional<uint64_t> seed;
+    int threads = 0;
+    int ctx_size = 4096;
+    std::optional<std::string> config;  // MODELS_DIR/DATA_DIR for model names
+};
+int run_chat(const ChatOptions& o);
+
 // `clawbot pull URL|hf:OWNER/REPO/FILE.gguf`: into MODELS_DIR.
 struct PullOptions {
     std::string reference;

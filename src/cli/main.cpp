@@ -1,5 +1,6 @@
 // `clawbot` command line: parses arguments and hands each subcommand its
 // options struct.
+#include <cstdlib>
 #include <algorithm>
 #include <array>
 #include <span>
@@ -183,6 +184,20 @@ int main(int argc, char** argv) {
         ->capture_default_str()
         ->check(CLI::Range(0.0, 1.0));
 
+    ChatOptions chat;
+    auto* chat_cmd = app.add_subcommand("chat", "Chat in the terminal with a local model or a running server (Ctrl-C stops an answer)");
+    chat_cmd->add_option("--model,-m", chat.model, "A GGUF file or a name from `clawbot models list`; with --url, the model to ask for");
+    chat_cmd->add_option("--url", chat.url, "A running server instead: http(s)://HOST:PORT (its /v1 API), or any OpenAI-compatible base URL");
+    chat_cmd->add_option("--token", chat.token, "The server's access token (or API key), with --url; default: env CLAWBOT_TOKEN");
+    chat_cmd->add_option("--system", chat.system, "System prompt (/system changes it)");
+    chat_cmd->add_option("--max-tokens", chat.max_tokens, "Most tokens per answer")->capture_default_str()->check(CLI::Range(1, 1 << 20));
+    chat_cmd->add_option("--temperature", chat.temperature, "0 is greedy")->capture_default_str()->check(CLI::Range(0.0, 2.0));
+    chat_cmd->add_option("--seed", chat.seed, "Random seed (default: random)");
+    chat_cmd->add_option("--threads", chat.threads, "Local model: inference threads (0 = physical cores)")->capture_default_str();
+    chat_cmd->add_option("--ctx-size", chat.ctx_size, "Local model: context length")->capture_default_str()->check(CLI::Range(16, 1 << 20));
+    chat_cmd->add_option_function<std::string>("--config", [&chat](const std::string& v) { chat.config = v; },
+                                               "Config file (for MODELS_DIR / DATA_DIR when --model is a name)");
+
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
@@ -202,6 +217,12 @@ int main(int argc, char** argv) {
     if (*doctor_cmd) return run_doctor(service);
     if (*show_cmd) return run_show(show);
     if (*pull_cmd) return run_pull(pull, service);
+    if (*chat_cmd) {
+        if (chat.token.empty()) {
+            if (const char* t = std::getenv("CLAWBOT_TOKEN")) chat.token = t;
+        }
+        return run_chat(chat);
+    }
     if (*models_list) return run_models_list(service);
     if (*models_show) return run_models_show(model_name, service);
     if (*models_rm) return run_models_rm(model_name, service);

@@ -155,7 +155,7 @@ std::string upstream_request_body(const CompletionRequest& request, const std::s
         if (request.seed) body["seed"] = static_cast<int64_t>(*request.seed);
         if (!request.stop.empty()) body["stop"] = request.stop;
     }
-    body["model"] = model;
+    if (!model.empty()) body["model"] = model;  // `clawbot chat --url` may leave it to the server
     if (request.raw_prompt) {
         body["prompt"] = *request.raw_prompt;  // /completions
     } else {
