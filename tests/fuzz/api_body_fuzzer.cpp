@@ -1,8 +1,10 @@
 // libFuzzer target for what parses an authenticated client's JSON body
 // after the HTTP layer: the /v1/chat/completions and /v1/completions
-// readers (local and cloud mode), and the grammar compiler, fed both the
+// readers (local and cloud mode), the grammar compiler, fed both the
 // raw bytes as grammar text and (when the body is one) a response_format's
-// JSON schema turned into a grammar. Whatever the bytes, nothing may crash,
+// JSON schema turned into a grammar, and the forced tool-call grammars of
+// an accepted request's tools; and, the bytes taken as a model's reply,
+// the tool-call readers of every syntax and the reply splitter. Whatever the bytes, nothing may crash,
 // leak, hit undefined behaviour or grow without bound; what is accepted
 // must be what the routes rely on.
 #include <cstddef>
@@ -14,6 +16,9 @@
 #include "service/api/json_body.h"
 #include "service/api/json_schema_grammar.h"
 #include "service/api/openai_request.h"
+#include "service/provider/reply_splitter.h"
+#include "service/provider/tool_call_grammar.h"
+#include "service/provider/tool_call_syntax.h"
 
 using namespace clawbot;
 using namespace clawbot::service;
@@ -22,6 +27,55 @@ namespace {
 
 void check(bool condition) {
     if (!condition) std::abort();
+}
+
+constexpr ToolCallSyntax kSyntaxes[] = {ToolCallSyntax::Hermes,     ToolCallSyntax::Llama3,     ToolCallSyntax::Mistral,
+                                        ToolCallSyntax::GptOss,     ToolCallSyntax::DeepSeekV3, ToolCallSyntax::DeepSeekR1,
+                                        ToolCallSyntax::Granite,    ToolCallSyntax::Gemma4,     ToolCallSyntax::Generic};
+
+// Every forced-call grammar a request's tools give compiles.
+void fuzz_forced_grammars(const CompletionRequest& c) {
+    if (c.tools_json.empty()) return;
+    const nlohmann::json tools = nlohmann::json::parse(c.tools_json, nullptr, false);
+    check(tools.is_array());
+    std::vector<ToolSpec> specs;
+    for (const auto& t : tools) specs.push_back({t["function"]["name"].get<std::string>(), t["function"]["parameters"]});
+    if (specs.size() > 4) specs.resize(4);  // bounded work per input
+    for (const ToolCallSyntax syntax : kSyntaxes) {
+        auto grammar = forced_tool_call_grammar(syntax, specs, c.parallel_tool_calls);
+        if (grammar) check(Grammar::parse(*grammar).ok());
+    }
+}
+
+struct NullHandler final : CompletionHandler {
+    void on_delta(const CompletionDelta& d) override {
+        if (!d.tool_calls.empty()) check(nlohmann::json::parse(d.tool_calls, nullptr, false).is_array());
+    }
+    void on_done(FinishKind, const CompletionUsage&) override {}
+    void on_error(const StartError&) override {}
+};
+
+// The bytes as a model's reply: calls read back are well-formed, and the
+// splitter never loses its footing however the stream is cut.
+void fuzz_reply(std::string_view reply) {
+    for (const ToolCallSyntax syntax : kSyntaxes) {
+        const auto start = find_tool_call_start(syntax, reply);
+        if (start) check(start->offset <= reply.size());
+        if (auto calls = parse_tool_calls(syntax, reply)) {
+            for (const ParsedToolCall& call : *calls) {
+                check(!call.name.empty());
+                check(nlohmann::json::parse(call.arguments, nullptr, false).is_object());
+            }
+        }
+    }
+    ReplySplitter splitter(std::make_shared<NullHandler>(),
+                           ReplySplitting{.think = true, .starts_in_think = false, .tools = ToolCallSyntax::Hermes});
+    for (size_t i = 0; i < reply.size(); i += 3) {
+        CompletionDelta d;
+        d.content = reply.substr(i, 3);
+        splitter.on_delta(d);
+    }
+    splitter.on_done(FinishKind::Stop, CompletionUsage{});
 }
 
 void fuzz_body(std::string_view bytes) {
@@ -36,6 +90,7 @@ void fuzz_body(std::string_view bytes) {
             check(p->completion.top_logprobs <= 20);
             check(p->completion.logit_bias.size() <= 300);
             check(forward == !p->completion.upstream_fields.empty());
+            if (!forward) fuzz_forced_grammars(p->completion);
         } else {
             check(!std::get<BadRequest>(chat).message.empty());
         }
@@ -55,6 +110,7 @@ void fuzz_body(std::string_view bytes) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     const std::string_view bytes(reinterpret_cast<const char*>(data), size);
     fuzz_body(bytes);
+    fuzz_reply(bytes);
     auto grammar = Grammar::parse(bytes);
     if (grammar) {
         GrammarMatcher matcher(std::make_shared<const Grammar>(std::move(grammar).value()));

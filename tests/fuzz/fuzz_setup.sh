@@ -22,3 +22,25 @@ if [[ -z $cxx ]]; then
     echo "       (Debian: apt-get install clang-14 libclang-rt-14-dev)" >&2
     exit 1
 fi
+
+# fuzz_build OUTPUT HARNESS SOURCE... [-- EXTRA_FLAG...]: compiles a
+# libFuzzer target with ASan and UBSan (warnings are errors) into
+# $out_dir/OUTPUT.
+fuzz_build() {
+    local output=$1 harness=$2
+    shift 2
+    local sources=() extra=()
+    while (($#)); do
+        if [[ $1 == -- ]]; then
+            shift
+            extra=("$@")
+            break
+        fi
+        sources+=("$1")
+        shift
+    done
+    echo "building $output with $cxx"
+    "$cxx" -std=c++20 -g -Wall -Wextra -Werror -I"$source_dir/src" -O1 -fno-omit-frame-pointer "${extra[@]}" \
+        -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
+        "$harness" "${sources[@]}" -o "$out_dir/$output"
+}

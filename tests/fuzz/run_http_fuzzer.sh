@@ -8,14 +8,10 @@ set -euo pipefail
 
 source "$(dirname "$0")/fuzz_setup.sh"
 
-sources=("$source_dir"/src/service/http/request_head.cpp "$source_dir"/src/service/http/request_conversion.cpp
-         "$source_dir"/src/service/http/http_message.cpp "$source_dir"/src/service/api/json_body.cpp
-         "$source_dir"/src/engine/tokenizer/utf8.cpp)
-echo "building HTTP fuzzer with $cxx"
-"$cxx" -std=c++20 -g -Wall -Wextra -Werror -I"$source_dir/src" -O1 -fno-omit-frame-pointer \
-    -DBOOST_ASIO_NO_DEPRECATED -DBOOST_BEAST_USE_STD_STRING_VIEW \
-    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-    "$source_dir/tests/fuzz/http_request_fuzzer.cpp" "${sources[@]}" -o "$out_dir/http_request_fuzzer"
+fuzz_build http_request_fuzzer "$source_dir/tests/fuzz/http_request_fuzzer.cpp" \
+    "$source_dir"/src/service/http/request_head.cpp "$source_dir"/src/service/http/request_conversion.cpp \
+    "$source_dir"/src/service/http/http_message.cpp "$source_dir"/src/service/api/json_body.cpp \
+    "$source_dir"/src/engine/tokenizer/utf8.cpp -- -DBOOST_ASIO_NO_DEPRECATED -DBOOST_BEAST_USE_STD_STRING_VIEW
 
 seeds=$out_dir/seeds
 rm -rf "$seeds"
