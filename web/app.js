@@ -2,12 +2,15 @@
 //
 // Everything the user or the model wrote reaches the page through
 // textContent / Text nodes only, never through HTML parsing, so a reply that
-// contains markup is shown as the characters it is.
+// contains markup is shown as the characters it is. An assistant's answer is
+// Markdown: markdown.js (loaded first) turns it into DOM nodes the same way.
 'use strict';
 
 (() => {
   const TOKEN_KEY = 'clawbot.token';
   const API = '/api/v1';
+  // The renderer from markdown.js; should it be missing, answers show as plain text.
+  const markdown = window.clawbotMarkdown || null;
 
   const $ = (id) => document.getElementById(id);
   const ui = {
@@ -448,7 +451,9 @@
     ui.messages.scrollTop = ui.messages.scrollHeight;
   }
 
-  // Builds a message element. Text goes in as a Text node, never as HTML.
+  // Builds a message element. A user's text goes in as a Text node; an
+  // assistant's is rendered from Markdown to DOM nodes. Never as HTML.
+  // The message keeps its source text, which grows while a reply streams.
   function createMessage(role, text, id) {
     const article = document.createElement('article');
     article.className = 'message';
@@ -463,11 +468,37 @@
     const content = document.createElement('div');
     content.className = 'message-content';
     content.dataset.testid = 'message-content';
-    const textNode = document.createTextNode(text || '');
-    content.append(textNode);
+    const markdownRendered = role === 'assistant' && markdown !== null;
+    if (markdownRendered) content.classList.add('markdown');
 
     article.append(label, content);
-    return { article, content, textNode };
+    const message = { article, content, source: text || '', markdownRendered, frame: 0 };
+    renderMessage(message);
+    return message;
+  }
+
+  function renderMessage(message) {
+    if (message.frame) cancelAnimationFrame(message.frame);
+    message.frame = 0;
+    if (message.markdownRendered) message.content.replaceChildren(markdown.render(message.source));
+    else message.content.textContent = message.source;  // one Text node
+  }
+
+  // Renders now, keeping the view at the bottom if the reader was there.
+  function renderFollowing(message) {
+    const follow = isNearBottom();
+    renderMessage(message);
+    if (follow) scrollToBottom();
+  }
+
+  // Deltas arrive faster than the screen repaints, and each render redoes
+  // the whole answer: render at most once per frame.
+  function scheduleRender(message) {
+    if (message.frame) return;
+    message.frame = requestAnimationFrame(() => {
+      message.frame = 0;
+      renderFollowing(message);
+    });
   }
 
   function appendMessage(role, text, id) {
@@ -617,10 +648,9 @@
           let payload;
           try { payload = JSON.parse(data); } catch { return false; }
           if (event === 'delta' && payload && typeof payload.text === 'string') {
-            const follow = isNearBottom();
-            assistant.textNode.appendData(payload.text);
+            assistant.source += payload.text;
             received = true;
-            if (follow) scrollToBottom();
+            scheduleRender(assistant);
           } else if (event === 'done') {
             done = payload;
             return true;
@@ -641,11 +671,15 @@
       setStreaming(false);
       assistant.article.classList.remove('is-streaming');
       assistant.article.removeAttribute('aria-busy');
+      renderFollowing(assistant);  // whatever arrived since the last frame
     }
 
     // A done event means the reply is stored, whatever happened after it.
     if (done) {
-      if (typeof done.answer === 'string') assistant.textNode.data = done.answer;
+      if (typeof done.answer === 'string' && done.answer !== assistant.source) {
+        assistant.source = done.answer;
+        renderFollowing(assistant);
+      }
       if (done.message_id) assistant.article.dataset.messageId = done.message_id;
       const meta = [];
       if (done.model) meta.push(done.model);
@@ -653,7 +687,7 @@
         meta.push(`${done.usage.completion_tokens} tokens`);
       }
       if (meta.length) setNote(assistant, 'message-meta', meta.join(' \u00b7 '));
-      if (!assistant.textNode.data) setNote(assistant, 'message-meta', 'The model returned an empty reply.');
+      if (!assistant.source) setNote(assistant, 'message-meta', 'The model returned an empty reply.');
       const newId = done.conversation_id || conversationId;
       if (state.currentId !== newId && newId && seq === state.loadSeq) {
         state.currentId = newId;
@@ -743,6 +777,7 @@
   // ---- start -----------------------------------------------------------------------
 
   async function start() {
+    if (markdown) markdown.enableCopyButtons(ui.messages);
     updateEmptyState();
     setStreaming(false);
     state.token = tokenStore.get();
