@@ -152,8 +152,21 @@ TEST_F(LoadTest, AClientThatDisconnectsStopsItsGenerationAndFreesItsBlocks) {
     EXPECT_EQ(used, 0) << "the disconnected request still holds KV blocks";
     EXPECT_GE(completion, 0);
     EXPECT_LT(completion, 1900) << "generation ran to the end although the client was gone";
-    // Nothing was acknowledged, so nothing was stored.
-    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations", "", admin_))["conversations"].size(), 0u);
+    // The question and the answer as far as it got are kept, marked as
+    // stopped, so a reload still shows them (stored off the engine thread:
+    // wait for it).
+    json conversations;
+    for (int i = 0; i < 200; ++i) {
+        conversations = json_of(call("GET", "/api/v1/conversations", "", admin_))["conversations"];
+        if (!conversations.empty()) break;
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    ASSERT_EQ(conversations.size(), 1u);
+    const json messages =
+        json_of(call("GET", "/api/v1/conversations/" + conversations[0]["id"].get<std::string>(), "", admin_))["messages"];
+    ASSERT_EQ(messages.size(), 2u) << messages.dump();
+    EXPECT_EQ(messages[0]["content"], "Once upon a time");
+    EXPECT_EQ(messages[1]["finish_reason"], "cancelled");
 }
 
 TEST_F(LoadTest, RequestsWithTheSameSystemPromptShareItsBlocks) {

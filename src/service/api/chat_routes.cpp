@@ -90,29 +90,83 @@ public:
     void on_error(const StartError& error) override {
         scope_->ctx().log.event("error", "chat: " + error.message);
         if (!params_.stream || relay_.claim_unstarted()) return respond_start_error(scope_, error);
-        relay_.send(sse_event("error", start_error_event(error)));
-        relay_.finish();
+        // The client has seen the stream start, and perhaps part of the
+        // answer: keep the exchange (finish "error") before the error event.
+        // Storing waits for fsync: not on the engine thread.
+        auto self = shared_from_this();
+        scope_->ctx().store_writes.post([self, error] { self->store_and_report(error); });
     }
 
     void on_done(FinishKind finish, const CompletionUsage& usage) override {
         scope_->set_usage(usage);
-        if (finish == FinishKind::Cancelled) {  // the client is gone: nothing to acknowledge
-            relay_.finish();
-            return;
-        }
         // Storing waits for fsync: not on the engine thread.
         auto self = shared_from_this();
+        if (finish == FinishKind::Cancelled) {
+            // The client is gone (or the server is shutting down): nothing
+            // to acknowledge, but the question and the answer so far are
+            // kept, marked "cancelled", even when that answer is empty.
+            relay_.finish();
+            scope_->ctx().store_writes.post([self, usage] { self->store_quietly(usage); });
+            return;
+        }
         scope_->ctx().store_writes.post([self, finish, usage] { self->store_and_acknowledge(finish, usage); });
     }
 
 private:
-    void store_and_acknowledge(FinishKind finish, const CompletionUsage& usage) {
+    static MessageFinish stored_finish(FinishKind finish) {
+        switch (finish) {
+            case FinishKind::Length: return MessageFinish::Length;
+            case FinishKind::ContentFilter: return MessageFinish::ContentFilter;
+            case FinishKind::Cancelled: return MessageFinish::Cancelled;
+            case FinishKind::Stop:
+            case FinishKind::ToolCalls: return MessageFinish::Stop;
+        }
+        return MessageFinish::Stop;
+    }
+
+    std::string answer_so_far() {
+        std::lock_guard lock(mutex_);
+        return answer_;
+    }
+
+    // Creates the conversation when the request named none, then appends the
+    // exchange. On a store thread. An Error names what failed, for the log.
+    Result<Exchange> store_exchange(const std::string& answer, const TokenUsage& usage, MessageFinish finish) {
         ConversationStore& store = scope_->ctx().store;
         if (!conversation_) {
             auto created = store.create_conversation(token_.id, conversation_title(params_.query), params_.system.value_or(""));
-            if (!created) return fail(503, "store_unavailable", "could not store the conversation", created.error().message);
+            if (!created) return make_error("creating the conversation: " + created.error().message);
             conversation_ = std::move(*created);
         }
+        auto exchange = store.append_exchange(token_.id, conversation_->id, params_.query, answer, usage, finish);
+        if (!exchange) return exchange.error();
+        if (!*exchange) return make_error("the conversation was deleted meanwhile");
+        return std::move(**exchange);
+    }
+
+    // After on_done(Cancelled): the client is gone, so a failure is only logged.
+    void store_quietly(const CompletionUsage& usage) {
+        const TokenUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
+        auto stored = store_exchange(answer_so_far(), u, MessageFinish::Cancelled);
+        if (!stored) scope_->ctx().log.event("error", "chat: cancelled answer not kept: " + stored.error().message);
+    }
+
+    // After on_error with the stream started: store, then the error event,
+    // which names the stored exchange so the client can continue it.
+    void store_and_report(const StartError& error) {
+        auto stored = store_exchange(answer_so_far(), TokenUsage{}, MessageFinish::Error);
+        nlohmann::json event = nlohmann::json::parse(start_error_event(error));
+        if (stored) {
+            event["conversation_id"] = conversation_->id;
+            event["message_id"] = stored->assistant.id;
+        } else {
+            scope_->ctx().log.event("error", "chat: failed answer not kept: " + stored.error().message);
+        }
+        relay_.send(sse_event("error", dump_json(event)));
+        relay_.finish();
+    }
+
+    void store_and_acknowledge(FinishKind finish, const CompletionUsage& usage) {
         const TokenUsage u{usage.prompt_tokens, usage.completion_tokens, usage.cached_tokens};
         std::string answer, reasoning;
         {
@@ -130,12 +184,11 @@ private:
                             *invalid);
             }
         }
-        auto exchange = store.append_exchange(token_.id, conversation_->id, params_.query, answer, u);
+        auto exchange = store_exchange(answer, u, stored_finish(finish));
         if (!exchange) return fail(503, "store_unavailable", "could not store the reply", exchange.error().message);
-        if (!*exchange) return fail(503, "store_unavailable", "could not store the reply", "the conversation was deleted meanwhile");
         nlohmann::json response{
             {"conversation_id", conversation_->id},
-            {"message_id", (*exchange)->assistant.id},
+            {"message_id", exchange->assistant.id},
             {"answer", answer},
             {"model", model_},
             {"finish_reason", finish_reason_name(finish)},

@@ -1,4 +1,5 @@
-// GET and POST /api/v1/conversations, GET and DELETE /api/v1/conversations/{id}.
+// GET (list, or search with ?q=) and POST /api/v1/conversations; GET, PATCH
+// (rename) and DELETE /api/v1/conversations/{id}.
 #include <charconv>
 #include <functional>
 
@@ -21,6 +22,33 @@ std::optional<std::string> query_param(const std::string& query, std::string_vie
         start = end + 1;
     }
     return std::nullopt;
+}
+
+// A query value's text: %XX escapes decoded and '+' read as a space (HTML
+// form encoding, which URLSearchParams writes); nullopt for a malformed escape.
+std::optional<std::string> percent_decoded(std::string_view text) {
+    auto hex = [](char c) -> int {
+        if (c >= '0' && c <= '9') return c - '0';
+        if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+        if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+        return -1;
+    };
+    std::string out;
+    out.reserve(text.size());
+    for (size_t i = 0; i < text.size(); ++i) {
+        if (text[i] == '+') {
+            out += ' ';
+        } else if (text[i] != '%') {
+            out += text[i];
+        } else {
+            if (i + 2 >= text.size()) return std::nullopt;
+            const int high = hex(text[i + 1]), low = hex(text[i + 2]);
+            if (high < 0 || low < 0) return std::nullopt;
+            out += static_cast<char>(high * 16 + low);
+            i += 2;
+        }
+    }
+    return out;
 }
 
 nlohmann::json conversation_json(const ConversationRecord& c) {
@@ -77,8 +105,20 @@ void handle_list_conversations(const HttpRequest& req, const Scope& scope, const
         cursor = parse_page_cursor(*text);
         if (!cursor) return scope->respond(error_response(400, "invalid_request", "'cursor' is not a cursor this server gave out", "cursor"));
     }
-    on_store(scope->ctx().store_reads, scope, [scope, owner = token.id, limit, cursor] {
-        auto page = scope->ctx().store.list_conversations(owner, limit, cursor);
+    // ?q=TEXT: only conversations whose title or messages contain TEXT.
+    std::string search;
+    if (auto text = query_param(req.query, "q")) {
+        std::optional<std::string> decoded = percent_decoded(*text);
+        if (!decoded || !valid_search_text(*decoded)) {
+            return scope->respond(error_response(
+                400, "invalid_request", "'q' must be URL-encoded UTF-8 text of at most 200 bytes, without NUL", "q"));
+        }
+        search = std::move(*decoded);
+    }
+    on_store(scope->ctx().store_reads, scope, [scope, owner = token.id, limit, cursor, search = std::move(search)] {
+        ConversationStore& store = scope->ctx().store;
+        auto page = search.empty() ? store.list_conversations(owner, limit, cursor)
+                                   : store.search_conversations(owner, search, limit, cursor);
         if (!page) return store_failure(scope, page.error());
         nlohmann::json items = nlohmann::json::array();
         for (const ConversationRecord& c : page->items) items.push_back(conversation_json(c));
@@ -98,12 +138,39 @@ void handle_get_conversation(const HttpRequest&, const Scope& scope, const Token
         if (!messages) return store_failure(scope, messages.error());
         nlohmann::json list = nlohmann::json::array();
         for (const MessageRecord& m : messages->value_or(std::vector<MessageRecord>{})) {
-            list.push_back({{"id", m.id}, {"role", role_name(m.role)}, {"content", m.content}, {"created_at_ms", m.created_at_ms}});
+            nlohmann::json message{{"id", m.id}, {"role", role_name(m.role)}, {"content", m.content}, {"created_at_ms", m.created_at_ms}};
+            // How the answer ended: "stop", "length", "content_filter",
+            // "cancelled" (the client stopped it) or "error".
+            if (m.role == MessageRole::Assistant) message["finish_reason"] = finish_name(m.finish);
+            list.push_back(std::move(message));
         }
         nlohmann::json body = conversation_json(**conversation);
         body["system"] = (*conversation)->system_prompt;
         body["messages"] = list;
         scope->respond(json_response(200, body));
+    });
+}
+
+// PATCH {"title": "..."}: the only field that can change. The title is
+// trimmed and must then be 1..200 characters without control characters.
+void handle_rename_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id) {
+    auto parsed = parse_json_object(req.body);
+    if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
+    FieldReader f(std::get<nlohmann::json>(parsed));
+    auto given = f.string("title");
+    if (!f.ok()) return scope->respond(bad_request_response(f.error()));
+    if (!given) return scope->respond(error_response(400, "invalid_request", "'title' is required", "title"));
+    std::optional<std::string> title = clean_conversation_title(*given);
+    if (!title) {
+        return scope->respond(error_response(
+            400, "invalid_request",
+            "'title' must be 1 to 200 characters (surrounding spaces removed) without control characters", "title"));
+    }
+    on_store(scope->ctx().store_writes, scope, [scope, owner = token.id, id, title = std::move(*title)] {
+        auto renamed = scope->ctx().store.rename_conversation(owner, id, title);
+        if (!renamed) return store_failure(scope, renamed.error());
+        if (!*renamed) return scope->respond(error_response(404, "not_found", "no such conversation"));
+        scope->respond(json_response(200, conversation_json(**renamed)));
     });
 }
 

@@ -225,8 +225,9 @@ void ApiRouter::route_api(const HttpRequest& req, const Scope& scope, const Toke
             return scope->respond(error_response(404, "not_found", "no such conversation"));
         }
         if (m == "GET") return handle_get_conversation(req, scope, token, id);
+        if (m == "PATCH") return handle_rename_conversation(req, scope, token, id);
         if (m == "DELETE") return handle_delete_conversation(req, scope, token, id);
-        return scope->respond(method_not_allowed("GET, DELETE"));
+        return scope->respond(method_not_allowed("GET, PATCH, DELETE"));
     }
     scope->respond(error_response(404, "not_found", "no such route: " + path));
 }

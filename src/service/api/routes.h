@@ -30,6 +30,8 @@ std::optional<HttpResponse> refuse_unknown_model(const ApiContext& ctx, const nl
 void handle_create_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_get_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
+// PATCH /api/v1/conversations/{id} {"title": "..."}: renames; 200 with the conversation.
+void handle_rename_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
 void handle_delete_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
 void handle_healthz(const HttpRequest& req, const Scope& scope);
 void handle_readyz(const HttpRequest& req, const Scope& scope);

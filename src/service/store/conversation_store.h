@@ -50,22 +50,40 @@ public:
     // 1..kMaxConversationPageSize; `after` is the previous page's `next`.
     virtual Result<ConversationPage> list_conversations(std::string_view owner_token_id, int limit,
                                                         const std::optional<PageCursor>& after) = 0;
+    // Conversations whose title or any message's content contains `query`,
+    // compared case-insensitively for ASCII letters (other bytes exactly), in
+    // list_conversations' order and paging: `after` is the previous page's
+    // `next` of the same search. `query` must be valid_search_text() (an
+    // error otherwise); an empty one matches every conversation. Cost: it reads the owner's conversations
+    // newest first (titles, then their messages) until a page of matches is
+    // found or none are left, so a search that matches little reads
+    // everything the owner has older than the cursor.
+    virtual Result<ConversationPage> search_conversations(std::string_view owner_token_id,
+                                                          std::string_view query, int limit,
+                                                          const std::optional<PageCursor>& after) = 0;
+    // Sets the title; nullopt when not found. `title` must already be
+    // clean_conversation_title()'s output (an error otherwise). A rename does
+    // not move updated_at, so it does not reorder the list.
+    virtual Result<std::optional<ConversationRecord>> rename_conversation(
+        std::string_view owner_token_id, std::string_view conversation_id, std::string_view title) = 0;
     // Deletes the conversation and its messages; false when not found.
     virtual Result<bool> delete_conversation(std::string_view owner_token_id,
                                              std::string_view conversation_id) = 0;
 
     // --- messages ---
-    // Appends with the next seq and moves the conversation's updated_at.
+    // Appends with the next seq and moves the conversation's updated_at; the
+    // message's finish is Stop.
     virtual Result<std::optional<MessageRecord>> append_message(
         std::string_view owner_token_id, std::string_view conversation_id, MessageRole role,
         std::string_view content, const TokenUsage& usage) = 0;
-    // The user message (zero usage) and the assistant answer (`usage`) in one
-    // transaction: either both are stored or neither is.
+    // The user message (zero usage) and the assistant answer (`usage`, and
+    // how it ended: `finish`) in one transaction: either both are stored or
+    // neither is.
     virtual Result<std::optional<Exchange>> append_exchange(
         std::string_view owner_token_id, std::string_view conversation_id,
         std::string_view user_content, std::string_view assistant_content,
-        const TokenUsage& usage) = 0;
-    // In seq order.
+        const TokenUsage& usage, MessageFinish finish) = 0;
+    // In seq order, each with its finish (Stop when none was stored).
     virtual Result<std::optional<std::vector<MessageRecord>>> list_messages(
         std::string_view owner_token_id, std::string_view conversation_id) = 0;
 

@@ -4,7 +4,10 @@
 // A message is one list element: six header lines, then the content as raw
 // bytes, so any content (NUL, invalid UTF-8, newlines) round-trips exactly:
 //   <msg_id>\n<role>\n<created_at_ms>\n<prompt_tokens>\n<completion_tokens>\n<cached_tokens>\n<content>
-// Its conversation and seq come from the list's key and position.
+// Its conversation and seq come from the list's key and position. How an
+// assistant message ended, when not "stop", is the field finish:<seq> of its
+// conversation's hash (redis_scripts.cpp), so elements written before finish
+// reasons existed read unchanged, as stop.
 #include <cstdint>
 #include <span>
 #include <string>

@@ -11,7 +11,9 @@
 //                                           list_tokens' order
 //   clawbot:tokens:active           set     tok_ids not revoked: count_active_tokens
 //   clawbot:conv:<tok_id>:<conv_id> hash    owner, title, system_prompt, created_at_ms,
-//                                           updated_at_ms
+//                                           updated_at_ms, and finish:<seq> = "length" |
+//                                           "content_filter" | "cancelled" | "error" for each
+//                                           message that did not end with "stop"
 //   clawbot:msgs:<tok_id>:<conv_id> list    the messages in seq order (redis_codec.h); a
 //                                           message's seq is its position + 1, since messages
 //                                           are only appended, and deleted only all together
@@ -27,6 +29,10 @@
 // (updated_at_ms, id), and a page after a cursor is one range query from
 // "(<cursor member>" down: the same keyset paging as SQLite's row-value
 // comparison, ties included.
+//
+// The finish:<seq> fields came without a layout version change: a binary
+// that does not know them ignores them (its messages read as "stop"), and
+// one that does reads their absence as "stop".
 #include <cstdint>
 #include <string>
 #include <string_view>

@@ -83,11 +83,18 @@ return 1
 )lua";
 
 // updated_at only moves forward, as SQLite's MAX(updated_at_ms, now).
-// Times stay below 2^53, so tonumber compares them exactly.
+// Times stay below 2^53, so tonumber compares them exactly. A finish other
+// than stop is kept in the conversation's hash as 'finish:<seq>', so it goes
+// with the conversation and a message without one reads as stop.
 constexpr const char* kAppendMessages = CLAWBOT_RECENCY_FUNCTION R"lua(
 local updated = redis.call('HGET', KEYS[1], 'updated_at_ms')
 if not updated then return false end
-local last_seq = redis.call('RPUSH', KEYS[2], unpack(ARGV, 3))
+local n = tonumber(ARGV[3])
+local last_seq = redis.call('RPUSH', KEYS[2], unpack(ARGV, 4, 3 + n))
+for i = 1, n do
+  local finish = ARGV[3 + n + i]
+  if finish ~= '' then redis.call('HSET', KEYS[1], 'finish:' .. (last_seq - n + i), finish) end
+end
 if tonumber(ARGV[1]) > tonumber(updated) then
   redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[1])
   redis.call('ZREM', KEYS[3], recency(updated, ARGV[2]))
@@ -98,7 +105,70 @@ return last_seq
 
 constexpr const char* kListMessages = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-return redis.call('LRANGE', KEYS[2], 0, -1)
+local finishes = {}
+local fields = redis.call('HGETALL', KEYS[1])
+for i = 1, #fields, 2 do
+  if string.sub(fields[i], 1, 7) == 'finish:' then
+    finishes[#finishes + 1] = string.sub(fields[i], 8)
+    finishes[#finishes + 1] = fields[i + 1]
+  end
+end
+return {redis.call('LRANGE', KEYS[2], 0, -1), finishes}
+)lua";
+
+// HSET only on an existing conversation (the key holds the owner: another
+// owner's id is a missing key). updated_at stays.
+constexpr const char* kRenameConversation = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return false end
+redis.call('HSET', KEYS[1], 'title', ARGV[1])
+return redis.call('HMGET', KEYS[1], 'title', 'system_prompt', 'created_at_ms', 'updated_at_ms')
+)lua";
+
+// One batch of a search: up to ARGV[2] members of the index below ARGV[1],
+// newest first, stopping after ARGV[6] matches. A conversation matches when
+// its title, or the content of one of its messages (what follows a list
+// element's six header lines, redis_codec.h), lowered, contains ARGV[5]
+// (already lowered) as plain text. Returns {examined, last member examined,
+// 1 when the index has nothing older, then kConversationFieldCount fields
+// per match}.
+constexpr const char* kSearchConversations = R"lua(
+local members = redis.call('ZREVRANGEBYLEX', KEYS[1], ARGV[1], '-', 'LIMIT', 0, tonumber(ARGV[2]))
+local wanted = tonumber(ARGV[6])
+local q = ARGV[5]
+local out = {0, '', 0}
+local matches = 0
+local examined = 0
+for _, member in ipairs(members) do
+  examined = examined + 1
+  out[2] = member
+  local id = string.sub(member, 22)
+  local f = redis.call('HMGET', ARGV[3] .. id, 'title', 'system_prompt', 'created_at_ms', 'updated_at_ms')
+  if f[4] then
+    local hit = string.find(string.lower(f[1] or ''), q, 1, true) ~= nil
+    if not hit then
+      for _, element in ipairs(redis.call('LRANGE', ARGV[4] .. id, 0, -1)) do
+        local at = 0
+        for _ = 1, 6 do
+          at = string.find(element, '\n', at + 1, true)
+          if not at then break end
+        end
+        if at and string.find(string.lower(string.sub(element, at + 1)), q, 1, true) then
+          hit = true
+          break
+        end
+      end
+    end
+    if hit then
+      out[#out + 1] = id
+      for i = 1, 4 do out[#out + 1] = f[i] end
+      matches = matches + 1
+      if matches >= wanted then break end
+    end
+  end
+end
+out[1] = examined
+if examined == #members and #members < tonumber(ARGV[2]) then out[3] = 1 end
+return out
 )lua";
 
 #undef CLAWBOT_RECENCY_FUNCTION
@@ -121,6 +191,8 @@ CLAWBOT_SCRIPT(list_conversations, kListConversations)
 CLAWBOT_SCRIPT(delete_conversation, kDeleteConversation)
 CLAWBOT_SCRIPT(append_messages, kAppendMessages)
 CLAWBOT_SCRIPT(list_messages, kListMessages)
+CLAWBOT_SCRIPT(rename_conversation, kRenameConversation)
+CLAWBOT_SCRIPT(search_conversations, kSearchConversations)
 
 #undef CLAWBOT_SCRIPT
 

@@ -24,11 +24,19 @@ const RedisScript& create_conversation();
 const RedisScript& list_conversations();
 // KEYS conversation, messages, owner's index; ARGV conversation id. Returns 1 or 0.
 const RedisScript& delete_conversation();
+// KEYS conversation; ARGV title. Returns nil, or title, system_prompt, created_at_ms, updated_at_ms.
+const RedisScript& rename_conversation();
+// KEYS owner's index; ARGV upper bound ("+" or "(<member>"), batch size, conversation key prefix,
+// messages key prefix, lowered search text, matches wanted. Returns {examined, last member
+// examined, 1 when nothing older is left else 0, kConversationFieldCount fields per match}.
+const RedisScript& search_conversations();
 
-// KEYS conversation, messages, owner's index; ARGV now_ms, conversation id, element...
-// Returns the seq of the last element appended, or nil when the conversation does not exist.
+// KEYS conversation, messages, owner's index; ARGV now_ms, conversation id, n, n elements,
+// n finishes ('' for stop). Returns the seq of the last element appended, or nil when the
+// conversation does not exist.
 const RedisScript& append_messages();
-// KEYS conversation, messages. Returns the elements, or nil when the conversation does not exist.
+// KEYS conversation, messages. Returns {elements, {seq, finish, ...}} (only finishes other
+// than stop are stored), or nil when the conversation does not exist.
 const RedisScript& list_messages();
 
 }  // namespace clawbot::service::redis_scripts

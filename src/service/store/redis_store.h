@@ -75,6 +75,11 @@ public:
         std::string_view owner_token_id, std::string_view conversation_id) override;
     Result<ConversationPage> list_conversations(std::string_view owner_token_id, int limit,
                                                 const std::optional<PageCursor>& after) override;
+    Result<ConversationPage> search_conversations(std::string_view owner_token_id, std::string_view query,
+                                                  int limit, const std::optional<PageCursor>& after) override;
+    Result<std::optional<ConversationRecord>> rename_conversation(std::string_view owner_token_id,
+                                                                  std::string_view conversation_id,
+                                                                  std::string_view title) override;
     Result<bool> delete_conversation(std::string_view owner_token_id,
                                      std::string_view conversation_id) override;
 
@@ -86,7 +91,7 @@ public:
                                                     std::string_view conversation_id,
                                                     std::string_view user_content,
                                                     std::string_view assistant_content,
-                                                    const TokenUsage& usage) override;
+                                                    const TokenUsage& usage, MessageFinish finish) override;
     Result<std::optional<std::vector<MessageRecord>>> list_messages(
         std::string_view owner_token_id, std::string_view conversation_id) override;
 

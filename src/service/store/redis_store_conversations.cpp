@@ -84,6 +84,77 @@ Result<ConversationPage> RedisStore::list_conversations(std::string_view owner_t
     return page;
 }
 
+Result<ConversationPage> RedisStore::search_conversations(std::string_view owner_token_id, std::string_view query,
+                                                          int limit, const std::optional<PageCursor>& after) {
+    if (!valid_search_text(query)) return make_error("search text must be valid UTF-8 of at most 200 bytes without NUL");
+    const int page_size = std::clamp(limit, 1, kMaxConversationPageSize);
+    // Scanned in batches, one script each, so Redis (one thread for every
+    // node) is never held for longer than reading kBatch conversations.
+    constexpr int kBatch = 16;
+    const std::string index = redis_keys::conversations_of(owner_token_id);
+    const std::string conversation_prefix = redis_keys::conversation_prefix(owner_token_id);
+    const std::string messages_prefix = redis_keys::messages(owner_token_id, "");
+    const std::string lowered = ascii_lower(query);
+    const std::string batch = std::to_string(kBatch);
+    std::string upper = after ? "(" + redis_keys::recency_member(after->updated_at_ms, after->conversation_id) : "+";
+
+    ConversationPage page;
+    const std::size_t wanted = static_cast<std::size_t>(page_size) + 1;  // one more says whether a next page exists
+    while (page.items.size() < wanted) {
+        const std::string still_wanted = std::to_string(wanted - page.items.size());
+        const std::array<std::string_view, 1> keys = {index};
+        const std::array<std::string_view, 6> args = {upper, batch, conversation_prefix, messages_prefix, lowered,
+                                                      still_wanted};
+        Result<RedisValue> reply = pool_.eval(redis_scripts::search_conversations(), keys, args);
+        if (!reply) return reply.error();
+        const std::vector<RedisValue>& fields = reply->items;
+        if (reply->kind != RedisValue::Kind::Array || fields.size() < 3 ||
+            (fields.size() - 3) % kConversationFieldCount != 0) {
+            return make_error("unexpected reply from Redis searching conversations");
+        }
+        Result<std::int64_t> examined = integer_of(fields[0], "searching conversations");
+        Result<std::string> last = text_of(fields[1], "searching conversations");
+        Result<std::int64_t> exhausted = integer_of(fields[2], "searching conversations");
+        if (!examined || !last || !exhausted) return make_error("unexpected reply from Redis searching conversations");
+        for (std::size_t at = 3; at < fields.size(); at += kConversationFieldCount) {
+            Result<ConversationRecord> conversation =
+                decode_conversation(owner_token_id, std::span(fields).subspan(at, kConversationFieldCount));
+            if (!conversation) return conversation.error();
+            page.items.push_back(std::move(conversation).value());
+        }
+        if (*exhausted == 1 || *examined == 0) break;
+        upper = "(" + *last;
+    }
+    if (page.items.size() > static_cast<std::size_t>(page_size)) {
+        page.items.resize(static_cast<std::size_t>(page_size));
+        page.next = PageCursor{page.items.back().updated_at_ms, page.items.back().id};
+    }
+    return page;
+}
+
+Result<std::optional<ConversationRecord>> RedisStore::rename_conversation(std::string_view owner_token_id,
+                                                                          std::string_view conversation_id,
+                                                                          std::string_view title) {
+    const std::optional<std::string> clean = clean_conversation_title(title);
+    if (!clean || *clean != title) {
+        return make_error("a conversation title must be 1 to 200 characters without control characters or surrounding spaces");
+    }
+    const std::string key = redis_keys::conversation(owner_token_id, conversation_id);
+    const std::array<std::string_view, 1> keys = {key};
+    const std::array<std::string_view, 1> args = {title};
+    Result<RedisValue> reply = pool_.eval(redis_scripts::rename_conversation(), keys, args);
+    if (!reply) return reply.error();
+    if (reply->is_nil()) return std::optional<ConversationRecord>{};
+    if (reply->kind != RedisValue::Kind::Array || reply->items.size() != 4) {
+        return make_error("unexpected reply from Redis renaming a conversation");
+    }
+    std::vector<RedisValue> fields{RedisValue{RedisValue::Kind::Text, std::string(conversation_id), 0, {}}};
+    fields.insert(fields.end(), reply->items.begin(), reply->items.end());
+    Result<ConversationRecord> conversation = decode_conversation(owner_token_id, fields);
+    if (!conversation) return conversation.error();
+    return std::optional<ConversationRecord>{std::move(conversation).value()};
+}
+
 Result<bool> RedisStore::delete_conversation(std::string_view owner_token_id, std::string_view conversation_id) {
     const std::string conversation_key = redis_keys::conversation(owner_token_id, conversation_id);
     const std::string messages_key = redis_keys::messages(owner_token_id, conversation_id);

@@ -18,12 +18,17 @@ Result<bool> RedisStore::append(std::string_view owner_token_id, std::string_vie
     const std::string messages_key = redis_keys::messages(owner_token_id, conversation_id);
     const std::string index = redis_keys::conversations_of(owner_token_id);
     const std::string now = std::to_string(now_ms);
+    const std::string count = std::to_string(messages.size());
     std::vector<std::string> elements;
     for (const MessageRecord& message : messages) elements.push_back(encode_message(message));
 
     const std::array<std::string_view, 3> keys = {conversation_key, messages_key, index};
-    std::vector<std::string_view> args = {now, conversation_id};
+    std::vector<std::string_view> args = {now, conversation_id, count};
     args.insert(args.end(), elements.begin(), elements.end());
+    // Stop is what a message without a stored finish reads as.
+    for (const MessageRecord& message : messages) {
+        args.push_back(message.finish == MessageFinish::Stop ? std::string_view() : finish_name(message.finish));
+    }
     Result<RedisValue> reply = pool_.eval(redis_scripts::append_messages(), keys, args);
     if (!reply) return reply.error();
     if (reply->is_nil()) return false;
@@ -53,7 +58,7 @@ Result<std::optional<Exchange>> RedisStore::append_exchange(std::string_view own
                                                             std::string_view conversation_id,
                                                             std::string_view user_content,
                                                             std::string_view assistant_content,
-                                                            const TokenUsage& usage) {
+                                                            const TokenUsage& usage, MessageFinish finish) {
     Result<std::string> user_id = new_message_id();
     if (!user_id) return user_id.error();
     Result<std::string> assistant_id = new_message_id();
@@ -63,7 +68,7 @@ Result<std::optional<Exchange>> RedisStore::append_exchange(std::string_view own
         MessageRecord{std::move(user_id).value(), std::string(conversation_id), 0, MessageRole::User,
                       std::string(user_content), TokenUsage{}, now},
         MessageRecord{std::move(assistant_id).value(), std::string(conversation_id), 0, MessageRole::Assistant,
-                      std::string(assistant_content), usage, now}};
+                      std::string(assistant_content), usage, now, finish}};
     Result<bool> appended = append(owner_token_id, conversation_id, turn, now);
     if (!appended) return appended.error();
     if (!*appended) return std::optional<Exchange>{};
@@ -79,15 +84,33 @@ Result<std::optional<std::vector<MessageRecord>>> RedisStore::list_messages(std:
     Result<RedisValue> reply = pool_.eval(redis_scripts::list_messages(), keys, {});
     if (!reply) return reply.error();
     if (reply->is_nil()) return std::optional<Messages>{};
-    if (reply->kind != RedisValue::Kind::Array) return make_error("unexpected reply from Redis listing messages");
+    const auto malformed = [] { return make_error("unexpected reply from Redis listing messages"); };
+    if (reply->kind != RedisValue::Kind::Array || reply->items.size() != 2) return malformed();
+    const RedisValue& elements = reply->items[0];
+    const RedisValue& finishes = reply->items[1];
+    if (elements.kind != RedisValue::Kind::Array || finishes.kind != RedisValue::Kind::Array ||
+        finishes.items.size() % 2 != 0) {
+        return malformed();
+    }
     Messages messages;
-    messages.reserve(reply->items.size());
-    for (const RedisValue& element : reply->items) {
-        if (element.kind != RedisValue::Kind::Text) return make_error("unexpected reply from Redis listing messages");
+    messages.reserve(elements.items.size());
+    for (const RedisValue& element : elements.items) {
+        if (element.kind != RedisValue::Kind::Text) return malformed();
         Result<MessageRecord> message =
             decode_message(element.text, conversation_id, static_cast<std::int64_t>(messages.size()) + 1);
         if (!message) return message.error();
         messages.push_back(std::move(message).value());
+    }
+    for (std::size_t at = 0; at < finishes.items.size(); at += 2) {
+        Result<std::int64_t> seq = integer_text_of(finishes.items[at], "a message's seq");
+        Result<std::string> name = text_of(finishes.items[at + 1], "a finish reason");
+        if (!seq || !name) return malformed();
+        const std::optional<MessageFinish> finish = parse_finish(*name);
+        if (!finish) return make_error("Redis holds an unknown finish reason '" + *name + "'");
+        // A seq beyond the list cannot come from append_messages; ignore it.
+        if (*seq >= 1 && *seq <= static_cast<std::int64_t>(messages.size())) {
+            messages[static_cast<std::size_t>(*seq - 1)].finish = *finish;
+        }
     }
     return std::optional<Messages>{std::move(messages)};
 }

@@ -43,6 +43,9 @@ Result<MessageRecord> read_message_row(const SqliteStatement& row) {
     message.usage.completion_tokens = row.column_int(6);
     message.usage.cached_tokens = row.column_int(7);
     message.created_at_ms = row.column_int(8);
+    const std::optional<MessageFinish> finish = parse_finish(row.column_text(9));
+    if (!finish) return make_error("message " + message.id + " has an unknown finish_reason");
+    message.finish = *finish;
     return message;
 }
 

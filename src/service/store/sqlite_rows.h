@@ -19,7 +19,7 @@ ConversationRecord read_conversation_row(const SqliteStatement& row);
 
 #define CLAWBOT_MESSAGE_COLUMNS                                                           \
     "id, conversation_id, seq, role, content, prompt_tokens, completion_tokens, " \
-    "cached_tokens, created_at_ms"
+    "cached_tokens, created_at_ms, finish_reason"
 Result<MessageRecord> read_message_row(const SqliteStatement& row);
 
 // Steps `query` to the end, reading every row with `read`.

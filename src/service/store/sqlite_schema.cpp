@@ -46,8 +46,15 @@ CREATE TABLE messages (
 ) STRICT;
 )sql";
 
+// How an assistant message ended (store_records.h, MessageFinish). Rows
+// written before version 2 read as 'stop'. No CHECK: a later value must not
+// need a table rebuild; the reader refuses what it does not know.
+constexpr const char* kVersion2 = R"sql(
+ALTER TABLE messages ADD COLUMN finish_reason TEXT NOT NULL DEFAULT 'stop';
+)sql";
+
 // Append a migration here and never edit a released one.
-constexpr std::array<const char*, 1> kMigrations = {kVersion1};
+constexpr std::array<const char*, 2> kMigrations = {kVersion1, kVersion2};
 
 Result<bool> apply_migration(SqliteConnection& db, int version) {
     Result<SqliteTransaction> transaction = SqliteTransaction::begin(db);

@@ -50,6 +50,11 @@ public:
         std::string_view owner_token_id, std::string_view conversation_id) override;
     Result<ConversationPage> list_conversations(std::string_view owner_token_id, int limit,
                                                 const std::optional<PageCursor>& after) override;
+    Result<ConversationPage> search_conversations(std::string_view owner_token_id, std::string_view query,
+                                                  int limit, const std::optional<PageCursor>& after) override;
+    Result<std::optional<ConversationRecord>> rename_conversation(std::string_view owner_token_id,
+                                                                  std::string_view conversation_id,
+                                                                  std::string_view title) override;
     Result<bool> delete_conversation(std::string_view owner_token_id,
                                      std::string_view conversation_id) override;
 
@@ -61,7 +66,7 @@ public:
                                                     std::string_view conversation_id,
                                                     std::string_view user_content,
                                                     std::string_view assistant_content,
-                                                    const TokenUsage& usage) override;
+                                                    const TokenUsage& usage, MessageFinish finish) override;
     Result<std::optional<std::vector<MessageRecord>>> list_messages(
         std::string_view owner_token_id, std::string_view conversation_id) override;
 
@@ -76,7 +81,7 @@ private:
     // The helpers below expect mutex_ held and a transaction open.
     Result<MessageRecord> insert_message(std::string_view conversation_id, MessageRole role,
                                          std::string_view content, const TokenUsage& usage,
-                                         std::int64_t now_ms);
+                                         std::int64_t now_ms, MessageFinish finish = MessageFinish::Stop);
     Result<bool> touch_conversation(std::string_view conversation_id, std::int64_t now_ms);
 
     std::mutex mutex_;  // the writer's

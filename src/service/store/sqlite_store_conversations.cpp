@@ -81,6 +81,67 @@ Result<ConversationPage> SqliteStore::list_conversations(std::string_view owner_
     return page;
 }
 
+Result<ConversationPage> SqliteStore::search_conversations(std::string_view owner_token_id,
+                                                           std::string_view query, int limit,
+                                                           const std::optional<PageCursor>& after) {
+    if (!valid_search_text(query)) return make_error("search text must be valid UTF-8 of at most 200 bytes without NUL");
+    const int page_size = std::clamp(limit, 1, kMaxConversationPageSize);
+    // instr(lower(...)) rather than LIKE: the text is matched literally (no
+    // '%' or '_' to escape) and lower() folds ASCII letters only, as ?5 was.
+    // The owner's index gives the order; each candidate's messages are read
+    // through the (conversation_id, seq) index until one matches.
+#define CLAWBOT_SEARCH_MATCH                                                                       \
+    " AND (instr(lower(title), ?5) > 0 OR EXISTS (SELECT 1 FROM messages m"                         \
+    " WHERE m.conversation_id = conversations.id AND instr(lower(m.content), ?5) > 0))"
+    const char* sql =
+        after ? "SELECT " CLAWBOT_CONVERSATION_COLUMNS
+                " FROM conversations WHERE owner_token_id = ?1 AND (updated_at_ms, id) < (?3, ?4)"
+                CLAWBOT_SEARCH_MATCH " ORDER BY updated_at_ms DESC, id DESC LIMIT ?2"
+              : "SELECT " CLAWBOT_CONVERSATION_COLUMNS
+                " FROM conversations WHERE owner_token_id = ?1"
+                CLAWBOT_SEARCH_MATCH " ORDER BY updated_at_ms DESC, id DESC LIMIT ?2";
+#undef CLAWBOT_SEARCH_MATCH
+
+    const std::string lowered = ascii_lower(query);
+    SqliteReaderPool::Lease reader = readers_.acquire();
+    Result<SqliteStatement> statement = SqliteStatement::prepare(reader.connection(), sql);
+    if (!statement) return statement.error();
+    statement->bind_text(1, owner_token_id).bind_int(2, page_size + 1).bind_text(5, lowered);
+    if (after) statement->bind_int(3, after->updated_at_ms).bind_text(4, after->conversation_id);
+    Result<std::vector<ConversationRecord>> rows =
+        read_all_rows<ConversationRecord>(*statement, read_conversation_row);
+    if (!rows) return rows.error();
+
+    ConversationPage page;
+    page.items = std::move(rows).value();
+    if (page.items.size() > static_cast<std::size_t>(page_size)) {
+        page.items.resize(static_cast<std::size_t>(page_size));
+        page.next = PageCursor{page.items.back().updated_at_ms, page.items.back().id};
+    }
+    return page;
+}
+
+Result<std::optional<ConversationRecord>> SqliteStore::rename_conversation(std::string_view owner_token_id,
+                                                                           std::string_view conversation_id,
+                                                                           std::string_view title) {
+    const std::optional<std::string> clean = clean_conversation_title(title);
+    if (!clean || *clean != title) return make_error("a conversation title must be 1 to 200 characters without control characters or surrounding spaces");
+    std::lock_guard lock(mutex_);
+    // updated_at stays: a rename does not move the conversation in the list.
+    Result<SqliteStatement> update = SqliteStatement::prepare(
+        db_, "UPDATE conversations SET title = ?3 WHERE id = ?1 AND owner_token_id = ?2"
+             " RETURNING " CLAWBOT_CONVERSATION_COLUMNS);
+    if (!update) return update.error();
+    update->bind_text(1, conversation_id).bind_text(2, owner_token_id).bind_text(3, title);
+    Result<bool> row = update->step();
+    if (!row) return row.error();
+    if (!*row) return std::optional<ConversationRecord>{};
+    ConversationRecord renamed = read_conversation_row(*update);
+    Result<bool> finished = update->run();
+    if (!finished) return finished.error();
+    return std::optional<ConversationRecord>{std::move(renamed)};
+}
+
 Result<bool> SqliteStore::delete_conversation(std::string_view owner_token_id,
                                               std::string_view conversation_id) {
     std::lock_guard lock(mutex_);

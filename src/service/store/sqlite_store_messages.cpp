@@ -19,18 +19,19 @@ Result<bool> SqliteStore::owns_conversation(SqliteConnection& db, std::string_vi
 
 Result<MessageRecord> SqliteStore::insert_message(std::string_view conversation_id,
                                                   MessageRole role, std::string_view content,
-                                                  const TokenUsage& usage, std::int64_t now_ms) {
+                                                  const TokenUsage& usage, std::int64_t now_ms,
+                                                  MessageFinish finish) {
     Result<std::string> id = new_message_id();
     if (!id) return id.error();
     MessageRecord message{std::move(id).value(), std::string(conversation_id), 0, role,
-                          std::string(content), usage, now_ms};
+                          std::string(content), usage, now_ms, finish};
     // seq is computed inside the write transaction, so concurrent appends
     // (threads or processes) get consecutive, unique numbers.
     Result<SqliteStatement> insert = SqliteStatement::prepare(
         db_,
         "INSERT INTO messages (" CLAWBOT_MESSAGE_COLUMNS ") VALUES (?1, ?2,"
         " (SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?2),"
-        " ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq");
+        " ?3, ?4, ?5, ?6, ?7, ?8, ?9) RETURNING seq");
     if (!insert) return insert.error();
     insert->bind_text(1, message.id)
         .bind_text(2, message.conversation_id)
@@ -39,7 +40,8 @@ Result<MessageRecord> SqliteStore::insert_message(std::string_view conversation_
         .bind_int(5, usage.prompt_tokens)
         .bind_int(6, usage.completion_tokens)
         .bind_int(7, usage.cached_tokens)
-        .bind_int(8, now_ms);
+        .bind_int(8, now_ms)
+        .bind_text(9, finish_name(finish));
     Result<bool> row = insert->step();
     if (!row) return row.error();
     if (!*row) return make_error("insert into messages returned no seq");
@@ -82,7 +84,7 @@ Result<std::optional<Exchange>> SqliteStore::append_exchange(std::string_view ow
                                                              std::string_view conversation_id,
                                                              std::string_view user_content,
                                                              std::string_view assistant_content,
-                                                             const TokenUsage& usage) {
+                                                             const TokenUsage& usage, MessageFinish finish) {
     std::lock_guard lock(mutex_);
     Result<SqliteTransaction> transaction = SqliteTransaction::begin(db_);
     if (!transaction) return transaction.error();
@@ -95,7 +97,7 @@ Result<std::optional<Exchange>> SqliteStore::append_exchange(std::string_view ow
         insert_message(conversation_id, MessageRole::User, user_content, TokenUsage{}, now);
     if (!user) return user.error();
     Result<MessageRecord> assistant =
-        insert_message(conversation_id, MessageRole::Assistant, assistant_content, usage, now);
+        insert_message(conversation_id, MessageRole::Assistant, assistant_content, usage, now, finish);
     if (!assistant) return assistant.error();
     Result<bool> done = touch_conversation(conversation_id, now);
     if (done) done = transaction->commit();

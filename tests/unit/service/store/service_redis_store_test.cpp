@@ -176,8 +176,8 @@ TEST_F(RedisStoreTest, AConversationStartedOnOneNodeContinuesOnAnother) {
     std::unique_ptr<RedisStore> node_b = open_redis(redis_.url());
     const std::string owner = unwrap(node_a->create_token("user", false)).record.id;
     const ConversationRecord conversation = unwrap(node_a->create_conversation(owner, "t", ""));
-    ASSERT_TRUE(unwrap(node_a->append_exchange(owner, conversation.id, "q1", "a1", {})).has_value());
-    const auto second = unwrap(node_b->append_exchange(owner, conversation.id, "q2", "a2", {}));
+    ASSERT_TRUE(unwrap(node_a->append_exchange(owner, conversation.id, "q1", "a1", {}, MessageFinish::Stop)).has_value());
+    const auto second = unwrap(node_b->append_exchange(owner, conversation.id, "q2", "a2", {}, MessageFinish::Stop));
     ASSERT_TRUE(second.has_value());
     EXPECT_EQ(second->user.seq, 3);
     const auto listed = unwrap(node_a->list_messages(owner, conversation.id));
@@ -192,7 +192,7 @@ TEST_F(RedisStoreTest, KeysFollowTheDocumentedLayout) {
     const CreatedToken token = unwrap(store->create_token("layout", true));
     const std::string owner = token.record.id;
     const ConversationRecord conversation = unwrap(store->create_conversation(owner, "t", "s"));
-    ASSERT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "a", {})).has_value());
+    ASSERT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "a", {}, MessageFinish::Stop)).has_value());
 
     EXPECT_EQ(redis_.command({"GET", "clawbot:schema"}), "1");
     EXPECT_EQ(redis_.command({"TYPE", "clawbot:token:" + owner}), "hash");
@@ -213,13 +213,44 @@ TEST_F(RedisStoreTest, KeysFollowTheDocumentedLayout) {
     EXPECT_EQ(redis_.command({"KEYS", "*" + token.plaintext + "*"}), "");
 }
 
+// A finish other than stop is a field of the conversation's hash; messages
+// without one (all those written before finish reasons existed) read stop.
+TEST_F(RedisStoreTest, FinishReasonsLiveInTheConversationHashAndDefaultToStop) {
+    std::unique_ptr<RedisStore> store = open_redis(redis_.url());
+    const std::string owner = unwrap(store->create_token("user", false)).record.id;
+    const ConversationRecord conversation = unwrap(store->create_conversation(owner, "t", ""));
+    const std::string hash = "clawbot:conv:" + owner + ":" + conversation.id;
+    const std::string list = "clawbot:msgs:" + owner + ":" + conversation.id;
+    // As the release before finish reasons wrote an exchange: two elements, no field.
+    ASSERT_EQ(redis_.command({"RPUSH", list, "msg_00000000000000a1\nuser\n1000\n0\n0\n0\nold question",
+                              "msg_00000000000000a2\nassistant\n1000\n5\n2\n0\nold answer"}),
+              "2");
+    ASSERT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "stopped", {}, MessageFinish::Cancelled))
+                    .has_value());
+    ASSERT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "done", {}, MessageFinish::Stop)).has_value());
+
+    EXPECT_EQ(redis_.command({"HGET", hash, "finish:4"}), "cancelled");
+    EXPECT_EQ(redis_.command({"HEXISTS", hash, "finish:6"}), "0");  // stop is not written
+    EXPECT_EQ(redis_.command({"HEXISTS", hash, "finish:3"}), "0");
+    const auto listed = unwrap(store->list_messages(owner, conversation.id));
+    ASSERT_TRUE(listed.has_value());
+    ASSERT_EQ(listed->size(), 6u);
+    EXPECT_EQ((*listed)[1].content, "old answer");
+    EXPECT_EQ((*listed)[1].finish, MessageFinish::Stop);
+    EXPECT_EQ((*listed)[3].finish, MessageFinish::Cancelled);
+    EXPECT_EQ((*listed)[5].finish, MessageFinish::Stop);
+
+    ASSERT_TRUE(unwrap(store->delete_conversation(owner, conversation.id)));
+    EXPECT_EQ(redis_.command({"EXISTS", hash}), "0");  // the fields go with it
+}
+
 TEST_F(RedisStoreTest, ScriptsAreLoadedAgainWhenRedisForgotThem) {
     std::unique_ptr<RedisStore> store = open_redis(redis_.url());
     const std::string owner = unwrap(store->create_token("user", false)).record.id;
     ASSERT_EQ(redis_.command({"SCRIPT", "FLUSH"}), "OK");  // as after a restart
     const ConversationRecord conversation = unwrap(store->create_conversation(owner, "t", ""));
     ASSERT_EQ(redis_.command({"SCRIPT", "FLUSH"}), "OK");
-    EXPECT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "a", {})).has_value());
+    EXPECT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "a", {}, MessageFinish::Stop)).has_value());
     EXPECT_EQ(unwrap(store->list_messages(owner, conversation.id))->size(), 2u);
 }
 
@@ -237,13 +268,13 @@ TEST_F(RedisStoreTest, RedisDownFailsFastThenTheSameStoreRecoversWithEveryAcknow
     const CreatedToken token = unwrap(store->create_token("user", false));
     const std::string owner = token.record.id;
     const ConversationRecord conversation = unwrap(store->create_conversation(owner, "t", ""));
-    const auto acknowledged = unwrap(store->append_exchange(owner, conversation.id, "before", "crash", {1, 2, 3}));
+    const auto acknowledged = unwrap(store->append_exchange(owner, conversation.id, "before", "crash", {1, 2, 3}, MessageFinish::Stop));
     ASSERT_TRUE(acknowledged.has_value());
 
     redis_.kill();  // SIGKILL: only what reached the AOF survives
     const TokenDigest digest = unwrap(digest_access_token(token.plaintext));
     const std::vector<std::pair<std::string, std::function<bool()>>> calls = {
-        {"append_exchange", [&] { return store->append_exchange(owner, conversation.id, "lost", "lost", {}).ok(); }},
+        {"append_exchange", [&] { return store->append_exchange(owner, conversation.id, "lost", "lost", {}, MessageFinish::Stop).ok(); }},
         {"append_message",
          [&] { return store->append_message(owner, conversation.id, MessageRole::User, "lost", {}).ok(); }},
         {"create_conversation", [&] { return store->create_conversation(owner, "lost", "").ok(); }},

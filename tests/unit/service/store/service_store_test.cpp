@@ -222,7 +222,7 @@ TEST_F(SqliteStoreTest, AWriteThatCannotGetTheLockInTimeFailsAndStoresNothing) {
     RawDatabase other(db_path());
     other.execute("BEGIN IMMEDIATE");
     const auto start = std::chrono::steady_clock::now();
-    auto appended = store.append_exchange(alice_, conversation.id, "q", "a", TokenUsage{});
+    auto appended = store.append_exchange(alice_, conversation.id, "q", "a", TokenUsage{}, MessageFinish::Stop);
     const auto waited = std::chrono::steady_clock::now() - start;
     EXPECT_FALSE(appended.ok());
     EXPECT_GE(waited, std::chrono::milliseconds(150));
@@ -309,7 +309,7 @@ TEST_P(StoreTest, AnotherOwnersConversationIsIndistinguishableFromAMissingOne) {
         EXPECT_EQ(unwrap(store_->list_messages(bob_, id)), std::nullopt);
         EXPECT_EQ(unwrap(store_->append_message(bob_, id, MessageRole::User, "intrusion", {})),
                   std::nullopt);
-        EXPECT_EQ(unwrap(store_->append_exchange(bob_, id, "q", "a", {})), std::nullopt);
+        EXPECT_EQ(unwrap(store_->append_exchange(bob_, id, "q", "a", {}, MessageFinish::Stop)), std::nullopt);
         EXPECT_FALSE(unwrap(store_->delete_conversation(bob_, id)));
     }
     EXPECT_TRUE(unwrap(store_->list_conversations(bob_, 10, std::nullopt)).items.empty());
@@ -451,7 +451,7 @@ TEST_P(StoreTest, AppendExchangeStoresBothTurnsTogether) {
     const ConversationRecord conversation = new_conversation(alice_);
     append(alice_, conversation.id, "earlier");
     const std::optional<Exchange> exchange = unwrap(store_->append_exchange(
-        alice_, conversation.id, "question?", "answer.", TokenUsage{20, 5, 4}));
+        alice_, conversation.id, "question?", "answer.", TokenUsage{20, 5, 4}, MessageFinish::Stop));
     ASSERT_TRUE(exchange.has_value());
     EXPECT_EQ(exchange->user.seq, 2);
     EXPECT_EQ(exchange->assistant.seq, 3);
@@ -498,12 +498,294 @@ TEST_P(StoreTest, ContentRoundTripsByteForByte) {
     }
 }
 
+// --- finish reasons ----------------------------------------------------------------------
+
+TEST_P(StoreTest, EveryFinishReasonRoundTripsAndOtherMessagesReadStop) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    const std::vector<MessageFinish> finishes = {MessageFinish::Stop, MessageFinish::Length, MessageFinish::ContentFilter,
+                                                 MessageFinish::Cancelled, MessageFinish::Error};
+    for (MessageFinish finish : finishes) {
+        const std::optional<Exchange> exchange = unwrap(store_->append_exchange(
+            alice_, conversation.id, "q " + std::string(finish_name(finish)), "partial", TokenUsage{1, 2, 0}, finish));
+        ASSERT_TRUE(exchange.has_value());
+        EXPECT_EQ(exchange->assistant.finish, finish);
+        EXPECT_EQ(exchange->user.finish, MessageFinish::Stop);
+    }
+    append(alice_, conversation.id, "a plain answer", MessageRole::Assistant);
+
+    reopen();  // read back from storage
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 2 * finishes.size() + 1);
+    for (std::size_t i = 0; i < finishes.size(); ++i) {
+        EXPECT_EQ(listed[2 * i].role, MessageRole::User);
+        EXPECT_EQ(listed[2 * i].finish, MessageFinish::Stop) << i;
+        EXPECT_EQ(listed[2 * i + 1].role, MessageRole::Assistant);
+        EXPECT_EQ(listed[2 * i + 1].finish, finishes[i]) << finish_name(finishes[i]);
+        EXPECT_EQ(listed[2 * i + 1].content, "partial");
+    }
+    EXPECT_EQ(listed.back().finish, MessageFinish::Stop);
+    EXPECT_EQ(listed.back().content, "a plain answer");
+}
+
+TEST_P(StoreTest, AnEmptyCancelledAnswerIsKept) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "never answered", "", TokenUsage{},
+                                               MessageFinish::Cancelled))
+                    .has_value());
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 2u);
+    EXPECT_EQ(listed[0].content, "never answered");
+    EXPECT_EQ(listed[1].content, "");
+    EXPECT_EQ(listed[1].finish, MessageFinish::Cancelled);
+}
+
+TEST(MessageFinish, NamesRoundTrip) {
+    for (MessageFinish finish : {MessageFinish::Stop, MessageFinish::Length, MessageFinish::ContentFilter,
+                                 MessageFinish::Cancelled, MessageFinish::Error}) {
+        EXPECT_EQ(parse_finish(finish_name(finish)), finish);
+    }
+    EXPECT_EQ(finish_name(MessageFinish::Cancelled), "cancelled");
+    EXPECT_EQ(parse_finish("Stop"), std::nullopt);
+    EXPECT_EQ(parse_finish(""), std::nullopt);
+}
+
+// A database as the release before finish reasons wrote it: schema version
+// 1 (this DDL is that release's), with answers already in it.
+TEST(SqliteSchemaMigration, AVersion1DatabaseIsUpgradedAndItsAnswersReadStop) {
+    const std::string dir = test::make_temp_dir() + "/data";
+    std::filesystem::create_directories(dir);
+    const std::string path = SqliteStore::database_path(dir);
+    std::ofstream(path).close();  // an empty file is an empty database
+    {
+        RawDatabase old(path);
+        old.execute(R"sql(
+CREATE TABLE tokens (
+    id TEXT PRIMARY KEY, name TEXT NOT NULL, digest BLOB NOT NULL UNIQUE,
+    admin INTEGER NOT NULL CHECK (admin IN (0, 1)), created_at_ms INTEGER NOT NULL, revoked_at_ms INTEGER
+) STRICT;
+CREATE TABLE conversations (
+    id TEXT PRIMARY KEY, owner_token_id TEXT NOT NULL REFERENCES tokens (id), title TEXT NOT NULL,
+    system_prompt TEXT NOT NULL, created_at_ms INTEGER NOT NULL, updated_at_ms INTEGER NOT NULL
+) STRICT;
+CREATE INDEX conversations_by_owner_recency ON conversations (owner_token_id, updated_at_ms DESC, id DESC);
+CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    conversation_id TEXT NOT NULL REFERENCES conversations (id) ON DELETE CASCADE,
+    seq INTEGER NOT NULL, role TEXT NOT NULL CHECK (role IN ('system', 'user', 'assistant')),
+    content TEXT NOT NULL, prompt_tokens INTEGER NOT NULL DEFAULT 0, completion_tokens INTEGER NOT NULL DEFAULT 0,
+    cached_tokens INTEGER NOT NULL DEFAULT 0, created_at_ms INTEGER NOT NULL, UNIQUE (conversation_id, seq)
+) STRICT;
+PRAGMA user_version = 1;
+INSERT INTO tokens VALUES ('tok_old', 'old', zeroblob(32), 0, 1000, NULL);
+INSERT INTO conversations VALUES ('conv_00000000000000aa', 'tok_old', 'from before', '', 1000, 2000);
+INSERT INTO messages VALUES ('msg_0000000000000001', 'conv_00000000000000aa', 1, 'user', 'old question', 0, 0, 0, 2000);
+INSERT INTO messages VALUES ('msg_0000000000000002', 'conv_00000000000000aa', 2, 'assistant', 'old answer', 5, 2, 0, 2000);
+)sql");
+    }
+
+    auto opened = SqliteStore::open(dir);
+    ASSERT_TRUE(opened.ok()) << opened.error().message;
+    SqliteStore& store = **opened;
+    EXPECT_EQ(RawDatabase(path).integer("PRAGMA user_version"), 2);
+    EXPECT_EQ(latest_schema_version(), 2);
+    const auto listed = unwrap(store.list_messages("tok_old", "conv_00000000000000aa"));
+    ASSERT_TRUE(listed.has_value());
+    ASSERT_EQ(listed->size(), 2u);
+    EXPECT_EQ((*listed)[1].content, "old answer");
+    EXPECT_EQ((*listed)[1].finish, MessageFinish::Stop);
+    EXPECT_EQ((*listed)[1].usage.completion_tokens, 2);
+
+    // The upgraded database takes the new column.
+    ASSERT_TRUE(unwrap(store.append_exchange("tok_old", "conv_00000000000000aa", "new question", "cut", TokenUsage{},
+                                             MessageFinish::Cancelled))
+                    .has_value());
+    const auto after = unwrap(store.list_messages("tok_old", "conv_00000000000000aa"));
+    ASSERT_EQ(after->size(), 4u);
+    EXPECT_EQ((*after)[3].finish, MessageFinish::Cancelled);
+    EXPECT_EQ((*after)[1].finish, MessageFinish::Stop);
+    EXPECT_EQ(RawDatabase(path).text("SELECT finish_reason FROM messages WHERE seq = 4"), "cancelled");
+    std::filesystem::remove_all(std::filesystem::path(dir).parent_path());
+}
+
+// --- rename ---------------------------------------------------------------------------
+
+TEST_P(StoreTest, RenameChangesTheTitleForTheOwnerOnlyAndKeepsTheOrder) {
+    const ConversationRecord older = new_conversation(alice_, "older");
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    const ConversationRecord newer = new_conversation(alice_, "newer");
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+
+    const std::optional<ConversationRecord> renamed =
+        unwrap(store_->rename_conversation(alice_, older.id, "Trip to Paris ✈"));
+    ASSERT_TRUE(renamed.has_value());
+    EXPECT_EQ(renamed->id, older.id);
+    EXPECT_EQ(renamed->title, "Trip to Paris ✈");
+    EXPECT_EQ(renamed->system_prompt, "be brief");
+    EXPECT_EQ(renamed->created_at_ms, older.created_at_ms);
+    EXPECT_EQ(renamed->updated_at_ms, older.updated_at_ms);  // not moved
+
+    const ConversationPage page = unwrap(store_->list_conversations(alice_, 10, std::nullopt));
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, newer.id);  // the order is unchanged
+    EXPECT_EQ(page.items[1].title, "Trip to Paris ✈");
+
+    // Another owner, or no such id: not found, and nothing changes.
+    EXPECT_EQ(unwrap(store_->rename_conversation(bob_, older.id, "hijacked")), std::nullopt);
+    EXPECT_EQ(unwrap(store_->rename_conversation(alice_, "conv_0000000000000000", "ghost")), std::nullopt);
+    reopen();
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, older.id))->title, "Trip to Paris ✈");
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, older.id))->updated_at_ms, older.updated_at_ms);
+}
+
+TEST_P(StoreTest, RenameRefusesATitleThatIsNotClean) {
+    const ConversationRecord conversation = new_conversation(alice_, "kept");
+    const std::string longest = [] {
+        std::string text;
+        for (int i = 0; i < 200; ++i) text += "é";  // 200 characters, 400 bytes
+        return text;
+    }();
+    for (const std::string& bad : {std::string(), std::string("  padded "), std::string("two\nlines"),
+                                   std::string("tab\tinside"), longest + "x", std::string("\xff\xfe")}) {
+        EXPECT_FALSE(store_->rename_conversation(alice_, conversation.id, bad).ok()) << bad;
+    }
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, conversation.id))->title, "kept");
+    EXPECT_EQ(unwrap(store_->rename_conversation(alice_, conversation.id, longest))->title, longest);
+}
+
+TEST(ConversationTitle, IsTrimmedAndBoundedWithoutControlCharacters) {
+    EXPECT_EQ(clean_conversation_title("  Paris \t\n"), "Paris");
+    EXPECT_EQ(clean_conversation_title("a"), "a");
+    EXPECT_EQ(clean_conversation_title("标题 😀"), "标题 😀");
+    EXPECT_EQ(clean_conversation_title(std::string(200, 'x')), std::string(200, 'x'));
+    EXPECT_EQ(clean_conversation_title(std::string(201, 'x')), std::nullopt);
+    EXPECT_EQ(clean_conversation_title("   " + std::string(200, 'x') + "   "), std::string(200, 'x'));
+    std::string emoji;
+    for (int i = 0; i < 200; ++i) emoji += "😀";  // characters, not bytes, are counted
+    EXPECT_EQ(clean_conversation_title(emoji), emoji);
+    EXPECT_EQ(clean_conversation_title(emoji + "😀"), std::nullopt);
+    for (const std::string& bad : {std::string(), std::string(" \t\r\n "), std::string("a\nb"), std::string("a\x7f"),
+                                   std::string("a\xc2\x85"), std::string("nul\0x", 5), std::string("\xc0\xaf"),
+                                   std::string("\xed\xa0\x80"), std::string("\xe4\xbd")}) {
+        EXPECT_EQ(clean_conversation_title(bad), std::nullopt) << bad;
+    }
+}
+
+// --- search ---------------------------------------------------------------------------
+
+std::vector<std::string> titles_of(const ConversationPage& page) {
+    std::vector<std::string> titles;
+    for (const ConversationRecord& c : page.items) titles.push_back(c.title);
+    return titles;
+}
+
+TEST_P(StoreTest, SearchMatchesTitlesAndMessagesOfTheOwnerNewestFirst) {
+    const ConversationRecord by_title = new_conversation(alice_, "Trip to PARIS");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const ConversationRecord by_question = new_conversation(alice_, "question");
+    append(alice_, by_question.id, "What is the capital of France? Paris?");
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const ConversationRecord by_answer = new_conversation(alice_, "answer");
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, by_answer.id, "capital?", "It is paris.", TokenUsage{},
+                                               MessageFinish::Stop))
+                    .has_value());
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    const ConversationRecord unrelated = new_conversation(alice_, "Rome");
+    append(alice_, unrelated.id, "the colosseum");
+    const ConversationRecord bobs = new_conversation(bob_, "paris too");
+    append(bob_, bobs.id, "paris");
+
+    for (const char* query : {"paris", "PARIS", "pArIs", "Paris"}) {
+        const ConversationPage page = unwrap(store_->search_conversations(alice_, query, 10, std::nullopt));
+        EXPECT_EQ(titles_of(page), (std::vector<std::string>{"answer", "question", "Trip to PARIS"})) << query;
+        EXPECT_FALSE(page.next.has_value());
+    }
+    EXPECT_EQ(titles_of(unwrap(store_->search_conversations(alice_, "capital of", 10, std::nullopt))),
+              std::vector<std::string>{"question"});
+    EXPECT_EQ(titles_of(unwrap(store_->search_conversations(bob_, "PARIS", 10, std::nullopt))),
+              std::vector<std::string>{"paris too"});
+    const ConversationPage none = unwrap(store_->search_conversations(alice_, "berlin", 10, std::nullopt));
+    EXPECT_TRUE(none.items.empty());
+    EXPECT_FALSE(none.next.has_value());
+    // An empty text matches everything, as the plain list does.
+    EXPECT_EQ(unwrap(store_->search_conversations(alice_, "", 10, std::nullopt)).items.size(), 4u);
+}
+
+TEST_P(StoreTest, SearchTakesEveryCharacterLiterally) {
+    for (const char* title : {"100% done", "100 done", "a_b", "axb", "back\\slash", "it's \"quoted\"", "天气很好", "École"}) {
+        new_conversation(alice_, title);
+    }
+    const std::vector<std::pair<std::string, std::vector<std::string>>> cases = {
+        {"100%", {"100% done"}}, {"%", {"100% done"}},   {"a_b", {"a_b"}},      {"_", {"a_b"}},
+        {"\\", {"back\\slash"}}, {"'s \"", {"it's \"quoted\""}}, {"天气", {"天气很好"}}, {"*", {}},
+        // Only ASCII letters fold: other characters match exactly, in both stores.
+        {"ÉCOLE", {"École"}},    {"école", {}},
+
+    };
+    for (const auto& [query, expected] : cases) {
+        EXPECT_EQ(titles_of(unwrap(store_->search_conversations(alice_, query, 10, std::nullopt))), expected) << query;
+    }
+}
+
+TEST_P(StoreTest, SearchLooksAtMessageContentOnly) {
+    // Not the system prompt, the role, ids or numbers stored beside the content.
+    const ConversationRecord conversation = new_conversation(alice_, "plain");
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "hello", "world", TokenUsage{123456, 789, 0},
+                                               MessageFinish::Cancelled))
+                    .has_value());
+    for (const char* query : {"brief", "assistant", "user", "msg_", "123456", "789", "cancelled", "conv_", "\n"}) {
+        EXPECT_TRUE(unwrap(store_->search_conversations(alice_, query, 10, std::nullopt)).items.empty()) << query;
+    }
+    EXPECT_EQ(unwrap(store_->search_conversations(alice_, "WORLD", 10, std::nullopt)).items.size(), 1u);
+}
+
+TEST_P(StoreTest, SearchPagesCoverEveryMatchOnceNewestFirst) {
+    // 50 conversations; the 6 that match are the oldest ones, so the newest
+    // pages of candidates hold none.
+    std::set<std::string> matching;
+    for (int i = 0; i < 50; ++i) {
+        const ConversationRecord c = new_conversation(alice_, "c" + std::to_string(i));
+        const bool match = i % 5 == 0 && i < 30;
+        append(alice_, c.id, match ? "a NEEDLE here" : "hay");
+        if (match) matching.insert(c.id);
+        if (i % 7 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+    }
+    std::vector<ConversationRecord> seen;
+    std::optional<PageCursor> cursor;
+    int pages = 0;
+    do {
+        const ConversationPage page = unwrap(store_->search_conversations(alice_, "needle", 4, cursor));
+        EXPECT_LE(page.items.size(), 4u);
+        seen.insert(seen.end(), page.items.begin(), page.items.end());
+        cursor = page.next ? parse_page_cursor(format_page_cursor(*page.next)) : std::nullopt;
+        ASSERT_LT(++pages, 10);
+    } while (cursor);
+    EXPECT_EQ(pages, 2);  // 4 + 2
+    ASSERT_EQ(seen.size(), 6u);
+    std::set<std::string> seen_ids;
+    for (const ConversationRecord& c : seen) seen_ids.insert(c.id);
+    EXPECT_EQ(seen_ids, matching);
+    EXPECT_TRUE(std::is_sorted(seen.begin(), seen.end(), newer_first));
+
+    // Exactly a page of matches: no next page.
+    const ConversationPage exact = unwrap(store_->search_conversations(alice_, "needle", 6, std::nullopt));
+    EXPECT_EQ(exact.items.size(), 6u);
+    EXPECT_FALSE(exact.next.has_value());
+}
+
+TEST_P(StoreTest, SearchRefusesTextItCannotTake) {
+    new_conversation(alice_, std::string(200, 'x'));
+    EXPECT_EQ(unwrap(store_->search_conversations(alice_, std::string(200, 'x'), 10, std::nullopt)).items.size(), 1u);
+    for (const std::string& bad : {std::string(201, 'x'), std::string("\xff"), std::string("a\0b", 3)}) {
+        EXPECT_FALSE(store_->search_conversations(alice_, bad, 10, std::nullopt).ok());
+    }
+}
+
 // --- durability and concurrency --------------------------------------------------------------
 
 TEST_P(StoreTest, EverythingSurvivesClosingAndReopening) {
     const ConversationRecord conversation = new_conversation(alice_, "durable");
     const std::optional<Exchange> exchange =
-        unwrap(store_->append_exchange(alice_, conversation.id, "q", "a", TokenUsage{1, 2, 3}));
+        unwrap(store_->append_exchange(alice_, conversation.id, "q", "a", TokenUsage{1, 2, 3}, MessageFinish::Stop));
     ASSERT_TRUE(exchange.has_value());
     reopen();
     const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
