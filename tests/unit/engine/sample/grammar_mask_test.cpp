@@ -311,5 +311,37 @@ TEST(GrammarMask, SampledJsonParses) {
     }
 }
 
+// For replies whose control tokens are shown (tool-call markers such as
+// Mistral's [TOOL_CALLS]), a trie built with_control_text lets a grammar
+// write them: each control token is its marker text, end-of-generation
+// tokens still only end. (This Llama 3 vocabulary's <|start_header_id|>
+// stands in for a marker.)
+TEST(GrammarMask, ControlTokensAreTheirTextInATrieThatShowsThem) {
+    auto file = gguf::GgufFile::open(test::shared_path("models/synth-llama3-q8_0.gguf"));
+    ASSERT_TRUE(file) << file.error().message;
+    auto tok = Tokenizer::from_gguf(**file);
+    ASSERT_TRUE(tok) << tok.error().message;
+    const auto ids = (*tok)->encode("<|start_header_id|>", false, true);
+    ASSERT_EQ(ids.size(), 1u);
+    const TokenId tag = ids[0];
+    ASSERT_TRUE((*tok)->is_control(tag));
+    const TokenTrie plain = TokenTrie::from_tokenizer(**tok);
+    const TokenTrie shown = TokenTrie::from_tokenizer(**tok, true);
+    EXPECT_EQ(plain.kind(tag), TokenTrie::Kind::kNever);
+    EXPECT_EQ(shown.kind(tag), TokenTrie::Kind::kText);
+    EXPECT_EQ(shown.piece(tag), "<|start_header_id|>");
+    for (TokenId id = 0; id < (*tok)->n_vocab(); ++id) {
+        if ((*tok)->is_eog(id)) {
+            EXPECT_EQ(shown.kind(id), TokenTrie::Kind::kEndOfGen) << id;
+        }
+    }
+    // A grammar that starts with the marker now has a token for it.
+    auto grammar = Grammar::parse(R"(root ::= "<|start_header_id|>" [a-z]+)");
+    ASSERT_TRUE(grammar.ok());
+    GrammarMatcher matcher(std::make_shared<const Grammar>(std::move(grammar).value()),
+                           std::make_shared<const TokenTrie>(TokenTrie::from_tokenizer(**tok, true)));
+    EXPECT_TRUE(matcher.accept_token(tag));
+}
+
 }  // namespace
 }  // namespace clawbot
