@@ -1,6 +1,21 @@
 #include "service/provider/delivery_sink.h"
 
 namespace clawbot::service {
+namespace {
+
+// What a piece holds in memory: its text and its log-probability entries
+// (each alternative's text), so a request asking for 20 alternatives per
+// token is bounded like one that asks for none.
+std::size_t held_bytes(std::string_view text, const std::vector<TokenLogprob>& logprobs) {
+    std::size_t bytes = text.size();
+    for (const TokenLogprob& l : logprobs) {
+        bytes += sizeof(TokenLogprob) + l.token.size();
+        for (const TokenLogprob::Alternative& a : l.top) bytes += sizeof(a) + a.token.size();
+    }
+    return bytes;
+}
+
+}  // namespace
 
 DeliverySink::DeliverySink(std::shared_ptr<CompletionHandler> handler, std::vector<std::string> stops,
                            std::shared_ptr<RequestControl> control, int truncated_turns, Post post,
@@ -31,7 +46,8 @@ void DeliverySink::on_token(TokenId, std::string_view text) {
     if (text.empty()) return;
     std::lock_guard lock(mutex_);
     if (overflowed_ || finish_) return;
-    if (pending_bytes_ + text.size() > max_pending_bytes_) {
+    const std::size_t bytes = held_bytes(text, unplaced_logprobs_);
+    if (pending_bytes_ + bytes > max_pending_bytes_) {
         // The delivery threads are this far behind: stop generating for
         // this request (the engine frees it at its next step) and tell the
         // client once the drain gets here.
@@ -40,7 +56,7 @@ void DeliverySink::on_token(TokenId, std::string_view text) {
         schedule();
         return;
     }
-    pending_bytes_ += text.size();
+    pending_bytes_ += bytes;
     pieces_.push_back(Piece{std::string(text), std::move(unplaced_logprobs_)});
     unplaced_logprobs_.clear();
     schedule();

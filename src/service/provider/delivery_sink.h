@@ -6,7 +6,8 @@
 // handler's JSON and SSE framing, its metrics and log line, and releasing
 // the handler (and with it the request's scope) once the request is done.
 //
-// The channel is bounded (max_pending_bytes of undelivered text): if the
+// The channel is bounded (max_pending_bytes of undelivered text and log
+// probabilities): if the
 // delivery threads fall that far behind, the request is cancelled and its
 // client told why, rather than the engine waiting or memory growing. A slow
 // *client* never fills it: the HTTP layer queues a stream's bytes per

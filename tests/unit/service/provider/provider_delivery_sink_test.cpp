@@ -175,6 +175,28 @@ TEST(DeliverySink, AChannelThatFillsCancelsTheRequestAndTellsTheClient) {
     EXPECT_FALSE(r.done) << "a cancelled reply must not look finished";
 }
 
+TEST(DeliverySink, LogprobEntriesCountTowardsTheBound) {
+    // One byte of text per token, but 20 alternatives each: the entries are
+    // what fills the channel, and they must count.
+    Recorder r;
+    ManualExecutor executor;
+    NumberedTokenizer tokenizer;
+    auto control = std::make_shared<RequestControl>();
+    auto sink = make_sink(r, executor, control, {}, /*max_bytes=*/4096);
+    sink->report_logprobs(&tokenizer);
+    std::vector<TokenProbability> top;
+    for (int i = 0; i < 20; ++i) top.push_back({i, -1.0f});
+    int accepted = 0;
+    for (; accepted < 1000 && !control->cancelled(); ++accepted) {
+        sink->on_logprobs({1, -0.5f}, top);
+        sink->on_token(1, "x");
+    }
+    EXPECT_TRUE(control->cancelled()) << "1000 tokens with 20 alternatives each fit in 4096 bytes";
+    EXPECT_LT(accepted, 20);
+    executor.run_all();
+    ASSERT_TRUE(r.error);
+}
+
 TEST(DeliverySink, AnEngineErrorReachesTheHandlerAsAnError) {
     Recorder r;
     ManualExecutor executor;
