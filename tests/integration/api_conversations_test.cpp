@@ -1,5 +1,6 @@
-// The conversations API on the real server: renaming (PATCH), searching
-// (?q=), and answers that did not finish (a stream the client stopped, an
+// The conversations API on the real server: renaming and setting the system
+// prompt (PATCH), deleting from a message on (edit and resend, regenerate),
+// searching (?q=), and answers that did not finish (a stream the client stopped, an
 // upstream that failed mid-answer) kept with their finish_reason.
 #include <fstream>
 #include <thread>
@@ -101,6 +102,175 @@ TEST_F(ConversationsApi, RenameRefusesBadTitlesAndOtherTokensConversations) {
     const HttpResult put = call("PUT", "/api/v1/conversations/" + id, R"({"title": "x"})", admin_);
     EXPECT_EQ(put.status, 405);
     EXPECT_EQ(put.header("Allow").value_or(""), "GET, PATCH, DELETE");
+}
+
+// --- system prompt ----------------------------------------------------------------------
+
+TEST_F(ConversationsApi, PatchSetsTheSystemPromptThatLaterTurnsUse) {
+    start();
+    const HttpResult created = call("POST", "/api/v1/conversations", "", admin_);
+    ASSERT_EQ(created.status, 201) << created.body;
+    EXPECT_EQ(json_of(created)["system"], "");  // every conversation object carries it
+    const std::string id = json_of(created)["id"];
+    const json turn = {{"query", "Once upon a time"}, {"conversation_id", id}, {"max_tokens", 1}, {"temperature", 0}};
+    // One turn in the emptied conversation; its prompt's size.
+    auto prompt_tokens = [&] {
+        const HttpResult chat = post_json("/api/v1/chat", turn, admin_);
+        EXPECT_EQ(chat.status, 200) << chat.body;
+        const json stored = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_))["messages"];
+        EXPECT_EQ(stored.size(), 2u) << stored;
+        const HttpResult cut = call("DELETE", "/api/v1/conversations/" + id + "/messages/" + stored[0]["id"].get<std::string>(), "", admin_);
+        EXPECT_EQ(cut.status, 200) << cut.body;
+        return json_of(chat)["usage"]["prompt_tokens"].get<std::int64_t>();
+    };
+    const std::int64_t without = prompt_tokens();
+
+    const std::string system = "You are a storyteller. Answer in short sentences, and always end with a moral.";
+    const HttpResult patched = patch(id, json{{"system", system}}.dump(), admin_);
+    ASSERT_EQ(patched.status, 200) << patched.body;
+    EXPECT_EQ(json_of(patched)["system"], system);
+    EXPECT_EQ(json_of(patched)["title"], "New conversation");  // not given: kept
+    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations/" + id, "", admin_))["system"], system);
+    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations", "", admin_))["conversations"][0]["system"], system);
+    const std::int64_t with = prompt_tokens();
+    EXPECT_GT(with, without + 10) << "the stored system prompt is not in the next turn's prompt";
+
+    // "" clears it: the prompt is what it was without one.
+    const HttpResult cleared = patch(id, R"({"system": ""})", admin_);
+    ASSERT_EQ(cleared.status, 200) << cleared.body;
+    EXPECT_EQ(json_of(cleared)["system"], "");
+    EXPECT_EQ(prompt_tokens(), without);
+}
+
+TEST_F(ConversationsApi, PatchTakesTitleAndSystemTogetherAndRefusesBadOnesWhole) {
+    start({}, {}, false);
+    const std::string id = create("kept", admin_);
+    const json before = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_));
+
+    const HttpResult both = patch(id, R"({"title": " Recipes ", "system": "Cook.\nBriefly."})", admin_);
+    ASSERT_EQ(both.status, 200) << both.body;
+    EXPECT_EQ(json_of(both), (json{{"id", id}, {"title", "Recipes"}, {"system", "Cook.\nBriefly."},
+                                   {"created_at_ms", before["created_at_ms"]}, {"updated_at_ms", before["updated_at_ms"]}}));
+
+    // The largest prompt: 32 KiB of UTF-8, counted in bytes.
+    std::string largest;
+    while (largest.size() + 3 <= 32 * 1024) largest += "字";
+    largest.append(32 * 1024 - largest.size(), 'x');
+    const HttpResult large = patch(id, json{{"system", largest}}.dump(), admin_);
+    ASSERT_EQ(large.status, 200) << large.body.substr(0, 200);
+    EXPECT_EQ(json_of(large)["system"], largest);
+    ASSERT_EQ(patch(id, R"({"system": "Cook.\nBriefly."})", admin_).status, 200);
+
+    struct Bad {
+        std::string body;
+        std::string param;
+    };
+    const std::vector<Bad> bad = {
+        {json{{"system", largest + "x"}}.dump(), "system"},
+        {R"({"system": 5})", "system"},
+        {R"({"system": ["a"]})", "system"},
+        {R"({"system": null})", "title"},  // null is "not given": nothing to change
+        {R"({"title": null, "system": null})", "title"},
+        {R"({"other": "x"})", "title"},
+        // A bad title refuses the good prompt with it, and the reverse.
+        {R"({"title": "", "system": "new prompt"})", "title"},
+        {json{{"title", "new title"}, {"system", largest + "x"}}.dump(), "system"},
+    };
+    for (const Bad& b : bad) {
+        const HttpResult r = patch(id, b.body, admin_);
+        EXPECT_EQ(r.status, 400) << b.body.substr(0, 80) << " -> " << r.body;
+        EXPECT_EQ(json_of(r)["error"]["param"], b.param) << r.body;
+    }
+    EXPECT_EQ(patch(id, "{\"system\": \"\xff\"}", admin_).status, 400);  // not UTF-8
+    EXPECT_EQ(patch(id, R"({"system": "hijacked"})", other_).status, 404);
+    EXPECT_EQ(patch("conv_0000000000000000", R"({"system": "ghost"})", admin_).status, 404);
+    EXPECT_EQ(patch(id, R"({"system": "x"})", std::nullopt).status, 401);
+
+    const json after = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_));
+    EXPECT_EQ(after["title"], "Recipes");
+    EXPECT_EQ(after["system"], "Cook.\nBriefly.");
+    EXPECT_EQ(after["updated_at_ms"], before["updated_at_ms"]);  // settings do not reorder the list
+}
+
+// --- deleting from a message ---------------------------------------------------------------
+
+TEST_F(ConversationsApi, DeletingFromAMessageKeepsWhatCameBeforeAndTheConversationGoesOn) {
+    start();
+    const std::string id = create("story", admin_);
+    for (const char* query : {"Once upon a time", "And then?", "The end?"}) {
+        const HttpResult chat = post_json("/api/v1/chat", {{"query", query}, {"conversation_id", id}, {"max_tokens", 2}}, admin_);
+        ASSERT_EQ(chat.status, 200) << chat.body;
+    }
+    const json before = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_));
+    ASSERT_EQ(before["messages"].size(), 6u);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    create("newer", admin_);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+
+    // Edit the second question: it and everything after it go.
+    const std::string from = before["messages"][2]["id"];
+    const HttpResult cut = call("DELETE", "/api/v1/conversations/" + id + "/messages/" + from, "", admin_);
+    ASSERT_EQ(cut.status, 200) << cut.body;
+    EXPECT_EQ(json_of(cut), (json{{"deleted", 4}}));
+    const json after = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_));
+    ASSERT_EQ(after["messages"].size(), 2u) << after;
+    EXPECT_EQ(after["messages"][0], before["messages"][0]);
+    EXPECT_EQ(after["messages"][1], before["messages"][1]);
+    EXPECT_GT(after["updated_at_ms"].get<std::int64_t>(), before["updated_at_ms"].get<std::int64_t>());
+    EXPECT_EQ(titles("", admin_), (std::vector<std::string>{"story", "newer"}));  // changed: to the front
+    // Gone: a second time is a 404.
+    EXPECT_EQ(call("DELETE", "/api/v1/conversations/" + id + "/messages/" + from, "", admin_).status, 404);
+
+    // Resend the edited question: the conversation continues from the cut.
+    const HttpResult resent =
+        post_json("/api/v1/chat", {{"query", "And then, edited?"}, {"conversation_id", id}, {"max_tokens", 2}}, admin_);
+    ASSERT_EQ(resent.status, 200) << resent.body;
+    const json continued = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_))["messages"];
+    ASSERT_EQ(continued.size(), 4u);
+    EXPECT_EQ(continued[2]["content"], "And then, edited?");
+    EXPECT_EQ(continued[3]["id"], json_of(resent)["message_id"]);
+
+    // Regenerate the last answer: only it goes.
+    const HttpResult last =
+        call("DELETE", "/api/v1/conversations/" + id + "/messages/" + continued[3]["id"].get<std::string>(), "", admin_);
+    ASSERT_EQ(last.status, 200) << last.body;
+    EXPECT_EQ(json_of(last)["deleted"], 1);
+    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations/" + id, "", admin_))["messages"].size(), 3u);
+}
+
+TEST_F(ConversationsApi, DeletingFromAMessageThatIsNotFoundIs404AndChangesNothing) {
+    start();
+    const HttpResult chat = post_json("/api/v1/chat", {{"query", "Once upon a time"}, {"max_tokens", 2}}, admin_);
+    ASSERT_EQ(chat.status, 200) << chat.body;
+    const std::string id = json_of(chat)["conversation_id"];
+    const std::string message = json_of(chat)["message_id"];
+    const HttpResult elsewhere = post_json("/api/v1/chat", {{"query", "Another story"}, {"max_tokens", 2}}, admin_);
+    ASSERT_EQ(elsewhere.status, 200) << elsewhere.body;
+    const json before = json_of(call("GET", "/api/v1/conversations/" + id, "", admin_));
+    const std::string base = "/api/v1/conversations/" + id + "/messages/";
+
+    for (const auto& [path, token] : std::vector<std::pair<std::string, std::string>>{
+             {base + message, other_},  // another token's: exactly a missing one
+             {"/api/v1/conversations/conv_0000000000000000/messages/" + message, admin_},
+             {base + "msg_0000000000000000", admin_},
+             {base + json_of(elsewhere)["message_id"].get<std::string>(), admin_},  // of another conversation
+             {base + message.substr(0, 8), admin_},
+         }) {
+        const HttpResult r = call("DELETE", path, "", token);
+        EXPECT_EQ(r.status, 404) << path << " -> " << r.body;
+        EXPECT_EQ(json_of(r)["error"]["code"], "not_found") << r.body;
+    }
+    for (const std::string& path : {base, base + message + "/x", "/api/v1/conversations/" + id + "/other/" + message,
+                                    "/api/v1/conversations//messages/" + message, "/api/v1/conversations/" + id + "/"}) {
+        EXPECT_EQ(call("DELETE", path, "", admin_).status, 404) << path;
+    }
+    EXPECT_EQ(call("DELETE", base + message, "", std::nullopt).status, 401);
+    for (const char* method : {"GET", "PATCH", "POST"}) {
+        const HttpResult r = call(method, base + message, "", admin_);
+        EXPECT_EQ(r.status, 405) << method;
+        EXPECT_EQ(r.header("Allow").value_or(""), "DELETE");
+    }
+    EXPECT_EQ(json_of(call("GET", "/api/v1/conversations/" + id, "", admin_)), before);
 }
 
 // --- search ---------------------------------------------------------------------------

@@ -1,5 +1,7 @@
 // GET (list, or search with ?q=) and POST /api/v1/conversations; GET, PATCH
-// (rename) and DELETE /api/v1/conversations/{id}.
+// (title, system prompt) and DELETE /api/v1/conversations/{id}; DELETE
+// /api/v1/conversations/{id}/messages/{message_id} (that message and every
+// later one).
 #include <charconv>
 #include <functional>
 
@@ -52,7 +54,11 @@ std::optional<std::string> percent_decoded(std::string_view text) {
 }
 
 nlohmann::json conversation_json(const ConversationRecord& c) {
-    return {{"id", c.id}, {"title", c.title}, {"created_at_ms", c.created_at_ms}, {"updated_at_ms", c.updated_at_ms}};
+    return {{"id", c.id},
+            {"title", c.title},
+            {"system", c.system_prompt},
+            {"created_at_ms", c.created_at_ms},
+            {"updated_at_ms", c.updated_at_ms}};
 }
 
 void store_failure(const Scope& scope, const Error& e) {
@@ -145,32 +151,45 @@ void handle_get_conversation(const HttpRequest&, const Scope& scope, const Token
             list.push_back(std::move(message));
         }
         nlohmann::json body = conversation_json(**conversation);
-        body["system"] = (*conversation)->system_prompt;
         body["messages"] = list;
         scope->respond(json_response(200, body));
     });
 }
 
-// PATCH {"title": "..."}: the only field that can change. The title is
-// trimmed and must then be 1..200 characters without control characters.
-void handle_rename_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id) {
+// PATCH {"title": "...", "system": "..."}: either or both. The title is
+// trimmed and must then be 1..200 characters without control characters;
+// the system prompt is kept as sent (at most 32 KiB; "" clears it).
+void handle_update_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id) {
     auto parsed = parse_json_object(req.body);
     if (auto* bad = std::get_if<BadRequest>(&parsed)) return scope->respond(bad_request_response(*bad));
     FieldReader f(std::get<nlohmann::json>(parsed));
-    auto given = f.string("title");
+    auto given_title = f.string("title");
+    auto system = f.string("system");
     if (!f.ok()) return scope->respond(bad_request_response(f.error()));
-    if (!given) return scope->respond(error_response(400, "invalid_request", "'title' is required", "title"));
-    std::optional<std::string> title = clean_conversation_title(*given);
-    if (!title) {
-        return scope->respond(error_response(
-            400, "invalid_request",
-            "'title' must be 1 to 200 characters (surrounding spaces removed) without control characters", "title"));
+    if (!given_title && !system) {
+        return scope->respond(error_response(400, "invalid_request", "'title' or 'system' is required", "title"));
     }
-    on_store(scope->ctx().store_writes, scope, [scope, owner = token.id, id, title = std::move(*title)] {
-        auto renamed = scope->ctx().store.rename_conversation(owner, id, title);
-        if (!renamed) return store_failure(scope, renamed.error());
-        if (!*renamed) return scope->respond(error_response(404, "not_found", "no such conversation"));
-        scope->respond(json_response(200, conversation_json(**renamed)));
+    std::optional<std::string> title;
+    if (given_title) {
+        title = clean_conversation_title(*given_title);
+        if (!title) {
+            return scope->respond(error_response(
+                400, "invalid_request",
+                "'title' must be 1 to 200 characters (surrounding spaces removed) without control characters", "title"));
+        }
+    }
+    // The JSON parser has already refused invalid UTF-8: only the size is left.
+    if (system && !valid_system_prompt(*system)) {
+        return scope->respond(error_response(400, "invalid_request",
+                                             "'system' must be at most " + std::to_string(kMaxSystemPromptBytes) +
+                                                 " bytes of UTF-8",
+                                             "system"));
+    }
+    on_store(scope->ctx().store_writes, scope, [scope, owner = token.id, id, title = std::move(title), system = std::move(system)] {
+        auto updated = scope->ctx().store.update_conversation(owner, id, title, system);
+        if (!updated) return store_failure(scope, updated.error());
+        if (!*updated) return scope->respond(error_response(404, "not_found", "no such conversation"));
+        scope->respond(json_response(200, conversation_json(**updated)));
     });
 }
 
@@ -182,6 +201,18 @@ void handle_delete_conversation(const HttpRequest&, const Scope& scope, const To
         HttpResponse r;
         r.status = 204;
         scope->respond(std::move(r));
+    });
+}
+
+// Regenerating an answer, or editing a question and asking again: the
+// client cuts the conversation at that message, then sends the new turn.
+void handle_delete_messages_from(const HttpRequest&, const Scope& scope, const TokenRecord& token, const std::string& id,
+                                 const std::string& message_id) {
+    on_store(scope->ctx().store_writes, scope, [scope, owner = token.id, id, message_id] {
+        auto deleted = scope->ctx().store.delete_messages_from(owner, id, message_id);
+        if (!deleted) return store_failure(scope, deleted.error());
+        if (!*deleted) return scope->respond(error_response(404, "not_found", "no such conversation or message"));
+        scope->respond(json_response(200, nlohmann::json{{"deleted", **deleted}}));
     });
 }
 

@@ -34,7 +34,7 @@ std::vector<std::pair<std::string, std::string>> CorsPolicy::response_headers(st
 }
 
 std::vector<std::pair<std::string, std::string>> CorsPolicy::preflight_headers() {
-    return {{"Access-Control-Allow-Methods", "GET, POST, DELETE, OPTIONS"},
+    return {{"Access-Control-Allow-Methods", "GET, POST, PATCH, DELETE, OPTIONS"},
             {"Access-Control-Allow-Headers", "Authorization, Content-Type"},
             {"Access-Control-Max-Age", "600"}};
 }

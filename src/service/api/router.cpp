@@ -16,7 +16,11 @@ constexpr std::string_view kModelsPrefix = "/v1/models/";
 std::string route_name(const std::string& path) {
     static constexpr std::string_view kRoutes[] = {"/",        "/api/v1/chat", "/v1/chat/completions", "/v1/completions", "/v1/embeddings", "/v1/models",
                                                    "/api/v1/conversations", "/healthz", "/readyz", "/metrics"};
-    if (path.rfind(kConversationsPrefix, 0) == 0) return "/api/v1/conversations/{id}";
+    if (path.rfind(kConversationsPrefix, 0) == 0) {
+        return path.find('/', kConversationsPrefix.size()) == std::string::npos
+                   ? "/api/v1/conversations/{id}"
+                   : "/api/v1/conversations/{id}/messages/{id}";
+    }
     if (path.rfind(kModelsPrefix, 0) == 0) return "/v1/models/{id}";
     for (std::string_view route : kRoutes) {
         if (path == route) return std::string(route);
@@ -220,12 +224,22 @@ void ApiRouter::route_api(const HttpRequest& req, const Scope& scope, const Toke
         return scope->respond(method_not_allowed("GET, POST"));
     }
     if (path.rfind(kConversationsPrefix, 0) == 0) {
-        const std::string id = path.substr(kConversationsPrefix.size());
-        if (id.empty() || id.find('/') != std::string::npos) {
-            return scope->respond(error_response(404, "not_found", "no such conversation"));
+        std::string id = path.substr(kConversationsPrefix.size());
+        // {id}/messages/{message_id}: one message and every later one.
+        constexpr std::string_view kMessages = "/messages/";
+        if (const size_t slash = id.find('/'); slash != std::string::npos) {
+            const std::string message_id = id.substr(std::min(slash + kMessages.size(), id.size()));
+            if (slash == 0 || id.compare(slash, kMessages.size(), kMessages) != 0 || message_id.empty() ||
+                message_id.find('/') != std::string::npos) {
+                return scope->respond(error_response(404, "not_found", "no such route: " + path));
+            }
+            id.resize(slash);
+            if (m == "DELETE") return handle_delete_messages_from(req, scope, token, id, message_id);
+            return scope->respond(method_not_allowed("DELETE"));
         }
+        if (id.empty()) return scope->respond(error_response(404, "not_found", "no such conversation"));
         if (m == "GET") return handle_get_conversation(req, scope, token, id);
-        if (m == "PATCH") return handle_rename_conversation(req, scope, token, id);
+        if (m == "PATCH") return handle_update_conversation(req, scope, token, id);
         if (m == "DELETE") return handle_delete_conversation(req, scope, token, id);
         return scope->respond(method_not_allowed("GET, PATCH, DELETE"));
     }

@@ -30,9 +30,13 @@ std::optional<HttpResponse> refuse_unknown_model(const ApiContext& ctx, const nl
 void handle_create_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_list_conversations(const HttpRequest& req, const Scope& scope, const TokenRecord& token);
 void handle_get_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
-// PATCH /api/v1/conversations/{id} {"title": "..."}: renames; 200 with the conversation.
-void handle_rename_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
+// PATCH /api/v1/conversations/{id} {"title", "system"} (either or both): 200 with the conversation.
+void handle_update_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
 void handle_delete_conversation(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id);
+// DELETE /api/v1/conversations/{id}/messages/{message_id}: that message and every later one;
+// 200 {"deleted": N}, 404 when the conversation or the message is not found.
+void handle_delete_messages_from(const HttpRequest& req, const Scope& scope, const TokenRecord& token, const std::string& id,
+                                 const std::string& message_id);
 void handle_healthz(const HttpRequest& req, const Scope& scope);
 void handle_readyz(const HttpRequest& req, const Scope& scope);
 void handle_metrics(const HttpRequest& req, const Scope& scope);

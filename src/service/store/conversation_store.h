@@ -61,11 +61,22 @@ public:
     virtual Result<ConversationPage> search_conversations(std::string_view owner_token_id,
                                                           std::string_view query, int limit,
                                                           const std::optional<PageCursor>& after) = 0;
-    // Sets the title; nullopt when not found. `title` must already be
-    // clean_conversation_title()'s output (an error otherwise). A rename does
-    // not move updated_at, so it does not reorder the list.
-    virtual Result<std::optional<ConversationRecord>> rename_conversation(
-        std::string_view owner_token_id, std::string_view conversation_id, std::string_view title) = 0;
+    // Sets the title and/or the system prompt (a nullopt one stays as it is;
+    // both nullopt reads the conversation) in one atomic change, and returns
+    // the conversation as it is then; nullopt when not found. `title` must
+    // already be clean_conversation_title()'s output and `system_prompt`
+    // valid_system_prompt() (empty clears it): an error otherwise, and
+    // nothing changes. It does not move updated_at, so it does not reorder
+    // the list.
+    virtual Result<std::optional<ConversationRecord>> update_conversation(
+        std::string_view owner_token_id, std::string_view conversation_id, std::optional<std::string_view> title,
+        std::optional<std::string_view> system_prompt) = 0;
+    // update_conversation of the title alone.
+    Result<std::optional<ConversationRecord>> rename_conversation(std::string_view owner_token_id,
+                                                                  std::string_view conversation_id,
+                                                                  std::string_view title) {
+        return update_conversation(owner_token_id, conversation_id, title, std::nullopt);
+    }
     // Deletes the conversation and its messages; false when not found.
     virtual Result<bool> delete_conversation(std::string_view owner_token_id,
                                              std::string_view conversation_id) = 0;
@@ -86,6 +97,16 @@ public:
     // In seq order, each with its finish (Stop when none was stored).
     virtual Result<std::optional<std::vector<MessageRecord>>> list_messages(
         std::string_view owner_token_id, std::string_view conversation_id) = 0;
+    // Deletes the message `message_id` of the conversation and every later
+    // one (higher seq), atomically, and moves the conversation's updated_at
+    // (never backwards); returns how many were deleted (at least 1). nullopt
+    // when the conversation is not found (another owner's included) or holds
+    // no such message; nothing changes then. What the deleted messages had
+    // (finish reasons included) goes with them, and the next append takes the
+    // seq of the first one deleted: seqs stay 1..n with no gap.
+    virtual Result<std::optional<std::int64_t>> delete_messages_from(std::string_view owner_token_id,
+                                                                     std::string_view conversation_id,
+                                                                     std::string_view message_id) = 0;
 
     // --- health ---
     // true when the store answers a query (for /readyz).

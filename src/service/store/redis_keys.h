@@ -16,7 +16,12 @@
 //                                           message that did not end with "stop"
 //   clawbot:msgs:<tok_id>:<conv_id> list    the messages in seq order (redis_codec.h); a
 //                                           message's seq is its position + 1, since messages
-//                                           are only appended, and deleted only all together
+//                                           are only appended, and deleted only from one of
+//                                           them to the end (LTRIM) or all together. After
+//                                           such a cut the next message appended takes the
+//                                           first deleted seq again, as in SQLite (MAX(seq)
+//                                           + 1); the cut deletes the finish:<seq> fields of
+//                                           the deleted seqs in the same script
 //   clawbot:convs:<tok_id>          zset    every member scored 0, member
 //                                           "<updated_at_ms, 20 digits>:<conv_id>"
 //

@@ -117,11 +117,54 @@ return {redis.call('LRANGE', KEYS[2], 0, -1), finishes}
 )lua";
 
 // HSET only on an existing conversation (the key holds the owner: another
-// owner's id is a missing key). updated_at stays.
-constexpr const char* kRenameConversation = R"lua(
+// owner's id is a missing key). ARGV[1] / ARGV[3] say whether the title /
+// system prompt is given ('1') or stays ('0'). updated_at stays.
+constexpr const char* kUpdateConversation = R"lua(
 if redis.call('EXISTS', KEYS[1]) == 0 then return false end
-redis.call('HSET', KEYS[1], 'title', ARGV[1])
+if ARGV[1] == '1' then redis.call('HSET', KEYS[1], 'title', ARGV[2]) end
+if ARGV[3] == '1' then redis.call('HSET', KEYS[1], 'system_prompt', ARGV[4]) end
 return redis.call('HMGET', KEYS[1], 'title', 'system_prompt', 'created_at_ms', 'updated_at_ms')
+)lua";
+
+// Finds the message whose id (an element's first line, redis_codec.h) is
+// ARGV[1], reading the list from its end in slices (an edit or a
+// regeneration is usually near the end), then trims it and everything after
+// it off the list and drops their finish:<seq> fields (seq = position + 1),
+// so the seqs given out again start clean. updated_at moves as in
+// kAppendMessages. Returns nil (no conversation), 0 (no such message) or how
+// many messages were deleted.
+constexpr const char* kDeleteMessagesFrom = CLAWBOT_RECENCY_FUNCTION R"lua(
+local updated = redis.call('HGET', KEYS[1], 'updated_at_ms')
+if not updated then return false end
+local n = redis.call('LLEN', KEYS[2])
+local at = nil
+local stop = n - 1
+while stop >= 0 and not at do
+  local start = math.max(stop - 31, 0)
+  local slice = redis.call('LRANGE', KEYS[2], start, stop)
+  for i = #slice, 1, -1 do
+    local newline = string.find(slice[i], '\n', 1, true)
+    if newline and string.sub(slice[i], 1, newline - 1) == ARGV[1] then
+      at = start + i - 1
+      break
+    end
+  end
+  stop = start - 1
+end
+if not at then return 0 end
+if at == 0 then redis.call('DEL', KEYS[2]) else redis.call('LTRIM', KEYS[2], 0, at - 1) end
+for _, field in ipairs(redis.call('HKEYS', KEYS[1])) do
+  if string.sub(field, 1, 7) == 'finish:' then
+    local seq = tonumber(string.sub(field, 8))
+    if seq and seq > at then redis.call('HDEL', KEYS[1], field) end
+  end
+end
+if tonumber(ARGV[2]) > tonumber(updated) then
+  redis.call('HSET', KEYS[1], 'updated_at_ms', ARGV[2])
+  redis.call('ZREM', KEYS[3], recency(updated, ARGV[3]))
+  redis.call('ZADD', KEYS[3], 0, recency(ARGV[2], ARGV[3]))
+end
+return n - at
 )lua";
 
 // One batch of a search: up to ARGV[2] members of the index below ARGV[1],
@@ -191,7 +234,8 @@ CLAWBOT_SCRIPT(list_conversations, kListConversations)
 CLAWBOT_SCRIPT(delete_conversation, kDeleteConversation)
 CLAWBOT_SCRIPT(append_messages, kAppendMessages)
 CLAWBOT_SCRIPT(list_messages, kListMessages)
-CLAWBOT_SCRIPT(rename_conversation, kRenameConversation)
+CLAWBOT_SCRIPT(update_conversation, kUpdateConversation)
+CLAWBOT_SCRIPT(delete_messages_from, kDeleteMessagesFrom)
 CLAWBOT_SCRIPT(search_conversations, kSearchConversations)
 
 #undef CLAWBOT_SCRIPT

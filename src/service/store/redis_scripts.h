@@ -24,8 +24,9 @@ const RedisScript& create_conversation();
 const RedisScript& list_conversations();
 // KEYS conversation, messages, owner's index; ARGV conversation id. Returns 1 or 0.
 const RedisScript& delete_conversation();
-// KEYS conversation; ARGV title. Returns nil, or title, system_prompt, created_at_ms, updated_at_ms.
-const RedisScript& rename_conversation();
+// KEYS conversation; ARGV title given ('1'/'0'), title, system prompt given ('1'/'0'), system prompt.
+// Returns nil, or title, system_prompt, created_at_ms, updated_at_ms.
+const RedisScript& update_conversation();
 // KEYS owner's index; ARGV upper bound ("+" or "(<member>"), batch size, conversation key prefix,
 // messages key prefix, lowered search text, matches wanted. Returns {examined, last member
 // examined, 1 when nothing older is left else 0, kConversationFieldCount fields per match}.
@@ -38,5 +39,9 @@ const RedisScript& append_messages();
 // KEYS conversation, messages. Returns {elements, {seq, finish, ...}} (only finishes other
 // than stop are stored), or nil when the conversation does not exist.
 const RedisScript& list_messages();
+// KEYS conversation, messages, owner's index; ARGV message id, now_ms, conversation id. Returns nil
+// when the conversation does not exist, 0 when it holds no such message, else how many messages
+// (that one and every later one) were deleted.
+const RedisScript& delete_messages_from();
 
 }  // namespace clawbot::service::redis_scripts

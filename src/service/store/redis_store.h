@@ -77,9 +77,10 @@ public:
                                                 const std::optional<PageCursor>& after) override;
     Result<ConversationPage> search_conversations(std::string_view owner_token_id, std::string_view query,
                                                   int limit, const std::optional<PageCursor>& after) override;
-    Result<std::optional<ConversationRecord>> rename_conversation(std::string_view owner_token_id,
+    Result<std::optional<ConversationRecord>> update_conversation(std::string_view owner_token_id,
                                                                   std::string_view conversation_id,
-                                                                  std::string_view title) override;
+                                                                  std::optional<std::string_view> title,
+                                                                  std::optional<std::string_view> system_prompt) override;
     Result<bool> delete_conversation(std::string_view owner_token_id,
                                      std::string_view conversation_id) override;
 
@@ -94,6 +95,9 @@ public:
                                                     const TokenUsage& usage, MessageFinish finish) override;
     Result<std::optional<std::vector<MessageRecord>>> list_messages(
         std::string_view owner_token_id, std::string_view conversation_id) override;
+    Result<std::optional<std::int64_t>> delete_messages_from(std::string_view owner_token_id,
+                                                             std::string_view conversation_id,
+                                                             std::string_view message_id) override;
 
     Result<bool> ping() override;
 

@@ -132,21 +132,28 @@ Result<ConversationPage> RedisStore::search_conversations(std::string_view owner
     return page;
 }
 
-Result<std::optional<ConversationRecord>> RedisStore::rename_conversation(std::string_view owner_token_id,
+Result<std::optional<ConversationRecord>> RedisStore::update_conversation(std::string_view owner_token_id,
                                                                           std::string_view conversation_id,
-                                                                          std::string_view title) {
-    const std::optional<std::string> clean = clean_conversation_title(title);
-    if (!clean || *clean != title) {
-        return make_error("a conversation title must be 1 to 200 characters without control characters or surrounding spaces");
+                                                                          std::optional<std::string_view> title,
+                                                                          std::optional<std::string_view> system_prompt) {
+    if (title) {
+        const std::optional<std::string> clean = clean_conversation_title(*title);
+        if (!clean || *clean != *title) {
+            return make_error("a conversation title must be 1 to 200 characters without control characters or surrounding spaces");
+        }
+    }
+    if (system_prompt && !valid_system_prompt(*system_prompt)) {
+        return make_error("a system prompt must be valid UTF-8 of at most 32768 bytes");
     }
     const std::string key = redis_keys::conversation(owner_token_id, conversation_id);
     const std::array<std::string_view, 1> keys = {key};
-    const std::array<std::string_view, 1> args = {title};
-    Result<RedisValue> reply = pool_.eval(redis_scripts::rename_conversation(), keys, args);
+    const std::array<std::string_view, 4> args = {title ? "1" : "0", title.value_or(""), system_prompt ? "1" : "0",
+                                                  system_prompt.value_or("")};
+    Result<RedisValue> reply = pool_.eval(redis_scripts::update_conversation(), keys, args);
     if (!reply) return reply.error();
     if (reply->is_nil()) return std::optional<ConversationRecord>{};
     if (reply->kind != RedisValue::Kind::Array || reply->items.size() != 4) {
-        return make_error("unexpected reply from Redis renaming a conversation");
+        return make_error("unexpected reply from Redis updating a conversation");
     }
     std::vector<RedisValue> fields{RedisValue{RedisValue::Kind::Text, std::string(conversation_id), 0, {}}};
     fields.insert(fields.end(), reply->items.begin(), reply->items.end());

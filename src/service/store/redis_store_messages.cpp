@@ -115,4 +115,23 @@ Result<std::optional<std::vector<MessageRecord>>> RedisStore::list_messages(std:
     return std::optional<Messages>{std::move(messages)};
 }
 
+Result<std::optional<std::int64_t>> RedisStore::delete_messages_from(std::string_view owner_token_id,
+                                                                     std::string_view conversation_id,
+                                                                     std::string_view message_id) {
+    using Deleted = std::optional<std::int64_t>;
+    const std::string conversation_key = redis_keys::conversation(owner_token_id, conversation_id);
+    const std::string messages_key = redis_keys::messages(owner_token_id, conversation_id);
+    const std::string index = redis_keys::conversations_of(owner_token_id);
+    const std::string now = std::to_string(unix_now_ms());
+    const std::array<std::string_view, 3> keys = {conversation_key, messages_key, index};
+    const std::array<std::string_view, 3> args = {message_id, now, conversation_id};
+    Result<RedisValue> reply = pool_.eval(redis_scripts::delete_messages_from(), keys, args);
+    if (!reply) return reply.error();
+    if (reply->is_nil()) return Deleted{};
+    Result<std::int64_t> deleted = integer_of(*reply, "deleting messages");
+    if (!deleted) return deleted.error();
+    if (*deleted == 0) return Deleted{};
+    return Deleted{*deleted};
+}
+
 }  // namespace clawbot::service

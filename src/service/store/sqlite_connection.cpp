@@ -72,8 +72,10 @@ void SqliteStatement::note_bind(int rc) {
 }
 
 SqliteStatement& SqliteStatement::bind_text(int index, std::string_view text) {
-    // An explicit length stores the bytes exactly, whatever they contain.
-    note_bind(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
+    // An explicit length stores the bytes exactly, whatever they contain. A
+    // null pointer would bind NULL: an empty view (std::string_view{}) is
+    // the empty text.
+    note_bind(sqlite3_bind_text64(stmt_, index, text.data() ? text.data() : "", text.size(), SQLITE_TRANSIENT,
                                   SQLITE_UTF8));
     return *this;
 }

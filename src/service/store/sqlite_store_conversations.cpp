@@ -121,25 +121,33 @@ Result<ConversationPage> SqliteStore::search_conversations(std::string_view owne
     return page;
 }
 
-Result<std::optional<ConversationRecord>> SqliteStore::rename_conversation(std::string_view owner_token_id,
-                                                                           std::string_view conversation_id,
-                                                                           std::string_view title) {
-    const std::optional<std::string> clean = clean_conversation_title(title);
-    if (!clean || *clean != title) return make_error("a conversation title must be 1 to 200 characters without control characters or surrounding spaces");
+Result<std::optional<ConversationRecord>> SqliteStore::update_conversation(
+    std::string_view owner_token_id, std::string_view conversation_id, std::optional<std::string_view> title,
+    std::optional<std::string_view> system_prompt) {
+    if (title) {
+        const std::optional<std::string> clean = clean_conversation_title(*title);
+        if (!clean || *clean != *title) return make_error("a conversation title must be 1 to 200 characters without control characters or surrounding spaces");
+    }
+    if (system_prompt && !valid_system_prompt(*system_prompt)) {
+        return make_error("a system prompt must be valid UTF-8 of at most 32768 bytes");
+    }
     std::lock_guard lock(mutex_);
-    // updated_at stays: a rename does not move the conversation in the list.
+    // A NULL parameter keeps the column (COALESCE); updated_at stays: an
+    // update does not move the conversation in the list.
     Result<SqliteStatement> update = SqliteStatement::prepare(
-        db_, "UPDATE conversations SET title = ?3 WHERE id = ?1 AND owner_token_id = ?2"
-             " RETURNING " CLAWBOT_CONVERSATION_COLUMNS);
+        db_, "UPDATE conversations SET title = COALESCE(?3, title), system_prompt = COALESCE(?4, system_prompt)"
+             " WHERE id = ?1 AND owner_token_id = ?2 RETURNING " CLAWBOT_CONVERSATION_COLUMNS);
     if (!update) return update.error();
-    update->bind_text(1, conversation_id).bind_text(2, owner_token_id).bind_text(3, title);
+    update->bind_text(1, conversation_id).bind_text(2, owner_token_id);
+    if (title) update->bind_text(3, *title); else update->bind_null(3);
+    if (system_prompt) update->bind_text(4, *system_prompt); else update->bind_null(4);
     Result<bool> row = update->step();
     if (!row) return row.error();
     if (!*row) return std::optional<ConversationRecord>{};
-    ConversationRecord renamed = read_conversation_row(*update);
+    ConversationRecord updated = read_conversation_row(*update);
     Result<bool> finished = update->run();
     if (!finished) return finished.error();
-    return std::optional<ConversationRecord>{std::move(renamed)};
+    return std::optional<ConversationRecord>{std::move(updated)};
 }
 
 Result<bool> SqliteStore::delete_conversation(std::string_view owner_token_id,

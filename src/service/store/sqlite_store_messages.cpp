@@ -1,6 +1,7 @@
-// SqliteStore: messages. Appends run in one IMMEDIATE transaction that checks
-// ownership, inserts and moves the conversation's updated_at; the call
-// returns only after COMMIT, i.e. after the WAL is on disk.
+// SqliteStore: messages. Appends (and truncations) run in one IMMEDIATE
+// transaction that checks ownership, inserts (deletes) and moves the
+// conversation's updated_at; the call returns only after COMMIT, i.e. after
+// the WAL is on disk.
 #include "service/store/record_ids.h"
 #include "service/store/sqlite_rows.h"
 #include "service/store/sqlite_store.h"
@@ -127,6 +128,41 @@ Result<std::optional<std::vector<MessageRecord>>> SqliteStore::list_messages(
     Result<bool> ended = snapshot->commit();
     if (!ended) return ended.error();
     return std::optional<Messages>{std::move(messages).value()};
+}
+
+Result<std::optional<std::int64_t>> SqliteStore::delete_messages_from(std::string_view owner_token_id,
+                                                                      std::string_view conversation_id,
+                                                                      std::string_view message_id) {
+    using Deleted = std::optional<std::int64_t>;
+    std::lock_guard lock(mutex_);
+    Result<SqliteTransaction> transaction = SqliteTransaction::begin(db_);
+    if (!transaction) return transaction.error();
+    Result<bool> owned = owns_conversation(db_, owner_token_id, conversation_id);
+    if (!owned) return owned.error();
+    if (!*owned) return Deleted{};
+
+    // The message must be one of this conversation's: an id of another
+    // conversation is not found, as a made-up one.
+    Result<SqliteStatement> find = SqliteStatement::prepare(
+        db_, "SELECT seq FROM messages WHERE id = ?1 AND conversation_id = ?2");
+    if (!find) return find.error();
+    find->bind_text(1, message_id).bind_text(2, conversation_id);
+    Result<bool> found = find->step();
+    if (!found) return found.error();
+    if (!*found) return Deleted{};
+    const std::int64_t from_seq = find->column_int(0);
+
+    Result<SqliteStatement> erase = SqliteStatement::prepare(
+        db_, "DELETE FROM messages WHERE conversation_id = ?1 AND seq >= ?2");
+    if (!erase) return erase.error();
+    erase->bind_text(1, conversation_id).bind_int(2, from_seq);
+    Result<bool> done = erase->run();
+    if (!done) return done.error();
+    const std::int64_t deleted = db_.changes();
+    done = touch_conversation(conversation_id, unix_now_ms());
+    if (done) done = transaction->commit();
+    if (!done) return done.error();
+    return Deleted{deleted};
 }
 
 }  // namespace clawbot::service

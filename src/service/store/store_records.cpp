@@ -90,6 +90,14 @@ std::optional<std::string> clean_conversation_title(std::string_view text) {
     return std::string(text);
 }
 
+bool valid_system_prompt(std::string_view text) {
+    if (text.size() > kMaxSystemPromptBytes) return false;
+    for (std::size_t at = 0; at < text.size();) {
+        if (next_code_point(text, at) < 0) return false;
+    }
+    return true;
+}
+
 bool valid_search_text(std::string_view text) {
     if (text.size() > kMaxSearchBytes) return false;
     for (std::size_t at = 0; at < text.size();) {

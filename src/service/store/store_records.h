@@ -35,6 +35,12 @@ std::optional<MessageFinish> parse_finish(std::string_view name);
 inline constexpr std::size_t kMaxTitleCharacters = 200;
 std::optional<std::string> clean_conversation_title(std::string_view text);
 
+// A conversation's system prompt a client sets (PATCH): valid UTF-8 of at
+// most kMaxSystemPromptBytes bytes; empty clears it. Any character, line
+// breaks and tabs included, is kept as sent.
+inline constexpr std::size_t kMaxSystemPromptBytes = 32 * 1024;
+bool valid_system_prompt(std::string_view text);
+
 // Search text (the `q` of a conversation search): at most kMaxSearchBytes
 // bytes of valid UTF-8 without NUL, matched case-insensitively for ASCII.
 inline constexpr std::size_t kMaxSearchBytes = 200;
@@ -54,13 +60,16 @@ struct ConversationRecord {
     std::string title;
     std::string system_prompt;
     std::int64_t created_at_ms = 0;
-    std::int64_t updated_at_ms = 0;  // moves forward with every message (not with a rename)
+    std::int64_t updated_at_ms = 0;  // moves forward with every message appended or deleted (not with an update)
 };
 
 struct MessageRecord {
     std::string id;  // "msg_" + 16 hex
     std::string conversation_id;
-    std::int64_t seq = 0;  // 1, 2, 3... within its conversation
+    // 1, 2, 3... within its conversation: one more than the last message
+    // there is, so after delete_messages_from the seqs of the deleted
+    // messages are given out again (both stores agree).
+    std::int64_t seq = 0;
     MessageRole role = MessageRole::User;
     std::string content;
     TokenUsage usage;

@@ -244,6 +244,44 @@ TEST_F(RedisStoreTest, FinishReasonsLiveInTheConversationHashAndDefaultToStop) {
     EXPECT_EQ(redis_.command({"EXISTS", hash}), "0");  // the fields go with it
 }
 
+// Deleting from a message trims the list, drops the cut messages'
+// finish:<seq> fields (their seqs are given out again) and moves the
+// conversation's member in the owner's index, in one script.
+TEST_F(RedisStoreTest, DeletingFromAMessageTrimsTheListAndItsFinishFields) {
+    std::unique_ptr<RedisStore> store = open_redis(redis_.url());
+    const std::string owner = unwrap(store->create_token("user", false)).record.id;
+    const ConversationRecord conversation = unwrap(store->create_conversation(owner, "t", ""));
+    const std::string hash = "clawbot:conv:" + owner + ":" + conversation.id;
+    const std::string list = "clawbot:msgs:" + owner + ":" + conversation.id;
+    const std::string index = "clawbot:convs:" + owner;
+    ASSERT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "a", {}, MessageFinish::Length)).has_value());
+    const auto cut = unwrap(store->append_exchange(owner, conversation.id, "q", "a", {}, MessageFinish::Cancelled));
+    ASSERT_TRUE(cut.has_value());
+    ASSERT_TRUE(unwrap(store->append_exchange(owner, conversation.id, "q", "a", {}, MessageFinish::Error)).has_value());
+    ASSERT_EQ(redis_.command({"HGET", hash, "finish:6"}), "error");
+    const std::string member_before = redis_.command({"ZRANGE", index, "0", "-1"});
+    std::this_thread::sleep_for(milliseconds(3));
+
+    ASSERT_EQ(unwrap(store->delete_messages_from(owner, conversation.id, cut->assistant.id)), 3);  // seqs 4, 5, 6
+    EXPECT_EQ(redis_.command({"LLEN", list}), "3");
+    EXPECT_EQ(redis_.command({"HGET", hash, "finish:2"}), "length");  // before the cut: kept
+    EXPECT_EQ(redis_.command({"HEXISTS", hash, "finish:4"}), "0");
+    EXPECT_EQ(redis_.command({"HEXISTS", hash, "finish:6"}), "0");
+    const std::string member = redis_.command({"ZRANGE", index, "0", "-1"});  // still one member, moved
+    EXPECT_EQ(redis_.command({"ZCARD", index}), "1");
+    EXPECT_GT(member, member_before);
+    EXPECT_EQ(member.substr(21), conversation.id);
+    EXPECT_EQ(redis_.command({"HGET", hash, "updated_at_ms"}), std::to_string(std::stoll(member.substr(0, 20))));
+
+    // From the first message: the list goes, the conversation stays.
+    const auto listed = unwrap(store->list_messages(owner, conversation.id));
+    ASSERT_EQ(unwrap(store->delete_messages_from(owner, conversation.id, (*listed)[0].id)), 3);
+    EXPECT_EQ(redis_.command({"EXISTS", list}), "0");
+    EXPECT_EQ(redis_.command({"HEXISTS", hash, "finish:2"}), "0");
+    EXPECT_EQ(redis_.command({"HGET", hash, "title"}), "t");
+    ASSERT_TRUE(unwrap(store->list_messages(owner, conversation.id)).has_value());
+}
+
 TEST_F(RedisStoreTest, ScriptsAreLoadedAgainWhenRedisForgotThem) {
     std::unique_ptr<RedisStore> store = open_redis(redis_.url());
     const std::string owner = unwrap(store->create_token("user", false)).record.id;

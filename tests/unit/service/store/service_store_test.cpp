@@ -1,7 +1,8 @@
 // The ConversationStore contract, run against both stores: SqliteStore on
 // real database files and RedisStore on a real redis-server the test starts
 // (support/redis_server.h). Tokens, ownership isolation, keyset paging,
-// byte-exact content, concurrency, two stores sharing one database. Then
+// byte-exact content, system prompts, deleting from a message on,
+// concurrency, two stores sharing one database. Then
 // what only SQLite has: file setup, schema versions, durability across
 // SIGKILL of the writer. Redis's own failure modes: service_redis_store_test.
 #include <algorithm>
@@ -668,6 +669,294 @@ TEST(ConversationTitle, IsTrimmedAndBoundedWithoutControlCharacters) {
                                    std::string("\xed\xa0\x80"), std::string("\xe4\xbd")}) {
         EXPECT_EQ(clean_conversation_title(bad), std::nullopt) << bad;
     }
+}
+
+// --- system prompt (update) -----------------------------------------------------------------
+
+TEST_P(StoreTest, UpdateSetsTheSystemPromptAloneOrWithTheTitleForTheOwnerOnly) {
+    const ConversationRecord older = new_conversation(alice_, "older");  // system "be brief"
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    const ConversationRecord newer = new_conversation(alice_, "newer");
+
+    const std::optional<ConversationRecord> prompted =
+        unwrap(store_->update_conversation(alice_, older.id, std::nullopt, "Answer in French.\n\tAlways."));
+    ASSERT_TRUE(prompted.has_value());
+    EXPECT_EQ(prompted->system_prompt, "Answer in French.\n\tAlways.");
+    EXPECT_EQ(prompted->title, "older");  // not given: kept
+    EXPECT_EQ(prompted->created_at_ms, older.created_at_ms);
+    EXPECT_EQ(prompted->updated_at_ms, older.updated_at_ms);  // not moved
+
+    const std::optional<ConversationRecord> both =
+        unwrap(store_->update_conversation(alice_, older.id, "Français", "Réponds en français. 🇫🇷"));
+    ASSERT_TRUE(both.has_value());
+    EXPECT_EQ(both->title, "Français");
+    EXPECT_EQ(both->system_prompt, "Réponds en français. 🇫🇷");
+
+    // Neither: the conversation as it is.
+    EXPECT_EQ(unwrap(store_->update_conversation(alice_, older.id, std::nullopt, std::nullopt))->system_prompt,
+              "Réponds en français. 🇫🇷");
+    // A rename keeps the system prompt.
+    EXPECT_EQ(unwrap(store_->rename_conversation(alice_, older.id, "renamed"))->system_prompt, "Réponds en français. 🇫🇷");
+
+    // Another owner, or no such id: not found, and nothing changes.
+    EXPECT_EQ(unwrap(store_->update_conversation(bob_, older.id, std::nullopt, "hijacked")), std::nullopt);
+    EXPECT_EQ(unwrap(store_->update_conversation(alice_, "conv_0000000000000000", std::nullopt, "ghost")), std::nullopt);
+
+    reopen();  // read back from storage
+    const ConversationRecord stored = *unwrap(store_->get_conversation(alice_, older.id));
+    EXPECT_EQ(stored.title, "renamed");
+    EXPECT_EQ(stored.system_prompt, "Réponds en français. 🇫🇷");
+    EXPECT_EQ(stored.updated_at_ms, older.updated_at_ms);
+    const ConversationPage page = unwrap(store_->list_conversations(alice_, 10, std::nullopt));
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, newer.id);  // the order is unchanged
+    EXPECT_EQ(page.items[1].system_prompt, "Réponds en français. 🇫🇷");
+    EXPECT_EQ(page.items[0].system_prompt, "be brief");  // the other one is untouched
+
+    // An empty prompt clears it, and stays empty (not "not given").
+    EXPECT_EQ(unwrap(store_->update_conversation(alice_, older.id, std::nullopt, ""))->system_prompt, "");
+    EXPECT_EQ(unwrap(store_->update_conversation(alice_, newer.id, std::nullopt, std::string_view{}))->system_prompt, "");
+    reopen();
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, older.id))->system_prompt, "");
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, newer.id))->system_prompt, "");
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, older.id))->title, "renamed");
+}
+
+TEST_P(StoreTest, UpdateRefusesAnInvalidSystemPromptOrTitleAndChangesNothing) {
+    const ConversationRecord conversation = new_conversation(alice_, "kept");
+    std::string largest;
+    while (largest.size() + 3 <= kMaxSystemPromptBytes) largest += "字";  // 3 bytes each: bytes are counted
+    largest.append(kMaxSystemPromptBytes - largest.size(), 'x');
+    ASSERT_EQ(largest.size(), kMaxSystemPromptBytes);
+
+    for (const std::string& bad : {largest + "x", std::string("\xff"), std::string("cut \xe5\xad"),
+                                   std::string("surrogate \xed\xa0\x80")}) {
+        EXPECT_FALSE(store_->update_conversation(alice_, conversation.id, std::nullopt, bad).ok()) << bad.size();
+    }
+    // A bad part refuses the whole update: the good part is not applied.
+    EXPECT_FALSE(store_->update_conversation(alice_, conversation.id, "fine title", std::string("\xff")).ok());
+    EXPECT_FALSE(store_->update_conversation(alice_, conversation.id, " padded ", "fine prompt").ok());
+    const ConversationRecord unchanged = *unwrap(store_->get_conversation(alice_, conversation.id));
+    EXPECT_EQ(unchanged.title, "kept");
+    EXPECT_EQ(unchanged.system_prompt, "be brief");
+
+    EXPECT_EQ(unwrap(store_->update_conversation(alice_, conversation.id, std::nullopt, largest))->system_prompt, largest);
+    reopen();
+    EXPECT_TRUE(unwrap(store_->get_conversation(alice_, conversation.id))->system_prompt == largest);
+}
+
+TEST(SystemPrompt, IsValidUtf8OfAtMost32KiB) {
+    EXPECT_TRUE(valid_system_prompt(""));
+    EXPECT_TRUE(valid_system_prompt("Be brief.\nUse lists.\t✅"));
+    EXPECT_TRUE(valid_system_prompt(std::string(kMaxSystemPromptBytes, 'x')));
+    EXPECT_FALSE(valid_system_prompt(std::string(kMaxSystemPromptBytes + 1, 'x')));
+    for (const std::string& bad : {std::string("\xc0\xaf"), std::string("\xed\xa0\x80"), std::string("\xe4\xbd"),
+                                   std::string("\xf4\x90\x80\x80"), std::string("\x80")}) {
+        EXPECT_FALSE(valid_system_prompt(bad)) << bad;
+    }
+}
+
+// --- deleting from a message (regenerate, edit and resend) ------------------------------------
+
+TEST_P(StoreTest, DeletingFromAMessageRemovesItAndEveryLaterOne) {
+    // Six messages, q1 a1 q2 a2 q3 a3; cut at the first, a middle and the last one.
+    struct Cut {
+        std::size_t at;
+        std::int64_t deleted;
+    };
+    for (const Cut cut : {Cut{2, 4}, Cut{5, 1}, Cut{0, 6}}) {
+        const ConversationRecord conversation = new_conversation(alice_);
+        for (int i = 1; i <= 3; ++i) {
+            ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "q" + std::to_string(i),
+                                                       "a" + std::to_string(i), TokenUsage{1, 2, 0}, MessageFinish::Stop))
+                            .has_value());
+        }
+        const std::vector<MessageRecord> before = messages(alice_, conversation.id);
+        ASSERT_EQ(before.size(), 6u);
+
+        EXPECT_EQ(unwrap(store_->delete_messages_from(alice_, conversation.id, before[cut.at].id)), cut.deleted)
+            << "cut at " << cut.at;
+        // Twice: the message is gone now.
+        EXPECT_EQ(unwrap(store_->delete_messages_from(alice_, conversation.id, before[cut.at].id)), std::nullopt);
+
+        reopen();  // read back from storage
+        const std::vector<MessageRecord> after = messages(alice_, conversation.id);  // an empty one is still found
+        ASSERT_EQ(after.size(), cut.at) << "cut at " << cut.at;
+        for (std::size_t i = 0; i < after.size(); ++i) {
+            EXPECT_EQ(after[i].id, before[i].id);
+            EXPECT_EQ(after[i].seq, before[i].seq);
+            EXPECT_EQ(after[i].content, before[i].content);
+            EXPECT_EQ(after[i].usage.completion_tokens, before[i].usage.completion_tokens);
+        }
+        EXPECT_TRUE(unwrap(store_->get_conversation(alice_, conversation.id)).has_value());
+    }
+    store_.reset();
+    EXPECT_EQ(stored_message_count(), 2 + 5 + 0);  // nothing deleted is left behind
+}
+
+TEST_P(StoreTest, DeletingFromAMessageMovesTheConversationToTheFront) {
+    const ConversationRecord older = new_conversation(alice_, "older");
+    const MessageRecord first = append(alice_, older.id, "first");
+    append(alice_, older.id, "second");
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+    const ConversationRecord newer = new_conversation(alice_, "newer");
+    const std::int64_t before = unwrap(store_->get_conversation(alice_, older.id))->updated_at_ms;
+    ASSERT_EQ(unwrap(store_->list_conversations(alice_, 10, std::nullopt)).items[0].id, newer.id);
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+
+    ASSERT_EQ(unwrap(store_->delete_messages_from(alice_, older.id, first.id)), 2);
+    const std::int64_t after = unwrap(store_->get_conversation(alice_, older.id))->updated_at_ms;
+    EXPECT_GT(after, before);
+    const ConversationPage page = unwrap(store_->list_conversations(alice_, 10, std::nullopt));
+    ASSERT_EQ(page.items.size(), 2u);
+    EXPECT_EQ(page.items[0].id, older.id);
+    EXPECT_EQ(page.items[0].updated_at_ms, after);
+    EXPECT_EQ(page.items[1].id, newer.id);
+    // The paging index moved with it: a page after the first finds the other exactly once.
+    const ConversationPage second =
+        unwrap(store_->list_conversations(alice_, 1, PageCursor{page.items[0].updated_at_ms, page.items[0].id}));
+    ASSERT_EQ(second.items.size(), 1u);
+    EXPECT_EQ(second.items[0].id, newer.id);
+}
+
+TEST_P(StoreTest, DeletingFromAMessageThatIsNotFoundChangesNothing) {
+    const ConversationRecord mine = new_conversation(alice_);
+    const ConversationRecord also_mine = new_conversation(alice_);
+    const MessageRecord first = append(alice_, mine.id, "first");
+    append(alice_, mine.id, "second");
+    const MessageRecord elsewhere = append(alice_, also_mine.id, "in another conversation");
+    const std::int64_t updated = unwrap(store_->get_conversation(alice_, mine.id))->updated_at_ms;
+    std::this_thread::sleep_for(std::chrono::milliseconds(3));
+
+    // Another owner (her ids, his token): exactly a missing conversation.
+    EXPECT_EQ(unwrap(store_->delete_messages_from(bob_, mine.id, first.id)), std::nullopt);
+    EXPECT_EQ(unwrap(store_->delete_messages_from(alice_, "conv_0000000000000000", first.id)), std::nullopt);
+    // A message of another conversation, an unknown id, and texts that only
+    // resemble one (a prefix, an id followed by the next header line, the
+    // whole stored header).
+    for (const std::string& bad : {elsewhere.id, std::string("msg_0000000000000000"), std::string(),
+                                   first.id.substr(0, 10), first.id + "\nuser", first.id + "\n", std::string("\n"),
+                                   std::string("msg_%"), std::string("*")}) {
+        EXPECT_EQ(unwrap(store_->delete_messages_from(alice_, mine.id, bad)), std::nullopt) << bad;
+    }
+    EXPECT_EQ(messages(alice_, mine.id).size(), 2u);
+    EXPECT_EQ(messages(alice_, also_mine.id).size(), 1u);
+    EXPECT_EQ(unwrap(store_->get_conversation(alice_, mine.id))->updated_at_ms, updated);
+}
+
+TEST_P(StoreTest, AppendsAfterDeletingTakeTheFreedSeqsWithoutCollisions) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    append(alice_, conversation.id, "q1");
+    append(alice_, conversation.id, "a1", MessageRole::Assistant);
+    const MessageRecord q2 = append(alice_, conversation.id, "q2");
+    append(alice_, conversation.id, "a2", MessageRole::Assistant);
+    ASSERT_EQ(unwrap(store_->delete_messages_from(alice_, conversation.id, q2.id)), 2);
+
+    // Edit and resend: the new turn continues right after what is left.
+    const std::optional<Exchange> again = unwrap(
+        store_->append_exchange(alice_, conversation.id, "q2 edited", "a2 again", TokenUsage{}, MessageFinish::Stop));
+    ASSERT_TRUE(again.has_value());
+    EXPECT_EQ(again->user.seq, 3);
+    EXPECT_EQ(again->assistant.seq, 4);
+    EXPECT_NE(again->user.id, q2.id);  // ids are never given out again
+    const MessageRecord extra = append(alice_, conversation.id, "q3");
+    EXPECT_EQ(extra.seq, 5);
+
+    reopen();
+    std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 5u);
+    const std::vector<std::string> contents = {"q1", "a1", "q2 edited", "a2 again", "q3"};
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        EXPECT_EQ(listed[i].seq, static_cast<std::int64_t>(i + 1));
+        EXPECT_EQ(listed[i].content, contents[i]);
+    }
+    EXPECT_EQ(listed[2].id, again->user.id);
+
+    // Everything deleted: the next message is seq 1 again.
+    ASSERT_EQ(unwrap(store_->delete_messages_from(alice_, conversation.id, listed[0].id)), 5);
+    EXPECT_TRUE(messages(alice_, conversation.id).empty());
+    EXPECT_EQ(append(alice_, conversation.id, "fresh start").seq, 1);
+    listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 1u);
+    EXPECT_EQ(listed[0].content, "fresh start");
+}
+
+TEST_P(StoreTest, DeletedAnswersTakeTheirFinishReasonsWithThem) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "q1", "stopped", {}, MessageFinish::Cancelled))
+                    .has_value());  // seqs 1, 2
+    const std::optional<Exchange> cut = unwrap(
+        store_->append_exchange(alice_, conversation.id, "q2", "too long", {}, MessageFinish::Length));  // 3, 4
+    ASSERT_TRUE(cut.has_value());
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "q3", "failed", {}, MessageFinish::Error))
+                    .has_value());  // 5, 6
+    ASSERT_EQ(unwrap(store_->delete_messages_from(alice_, conversation.id, cut->user.id)), 4);
+
+    // The seqs 4 and 6 are given out again: their new answers end as they end.
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "q2'", "fine", {}, MessageFinish::Stop))
+                    .has_value());
+    ASSERT_TRUE(unwrap(store_->append_exchange(alice_, conversation.id, "q3'", "plain", {}, MessageFinish::Stop))
+                    .has_value());
+    reopen();
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    ASSERT_EQ(listed.size(), 6u);
+    EXPECT_EQ(listed[1].finish, MessageFinish::Cancelled);  // before the cut: kept
+    EXPECT_EQ(listed[3].seq, 4);
+    EXPECT_EQ(listed[3].content, "fine");
+    EXPECT_EQ(listed[3].finish, MessageFinish::Stop) << "the deleted answer's 'length' came back";
+    EXPECT_EQ(listed[5].seq, 6);
+    EXPECT_EQ(listed[5].finish, MessageFinish::Stop) << "the deleted answer's 'error' came back";
+}
+
+TEST_P(StoreTest, DeletingWhileOthersAppendKeepsSeqsUniqueAndGapless) {
+    const ConversationRecord conversation = new_conversation(alice_);
+    std::unique_ptr<ConversationStore> second = open_another();  // another node or process too
+    std::atomic<bool> done{false};
+    std::atomic<int> failures{0};
+    std::atomic<int> cuts{0};
+    std::vector<std::thread> writers;
+    for (ConversationStore* store : {store_.get(), second.get()}) {
+        writers.emplace_back([&, store] {
+            for (int i = 0; i < 40; ++i) {
+                if (i % 4 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(1));  // give the cutter turns
+                auto appended = store->append_exchange(alice_, conversation.id, "q", "a", {}, MessageFinish::Cancelled);
+                if (!appended.ok() || !appended->has_value()) ++failures;
+            }
+        });
+    }
+    std::thread cutter([&] {
+        while (!done) {
+            auto listed = store_->list_messages(alice_, conversation.id);
+            if (!listed.ok() || !*listed) {
+                ++failures;
+                return;
+            }
+            if ((*listed)->size() > 6) {
+                // A user message (seq 5) that writers' appends may already
+                // have followed: whatever comes after it goes too.
+                auto deleted = second->delete_messages_from(alice_, conversation.id, (**listed)[4].id);
+                if (!deleted.ok() || !deleted->has_value()) ++failures;
+                ++cuts;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(1));
+        }
+    });
+    for (std::thread& writer : writers) writer.join();
+    done = true;
+    cutter.join();
+    EXPECT_EQ(failures.load(), 0);
+    EXPECT_GT(cuts.load(), 0);
+
+    const std::vector<MessageRecord> listed = messages(alice_, conversation.id);
+    std::set<std::string> ids;
+    for (std::size_t i = 0; i < listed.size(); ++i) {
+        EXPECT_EQ(listed[i].seq, static_cast<std::int64_t>(i + 1));
+        // An exchange is never split: user then assistant, each with its own finish.
+        EXPECT_EQ(listed[i].role, i % 2 == 0 ? MessageRole::User : MessageRole::Assistant) << i;
+        EXPECT_EQ(listed[i].finish, i % 2 == 0 ? MessageFinish::Stop : MessageFinish::Cancelled) << i;
+        ids.insert(listed[i].id);
+    }
+    EXPECT_EQ(ids.size(), listed.size());
 }
 
 // --- search ---------------------------------------------------------------------------
