@@ -330,6 +330,11 @@ TEST_F(ConversationsApi, AStreamStoppedByTheClientIsKeptMarkedCancelled) {
     ASSERT_EQ(stored.size(), 2u);
     EXPECT_FALSE(stored[0].contains("finish_reason")) << stored;  // user messages have none
     EXPECT_EQ(stored[1]["finish_reason"], done["finish_reason"]) << stored;
+    // Its usage too, as "done" reported it (a reloaded page shows it).
+    EXPECT_FALSE(stored[0].contains("usage")) << stored;
+    EXPECT_EQ(stored[1]["usage"]["prompt_tokens"], done["usage"]["prompt_tokens"]) << stored;
+    EXPECT_EQ(stored[1]["usage"]["completion_tokens"], done["usage"]["completion_tokens"]) << stored;
+    EXPECT_EQ(stored[1]["usage"]["cached_tokens"], done["usage"]["cached_tokens"]) << stored;
 
     // Then a long answer, stopped by closing the connection after its first delta.
     const int fd = connect_loopback(server_->port());

@@ -147,7 +147,14 @@ void handle_get_conversation(const HttpRequest&, const Scope& scope, const Token
             nlohmann::json message{{"id", m.id}, {"role", role_name(m.role)}, {"content", m.content}, {"created_at_ms", m.created_at_ms}};
             // How the answer ended: "stop", "length", "content_filter",
             // "cancelled" (the client stopped it) or "error".
-            if (m.role == MessageRole::Assistant) message["finish_reason"] = finish_name(m.finish);
+            if (m.role == MessageRole::Assistant) {
+                message["finish_reason"] = finish_name(m.finish);
+                // What the answer cost, as its `done` event said: the page
+                // shows it again after a reload.
+                message["usage"] = {{"prompt_tokens", m.usage.prompt_tokens},
+                                    {"completion_tokens", m.usage.completion_tokens},
+                                    {"cached_tokens", m.usage.cached_tokens}};
+            }
             list.push_back(std::move(message));
         }
         nlohmann::json body = conversation_json(**conversation);
