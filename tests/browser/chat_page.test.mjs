@@ -161,6 +161,10 @@ const MARKDOWN_ANSWER = [
 ].join('\n');
 const ANSWER_JS_CODE = 'const answer = 42; // the answer\nconsole.log("hi");';
 
+// The sizes every feature of issue 15 is tried at.
+const SIZES = [['desktop', { width: 1280, height: 800 }], ['phone', { width: 390, height: 844 }]];
+const DEFAULT_VIEWPORT = { width: 1100, height: 720 };
+
 function sseEvent(type, payload) {
   return `event: ${type}\ndata: ${JSON.stringify(payload)}\n\n`;
 }
@@ -248,6 +252,84 @@ describe('chat page against the real server', () => {
     assert.equal(res.status, 200, `GET ${route}`);
     return res.json();
   }
+
+  // Any request to the server as the admin: { status, body }.
+  async function apiCall(method, route, body) {
+    const res = await fetch(base + route, {
+      method,
+      headers: { Authorization: `Bearer ${adminToken}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await res.text();
+    return { status: res.status, body: text ? JSON.parse(text) : null };
+  }
+
+  async function createConversation(title, questions = []) {
+    const created = await apiCall('POST', '/api/v1/conversations', { title });
+    assert.equal(created.status, 201, `POST /api/v1/conversations: ${JSON.stringify(created.body)}`);
+    for (const query of questions) {
+      const answered = await apiCall('POST', '/api/v1/chat',
+        { query, conversation_id: created.body.id, max_tokens: 4 });
+      assert.equal(answered.status, 200, `POST /api/v1/chat: ${JSON.stringify(answered.body)}`);
+    }
+    return created.body;
+  }
+
+  const listEntry = (id) => page.locator(`[data-testid="conversation-item"][data-conversation-id="${id}"]`);
+
+  // On a phone the list is a drawer: opens it (a no-op at desktop width).
+  async function showSidebar() {
+    const toggle = page.getByTestId('sidebar-toggle');
+    if (await toggle.isVisible() && await toggle.getAttribute('aria-expanded') !== 'true') {
+      await toggle.click();
+      await page.locator('#sidebar.is-open').waitFor({ state: 'visible' });
+    }
+  }
+
+  async function waitForMessagesLoaded(count) {
+    await page.waitForFunction((n) => !document.getElementById('messages').hasAttribute('aria-busy')
+      && document.querySelectorAll('#messages > .message').length === n, count);
+  }
+
+  // Loads the page afresh with conversation `id` open.
+  async function openById(id, messageCount) {
+    await page.goto(`${base}/#c=${encodeURIComponent(id)}`);
+    await page.reload();
+    await page.getByTestId('conversation-list').locator('[data-testid="conversation-item"]').first()
+      .waitFor({ state: 'attached' });
+    if (messageCount !== undefined) await waitForMessagesLoaded(messageCount);
+  }
+
+  async function newConversation() {
+    await showSidebar();
+    await page.getByTestId('new-conversation').click();
+    await page.getByTestId('empty-state').waitFor({ state: 'visible' });
+  }
+
+  // Sets the settings panel's fields (undefined: leave as is) and saves.
+  async function saveSettings({ system, temperature, maxTokens }) {
+    await page.getByTestId('settings-button').click();
+    const dialog = page.getByTestId('settings-dialog');
+    await dialog.waitFor({ state: 'visible' });
+    if (system !== undefined) await page.getByTestId('settings-system').fill(system);
+    if (temperature !== undefined) await page.getByTestId('settings-temperature').fill(temperature);
+    if (maxTokens !== undefined) await page.getByTestId('settings-max-tokens').fill(maxTokens);
+    await page.getByTestId('settings-save').click();
+    await dialog.waitFor({ state: 'hidden' });
+  }
+
+  // A screenshot under out/, once nothing is wider than the screen.
+  async function screenshot(name) {
+    const overflow = await page.evaluate(() => ({
+      page: document.documentElement.scrollWidth, viewport: window.innerWidth,
+    }));
+    assert.ok(overflow.page <= overflow.viewport, `${name}: the page is wider than the screen: ${JSON.stringify(overflow)}`);
+    const file = path.join(OUT_DIR, `${name}${SCREENSHOT_SUFFIX}.png`);
+    await page.screenshot({ path: file });
+    console.log(`screenshot: ${file}`);
+  }
+
+  const isFocused = (locator) => locator.evaluate((el) => el === document.activeElement);
 
   // The page's own Markdown renderer, run in the page.
   function renderedHtml(markdown) {
@@ -687,6 +769,577 @@ describe('chat page against the real server', () => {
     assert.deepEqual(await content.locator('ul > li').allTextContents(), ['a', 'b']);
     assert.equal(await content.locator('p').first().textContent(), 'Intro bold text');
     assert.ok(await page.getByTestId('status').isHidden(), 'an error is shown');
+  });
+
+  // ---- issue 15: rename, search, settings, kept answers, regenerate, edit ----
+
+  it('renames a conversation from the list: Enter saves, Escape cancels, a refused title shows why', async () => {
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      const original = `Rename me ${name}`;
+      const created = await createConversation(original);
+      await openById(created.id, 0);
+      await showSidebar();
+      const item = listEntry(created.id);
+      const renameButton = item.getByTestId('conversation-rename');
+      const input = item.getByTestId('conversation-rename-input');
+      const patches = [];
+      const onRequest = (req) => { if (req.method() === 'PATCH') patches.push(req.postDataJSON()); };
+      page.on('request', onRequest);
+      try {
+        // Escape cancels: nothing is sent, and the drawer of a phone stays open.
+        await renameButton.click();
+        assert.equal(await input.inputValue(), original);
+        assert.ok(await isFocused(input), 'the title box has no focus');
+        await input.fill('Not this one');
+        await input.press('Escape');
+        await input.waitFor({ state: 'detached' });
+        assert.equal(await item.getByTestId('conversation-title').textContent(), original);
+        assert.ok(await isFocused(renameButton), 'focus did not return to the rename button');
+        assert.ok(await page.getByTestId('new-conversation').isVisible(), 'Escape closed the list');
+
+        // Refused titles: the server's 400 is shown and the editing goes on.
+        await renameButton.press('Enter');  // the keyboard opens it too
+        for (const bad of ['   ', 'x'.repeat(201)]) {
+          await input.fill(bad);
+          const response = page.waitForResponse((res) => res.request().method() === 'PATCH');
+          await input.press('Enter');
+          assert.equal((await response).status(), 400, `PATCH with ${JSON.stringify(bad.slice(0, 10))}`);
+          const error = item.getByTestId('conversation-rename-error');
+          await error.waitFor({ state: 'visible' });
+          assert.match(await error.textContent(), /title/i);
+          assert.equal(await error.getAttribute('role'), 'alert');
+          assert.equal(await input.getAttribute('aria-invalid'), 'true');
+          assert.ok(await isFocused(input), 'the title box lost focus after an error');
+        }
+        await screenshot(`rename-error-${name}`);
+
+        // Enter saves: the list, the heading and the server agree.
+        const title = `Renamed 改名 <b>${name}</b>`;
+        await input.fill(title);
+        const response = page.waitForResponse((res) => res.request().method() === 'PATCH');
+        await input.press('Enter');
+        const res = await response;
+        assert.equal(res.status(), 200);
+        assert.ok(res.url().endsWith(`/api/v1/conversations/${created.id}`), res.url());
+        const answer = await res.json();
+        assert.equal(answer.id, created.id);
+        assert.equal(answer.title, title);
+        await input.waitFor({ state: 'detached' });
+        assert.equal(await item.getByTestId('conversation-title').textContent(), title);
+        assert.equal(await page.getByTestId('chat-title').textContent(), title);
+        assert.equal((await api(`/api/v1/conversations/${created.id}`)).title, title);
+        assert.equal(await page.locator('#sidebar b').count(), 0, 'a title became markup');
+        await screenshot(`rename-${name}`);
+        assert.deepEqual(patches, [{ title: '   ' }, { title: 'x'.repeat(201) }, { title }]);
+      } finally {
+        page.off('request', onRequest);
+      }
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('searches conversations on the server as one types, debounced; clearing shows all again', async () => {
+    const word = `Quokka${Date.now() % 1_000_000}`;
+    const byTitle = await createConversation(`Searchable ${word.slice(6)} kiwi`);
+    const byMessage = await createConversation('Plain title', [`the word ${word} lives here`]);
+    const shownIds = () => page.getByTestId('conversation-item')
+      .evaluateAll((items) => items.map((li) => li.dataset.conversationId));
+    const waitForIds = (ids) => page.waitForFunction((wanted) => {
+      const items = [...document.querySelectorAll('[data-testid="conversation-item"]')];
+      return !document.getElementById('conversation-list').hasAttribute('aria-busy')
+        && JSON.stringify(items.map((li) => li.dataset.conversationId)) === JSON.stringify(wanted);
+    }, ids);
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      await page.goto(`${base}/`);
+      await page.reload();
+      await showSidebar();
+      await listEntry(byMessage.id).waitFor({ state: 'visible' });
+      const everything = await shownIds();
+      assert.ok(everything.includes(byTitle.id) && everything.length > 2, 'the list is not complete');
+      const search = page.getByTestId('conversation-search');
+      const searches = [];
+      const onRequest = (req) => {
+        const url = new URL(req.url());
+        if (url.pathname === '/api/v1/conversations' && req.method() === 'GET') searches.push(url.searchParams.get('q'));
+      };
+      page.on('request', onRequest);
+      try {
+        // A word in a message, in other case: one request for the whole word.
+        await search.click();
+        await search.pressSequentially(word.toUpperCase(), { delay: 25 });
+        await waitForIds([byMessage.id]);
+        assert.ok(searches.length >= 1 && searches.length < word.length / 2,
+          `not debounced: ${searches.length} requests for ${word.length} characters`);
+        assert.equal(searches[searches.length - 1], word.toUpperCase());
+        await screenshot(`search-${name}`);
+
+        // A title, with a space in it.
+        await search.fill(`searchable ${word.slice(6)}`);
+        await waitForIds([byTitle.id]);
+        assert.equal(searches[searches.length - 1], `searchable ${word.slice(6)}`);
+
+        // No match: said so.
+        await search.fill(`${word}-nowhere`);
+        await waitForIds([]);
+        const empty = page.getByTestId('conversation-list-empty');
+        await empty.waitFor({ state: 'visible' });
+        assert.match(await empty.textContent(), /No conversation matches/);
+
+        // Escape clears it (and only a second Escape closes a phone's drawer).
+        await search.press('Escape');
+        await waitForIds(everything);
+        assert.equal(await search.inputValue(), '');
+        assert.equal(searches[searches.length - 1], null, 'the cleared search still sent q');
+        assert.ok(await page.getByTestId('new-conversation').isVisible(), 'Escape closed the list');
+
+        // Emptying the box by hand shows all too.
+        await search.fill(word);
+        await waitForIds([byMessage.id]);
+        await search.fill('');
+        await waitForIds(everything);
+        assert.ok(await empty.isHidden());
+      } finally {
+        page.off('request', onRequest);
+      }
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('sends a new conversation with its settings: system prompt to the server, temperature and max tokens with each question', async () => {
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      await page.goto(`${base}/`);
+      await page.reload();
+      await newConversation();
+      const system = `You are a terse pirate (${name}).`;
+
+      // The keyboard opens the panel; the fields start empty (the server's defaults).
+      await page.getByTestId('settings-button').focus();
+      await page.keyboard.press('Enter');
+      const dialog = page.getByTestId('settings-dialog');
+      await dialog.waitFor({ state: 'visible' });
+      assert.match(await page.getByTestId('settings-scope').textContent(), /new conversation/);
+      for (const field of ['settings-system', 'settings-temperature', 'settings-max-tokens']) {
+        assert.equal(await page.getByTestId(field).inputValue(), '', `${field} is not empty`);
+      }
+      // A temperature out of range is refused, and nothing is kept.
+      await page.getByTestId('settings-temperature').fill('3');
+      await page.getByTestId('settings-save').click();
+      const error = page.getByTestId('settings-error');
+      await error.waitFor({ state: 'visible' });
+      assert.match(await error.textContent(), /Temperature/);
+      assert.ok(await dialog.isVisible());
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+      assert.ok(await isFocused(page.getByTestId('settings-button')), 'focus did not return to the settings button');
+
+      await page.getByTestId('settings-button').click();
+      assert.equal(await page.getByTestId('settings-temperature').inputValue(), '', 'a refused temperature was kept');
+      await page.getByTestId('settings-system').fill(system);
+      await page.getByTestId('settings-temperature').fill('0.3');
+      await page.getByTestId('settings-max-tokens').fill('12');
+      const box = await dialog.boundingBox();
+      assert.ok(box.x >= 0 && box.x + box.width <= size.width, `${name}: the panel is wider than the screen`);
+      await screenshot(`settings-${name}`);
+      await page.getByTestId('settings-max-tokens').press('Enter');  // Enter saves
+      await dialog.waitFor({ state: 'hidden' });
+
+      const createRequest = page.waitForRequest((req) => req.method() === 'POST'
+        && new URL(req.url()).pathname === '/api/v1/conversations');
+      const { body } = await send('Hello there');
+      assert.deepEqual((await createRequest).postDataJSON(), { title: 'Hello there', system });
+      const id = body.conversation_id;
+      assert.deepEqual(body, { query: 'Hello there', conversation_id: id, stream: true, temperature: 0.3, max_tokens: 12 });
+      assert.equal((await api(`/api/v1/conversations/${id}`)).system, system);
+      assert.deepEqual(await page.evaluate((key) => JSON.parse(localStorage.getItem(key)), `clawbot.settings.${id}`),
+        { temperature: 0.3, max_tokens: 12 });
+
+      // 12 tokens: the answer is cut off, and says so.
+      const answer = assistantMessages().last();
+      assert.equal(await answer.getByTestId('message-marker').textContent(), 'Cut off');
+      assert.match(await answer.getByTestId('message-meta').textContent(), /\b12 tokens\b/);
+
+      // After a reload the panel shows this conversation's settings.
+      await page.reload();
+      await waitForMessagesLoaded(2);
+      await page.getByTestId('settings-button').click();
+      assert.equal(await page.getByTestId('settings-system').inputValue(), system);
+      assert.equal(await page.getByTestId('settings-temperature').inputValue(), '0.3');
+      assert.equal(await page.getByTestId('settings-max-tokens').inputValue(), '12');
+      assert.match(await page.getByTestId('settings-scope').textContent(), /this conversation only/);
+      // Emptied fields go back to the server's defaults.
+      await page.getByTestId('settings-temperature').fill('');
+      await page.getByTestId('settings-max-tokens').fill('8');
+      await page.getByTestId('settings-save').click();
+      await dialog.waitFor({ state: 'hidden' });
+      const next = await send('And then?');
+      assert.deepEqual(next.body, { query: 'And then?', conversation_id: id, stream: true, max_tokens: 8 });
+
+      // Another conversation has its own (none).
+      await newConversation();
+      await page.getByTestId('settings-button').click();
+      assert.equal(await page.getByTestId('settings-system').inputValue(), '');
+      assert.equal(await page.getByTestId('settings-max-tokens').inputValue(), '');
+      await page.getByTestId('settings-cancel').click();
+      await dialog.waitFor({ state: 'hidden' });
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('changes the system prompt of an existing conversation on the server', async () => {
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      const created = await createConversation(`System prompt ${name}`);
+      await openById(created.id, 0);
+      const patch = page.waitForRequest((req) => req.method() === 'PATCH');
+      const response = page.waitForResponse((res) => res.request().method() === 'PATCH');
+      await page.getByTestId('settings-button').click();
+      await page.getByTestId('settings-system').fill(`Answer in one line (${name}).`);
+      await page.getByTestId('settings-save').click();
+      assert.deepEqual((await patch).postDataJSON(), { system: `Answer in one line (${name}).` });
+      const res = await response;
+      const error = page.getByTestId('settings-error');
+      if (res.status() !== 200) {
+        await error.waitFor({ state: 'visible' });  // a refusal is shown, and the panel stays
+        await page.getByTestId('settings-cancel').click();
+        assert.fail(`PATCH {"system"} answered ${res.status()}: ${await res.text()}`);
+      }
+      await page.getByTestId('settings-dialog').waitFor({ state: 'hidden' });
+      assert.equal((await api(`/api/v1/conversations/${created.id}`)).system, `Answer in one line (${name}).`);
+      await page.reload();
+      await waitForMessagesLoaded(0);
+      await page.getByTestId('settings-button').click();
+      assert.equal(await page.getByTestId('settings-system').inputValue(), `Answer in one line (${name}).`);
+      await page.getByTestId('settings-cancel').click();
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('marks answers that were stopped, failed or cut off, as they happen and when loaded', async () => {
+    const markers = () => assistantMessages().evaluateAll((all) => all.map((a) => {
+      const marker = a.querySelector('[data-testid="message-marker"]');
+      return marker ? [marker.dataset.finish, marker.textContent] : null;
+    }));
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      await page.goto(`${base}/`);
+      await page.reload();
+      await newConversation();
+
+      // Stopped: a canned answer that waits, then the Stop button.
+      await page.evaluate(() => {
+        const realFetch = window.fetch;
+        window.fetch = (input, init) => {
+          const url = typeof input === 'string' ? input : input.url;
+          if (!url.endsWith('/api/v1/chat')) return realFetch(input, init);
+          window.fetch = realFetch;
+          const body = new ReadableStream({
+            start(controller) {
+              window.testChatStream = controller;
+              init.signal.addEventListener('abort', () => {
+                controller.error(new DOMException('The user aborted a request.', 'AbortError'));
+              });
+            },
+          });
+          return Promise.resolve(new Response(body, { headers: { 'Content-Type': 'text/event-stream' } }));
+        };
+      });
+      await page.getByTestId('message-input').fill('Tell me a long story');
+      await page.getByTestId('message-input').press('Enter');
+      await page.waitForFunction(() => window.testChatStream);
+      await page.evaluate((chunk) => window.testChatStream.enqueue(new TextEncoder().encode(chunk)),
+        sseEvent('delta', { text: 'Once upon a **time** there' }));
+      await page.waitForFunction(() => /Once upon a time there/.test(
+        document.querySelector('#messages .is-streaming .message-content')?.textContent || ''));
+      await page.getByTestId('stop-button').click();
+      await waitForReplyFinished();
+      const stopped = assistantMessages().last();
+      await stopped.getByTestId('message-marker').waitFor({ state: 'visible' });
+      assert.equal(await stopped.getByTestId('message-marker').textContent(), 'Stopped');
+      assert.equal(await stopped.getAttribute('data-finish-reason'), 'cancelled');
+      assert.equal(await stopped.getByTestId('message-content').textContent(), 'Once upon a time there');
+      assert.ok(await page.getByTestId('status').isHidden(), 'stopping showed an error');
+      assert.ok(await page.getByTestId('send-button').isVisible());
+      assert.ok(await page.getByTestId('stop-button').isHidden());
+      assert.ok(await stopped.getByTestId('message-regenerate').isVisible(), 'no Regenerate on the stopped answer');
+      await page.evaluate(() => { delete window.testChatStream; });
+
+      // Failed mid-answer: the error event names the stored exchange.
+      await page.route(`${base}/api/v1/chat`, async (route) => {
+        const request = route.request().postDataJSON();
+        await route.fulfill({
+          status: 200,
+          headers: { 'Content-Type': 'text/event-stream; charset=utf-8' },
+          body: sseEvent('delta', { text: 'Half an ans' }) + sseEvent('error', {
+            error: { message: 'the upstream went away', type: 'server_error', param: null, code: 'upstream_error' },
+            conversation_id: request.conversation_id, message_id: 'msg_failed_test',
+          }),
+        });
+      });
+      try {
+        await send('Fail, please');
+      } finally {
+        await page.unroute(`${base}/api/v1/chat`);
+      }
+      const failed = assistantMessages().last();
+      assert.equal(await failed.getByTestId('message-marker').textContent(), 'Failed');
+      assert.equal(await failed.getAttribute('data-message-id'), 'msg_failed_test');
+      assert.equal(await failed.getByTestId('message-content').textContent(), 'Half an ans');
+      const status = page.getByTestId('status');
+      await status.waitFor({ state: 'visible' });
+      assert.match(await status.textContent(), /the upstream went away/);
+
+      // Cut off at max_tokens.
+      await page.route(`${base}/api/v1/chat`, async (route) => {
+        const request = route.request().postDataJSON();
+        await route.fulfill({
+          status: 200,
+          headers: { 'Content-Type': 'text/event-stream; charset=utf-8' },
+          body: sseEvent('delta', { text: 'A short' }) + sseEvent('done', {
+            conversation_id: request.conversation_id, message_id: 'msg_length_test', answer: 'A short',
+            model: 'canned', finish_reason: 'length', usage: { prompt_tokens: 9, completion_tokens: 2 },
+          }),
+        });
+      });
+      try {
+        await send('Be brief');
+      } finally {
+        await page.unroute(`${base}/api/v1/chat`);
+      }
+      assert.ok(await page.getByTestId('status').isHidden(), 'an error is still shown');
+      assert.deepEqual(await markers(), [['cancelled', 'Stopped'], ['error', 'Failed'], ['length', 'Cut off']]);
+      assert.equal(await assistantMessages().last().getByTestId('message-meta').textContent(),
+        'canned \u00b7 2 tokens (prompt 9)');
+      await screenshot(`markers-live-${name}`);
+
+      // Loaded: each stored finish_reason, and none for "stop".
+      const canned = 'conv_canned_markers';
+      const stored = (id, role, content, finish) => Object.assign(
+        { id, role, content, created_at_ms: 1 }, finish ? { finish_reason: finish } : {});
+      await page.route(`${base}/api/v1/conversations/${canned}`, (route) => route.fulfill({
+        status: 200,
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          id: canned, title: 'Canned markers', created_at_ms: 1, updated_at_ms: 2, system: '',
+          messages: [
+            stored('msg_1', 'user', 'One'), stored('msg_2', 'assistant', 'Stopped here', 'cancelled'),
+            stored('msg_3', 'user', 'Two'), stored('msg_4', 'assistant', 'Failed here', 'error'),
+            stored('msg_5', 'user', 'Three'), stored('msg_6', 'assistant', 'Cut off here', 'length'),
+            stored('msg_7', 'user', 'Four'), Object.assign(stored('msg_8', 'assistant', 'Complete.', 'stop'),
+              { usage: { prompt_tokens: 7, completion_tokens: 3, cached_tokens: 0 } }),
+          ],
+        }),
+      }));
+      try {
+        await openById(canned, 8);
+      } finally {
+        await page.unroute(`${base}/api/v1/conversations/${canned}`);
+      }
+      assert.deepEqual(await markers(), [['cancelled', 'Stopped'], ['error', 'Failed'], ['length', 'Cut off'], null]);
+      // A stored answer's usage and the loaded model make the line under it.
+      assert.equal(await assistantMessages().last().getByTestId('message-meta').textContent(),
+        `${(await api('/v1/models')).data[0].id} \u00b7 3 tokens (prompt 7)`);
+      await screenshot(`markers-loaded-${name}`);
+    }
+    await page.goto(`${base}/`);
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('keeps a real answer that was stopped, marked, over a reload', async () => {
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      let id = null;
+      let stored = null;
+      // stories260K writes fast: Stop is clicked from inside the page at the
+      // first word. Should the answer still finish first, try again.
+      for (let attempt = 1; attempt <= 4 && !stored; attempt += 1) {
+        await page.goto(`${base}/`);
+        await page.reload();
+        await newConversation();
+        await saveSettings({ maxTokens: '1000', temperature: '1' });
+        await page.evaluate(() => {
+          const observer = new MutationObserver(() => {
+            const streaming = document.querySelector('#messages .is-streaming .message-content');
+            if (streaming && streaming.textContent.length > 0) {
+              observer.disconnect();
+              document.getElementById('stop-button').click();
+            }
+          });
+          observer.observe(document.getElementById('messages'), { subtree: true, childList: true, characterData: true });
+        });
+        const response = page.waitForResponse((res) => new URL(res.url()).pathname === '/api/v1/chat');
+        await page.getByTestId('message-input').fill('Tell me a very long story');
+        await page.getByTestId('message-input').press('Enter');
+        await response;
+        await waitForReplyFinished();
+        id = await page.evaluate(() => decodeURIComponent(location.hash.slice(3)));
+        const finish = await assistantMessages().last().getAttribute('data-finish-reason');
+        if (finish !== 'cancelled') continue;  // finished before the stop
+        assert.equal(await assistantMessages().last().getByTestId('message-marker').textContent(), 'Stopped');
+        // The server stores a stopped answer a moment after it notices the close.
+        for (let waited = 0; waited < 10_000 && !stored; waited += 100) {
+          const conversation = await api(`/api/v1/conversations/${encodeURIComponent(id)}`);
+          if (conversation.messages.length === 2) stored = conversation.messages;
+          else await new Promise((resolve) => { setTimeout(resolve, 100); });
+        }
+        assert.ok(stored, 'the stopped exchange was not stored');
+      }
+      assert.ok(stored, 'every answer finished before Stop took effect');
+      assert.deepEqual(stored.map((m) => m.role), ['user', 'assistant']);
+      assert.equal(stored[1].finish_reason, 'cancelled');
+
+      await page.reload();
+      await waitForMessagesLoaded(2);
+      const answer = assistantMessages().last();
+      assert.equal(await answer.getByTestId('message-marker').textContent(), 'Stopped');
+      assert.equal(await answer.getAttribute('data-message-id'), stored[1].id);
+      assert.equal(await answer.getByTestId('message-content').textContent(), await renderedText(stored[1].content));
+      assert.equal(await userMessages().last().getByTestId('message-content').textContent(), 'Tell me a very long story');
+      await screenshot(`stopped-${name}`);
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('regenerates the last answer and edits and resends a question', async () => {
+    const texts = (locator) => locator.evaluateAll((all) => all.map(
+      (a) => a.querySelector('[data-testid="message-content"]').textContent));
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      await page.goto(`${base}/`);
+      await page.reload();
+      await newConversation();
+      await saveSettings({ maxTokens: '16' });
+      const first = await send('Tell me about a cat');
+      const id = first.body.conversation_id;
+      await send('And a dog?');
+      assert.equal(await page.getByTestId('message-regenerate').count(), 2);
+      const regenerate = page.locator('[data-testid="message-regenerate"]:visible');
+      assert.equal(await regenerate.count(), 1, 'Regenerate is not on the last answer only');
+      assert.equal(await page.locator('[data-testid="message-edit"]:visible').count(), 2);
+      const before = (await api(`/api/v1/conversations/${id}`)).messages;
+      assert.deepEqual(before.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+
+      // Regenerate: delete from the last question on, ask it again.
+      const deleted = page.waitForResponse((res) => res.request().method() === 'DELETE');
+      const chat = page.waitForRequest((req) => new URL(req.url()).pathname === '/api/v1/chat');
+      await assistantMessages().last().getByTestId('message-regenerate').click();
+      const deleteResponse = await deleted;
+      assert.equal(new URL(deleteResponse.url()).pathname, `/api/v1/conversations/${id}/messages/${before[2].id}`);
+      assert.equal(deleteResponse.status(), 200, `DELETE answered ${deleteResponse.status()}`);
+      assert.deepEqual(await deleteResponse.json(), { deleted: 2 });
+      assert.deepEqual((await chat).postDataJSON(),
+        { query: 'And a dog?', conversation_id: id, stream: true, max_tokens: 16 });
+      await page.waitForFunction(() => document.querySelectorAll('#messages > .message').length === 4
+        && !document.querySelector('#messages .is-streaming'));
+      await waitForReplyFinished();
+      const after = (await api(`/api/v1/conversations/${id}`)).messages;
+      assert.deepEqual(after.map((m) => m.role), ['user', 'assistant', 'user', 'assistant']);
+      assert.deepEqual(after.slice(0, 2).map((m) => m.id), before.slice(0, 2).map((m) => m.id));
+      assert.notEqual(after[3].id, before[3].id);
+      assert.equal(after[2].content, 'And a dog?');
+      assert.equal(await assistantMessages().last().getAttribute('data-message-id'), after[3].id);
+      assert.deepEqual(await texts(userMessages()), ['Tell me about a cat', 'And a dog?']);
+      await screenshot(`regenerate-${name}`);
+
+      // Edit: Escape cancels and sends nothing.
+      const deletes = [];
+      const onRequest = (req) => { if (req.method() === 'DELETE') deletes.push(req.url()); };
+      page.on('request', onRequest);
+      const firstQuestion = userMessages().first();
+      await firstQuestion.getByTestId('message-edit').click();
+      const box = firstQuestion.getByTestId('message-edit-input');
+      assert.equal(await box.inputValue(), 'Tell me about a cat');
+      assert.ok(await isFocused(box));
+      await box.fill('Never sent');
+      await box.press('Escape');
+      await box.waitFor({ state: 'detached' });
+      assert.equal(await firstQuestion.getByTestId('message-content').textContent(), 'Tell me about a cat');
+      assert.ok(await isFocused(firstQuestion.getByTestId('message-edit')));
+      page.off('request', onRequest);
+      assert.deepEqual(deletes, []);
+
+      // Edit and resend: everything from that question on is replaced.
+      await firstQuestion.getByTestId('message-edit').press('Enter');
+      await box.fill('Tell me about a fox');
+      await screenshot(`edit-${name}`);
+      const deleted2 = page.waitForResponse((res) => res.request().method() === 'DELETE');
+      const chat2 = page.waitForRequest((req) => new URL(req.url()).pathname === '/api/v1/chat');
+      await box.press('Enter');
+      const deleteResponse2 = await deleted2;
+      assert.equal(new URL(deleteResponse2.url()).pathname, `/api/v1/conversations/${id}/messages/${after[0].id}`);
+      assert.deepEqual(await deleteResponse2.json(), { deleted: 4 });
+      assert.equal((await chat2).postDataJSON().query, 'Tell me about a fox');
+      await page.waitForFunction(() => document.querySelectorAll('#messages > .message').length === 2
+        && !document.querySelector('#messages .is-streaming'));
+      const edited = (await api(`/api/v1/conversations/${id}`)).messages;
+      assert.deepEqual(edited.map((m) => [m.role, m.role === 'user' ? m.content : '']),
+        [['user', 'Tell me about a fox'], ['assistant', '']]);
+      assert.deepEqual(await texts(userMessages()), ['Tell me about a fox']);
+      assert.equal(await assistantMessages().count(), 1);
+      assert.ok(await page.getByTestId('status').isHidden(), 'an error is shown');
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
+  });
+
+  it('shows a reasoning model\'s thinking folded above its answer, as text', async () => {
+    await newConversation();
+    await page.route(`${base}/api/v1/chat`, async (route) => {
+      const request = route.request().postDataJSON();
+      await route.fulfill({
+        status: 200,
+        headers: { 'Content-Type': 'text/event-stream; charset=utf-8' },
+        body: sseEvent('reasoning', { text: 'The user wants **two** things; ' })
+          + sseEvent('reasoning', { text: '<img src=x onerror=alert(1)>' })
+          + deltasOf('The **answer**.', 4)
+          + sseEvent('done', {
+            conversation_id: request.conversation_id, message_id: 'msg_reasoning_test', answer: 'The **answer**.',
+            model: 'canned-reasoner', finish_reason: 'stop', usage: { prompt_tokens: 3, completion_tokens: 5 },
+            reasoning: 'The user wants **two** things; <img src=x onerror=alert(1)>',
+          }),
+      });
+    });
+    try {
+      await send('Think first');
+    } finally {
+      await page.unroute(`${base}/api/v1/chat`);
+    }
+    const answer = assistantMessages().last();
+    const thinking = answer.getByTestId('message-reasoning');
+    assert.equal(await thinking.evaluate((el) => el.open), false, 'the thinking is not folded');
+    assert.equal(await thinking.locator('summary').textContent(), 'Thinking');
+    assert.equal(await thinking.locator('.message-reasoning-text').textContent(),
+      'The user wants **two** things; <img src=x onerror=alert(1)>');
+    assert.equal(await thinking.locator('*:not(summary, .message-reasoning-text)').count(), 0);
+    assert.equal(await answer.getByTestId('message-content').textContent(), 'The answer.');
+    assert.equal(await answer.getByTestId('message-marker').count(), 0, 'a finished answer is marked');
+    await thinking.locator('summary').click();
+    assert.equal(await thinking.evaluate((el) => el.open), true);
+    assert.equal(await page.locator('img').count(), 0);
+    assert.deepEqual(dialogs, [], 'the page raised a dialog');
+  });
+
+  it('keeps the model name and token counts under each answer over a reload', async () => {
+    const models = await api('/v1/models');
+    const model = models.data[0].id;
+    for (const [name, size] of SIZES) {
+      await page.setViewportSize(size);
+      await page.goto(`${base}/`);
+      await page.reload();
+      await newConversation();
+      await saveSettings({ maxTokens: '20' });
+      await send('Count the stars');
+      const meta = await assistantMessages().last().getByTestId('message-meta').textContent();
+      assert.ok(meta.startsWith(`${model} \u00b7 20 tokens (prompt `), `the line under the answer: ${meta}`);
+      await page.reload();
+      await waitForMessagesLoaded(2);
+      const metaAfter = assistantMessages().last().getByTestId('message-meta');
+      await metaAfter.waitFor({ state: 'visible' });
+      assert.equal(await metaAfter.textContent(), meta, 'the line under the answer changed over a reload');
+      await screenshot(`footer-${name}`);
+    }
+    await page.setViewportSize(DEFAULT_VIEWPORT);
   });
 
   it('loaded nothing from elsewhere and broke no CSP rule', () => {
