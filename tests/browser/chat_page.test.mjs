@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
-import { run, startService, stopService } from '../js/clawbot_server.mjs';
+import { run, startServer, startService, stopServer, stopService } from '../js/clawbot_server.mjs';
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const REPO = path.resolve(HERE, '..', '..');
@@ -1344,5 +1344,52 @@ describe('chat page against the real server', () => {
 
   it('loaded nothing from elsewhere and broke no CSP rule', () => {
     assert.deepEqual(pageProblems, []);
+  });
+});
+
+// A server started without a model (a first run that skipped --model-path)
+// answers 503 no_model; waiting never fixes that, so the page must say
+// what does.
+describe('chat page against a server without a model', () => {
+  let tmp;
+  let server;
+  let context;
+  const log = [];
+
+  after(async () => {
+    try {
+      if (context) await context.close();
+    } finally {
+      if (server) await stopServer(server.child);
+      if (tmp) fs.rmSync(tmp, { recursive: true, force: true });
+    }
+  });
+
+  it('says that no model is loaded and how to start the service with one', async () => {
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clawbot-browser-nomodel-'));
+    const config = path.join(tmp, 'config.env');
+    const init = await run(CLAWBOT_BIN, ['init', '--data-dir', path.join(tmp, 'data'), '--config', config], 30_000);
+    const token = /cb_[A-Za-z0-9_-]{20,}/.exec(init)[0];
+    server = startServer(CLAWBOT_BIN, ['serve', '--config', config, '--port', '0'], log);
+    const base = await server.url;
+    context = await chromium.launchPersistentContext(path.join(tmp, 'chromium-profile'), {
+      executablePath: CHROMIUM, headless: true, args: CHROMIUM_ARGS, viewport: { width: 1100, height: 720 },
+    });
+    const page = context.pages()[0] || await context.newPage();
+    page.setDefaultTimeout(20_000);
+    await page.goto(`${base}/`);
+    await page.getByTestId('token-dialog').waitFor({ state: 'visible' });
+    await page.getByTestId('token-input').fill(token);
+    await page.getByTestId('token-submit').click();
+    await page.getByTestId('token-dialog').waitFor({ state: 'hidden' });
+    await page.getByTestId('message-input').fill('Hello?');
+    await page.getByTestId('message-input').press('Enter');
+    const status = page.getByTestId('status');
+    await status.waitFor({ state: 'visible' });
+    const text = await status.textContent();
+    assert.match(text, /No model is loaded/);
+    assert.match(text, /--model-path MODEL\.gguf/);
+    assert.doesNotMatch(text, /Try again/);
+    await page.screenshot({ path: path.join(OUT_DIR, `no-model${process.env.CLAWBOT_TEST_PROVIDER === 'openai' ? '-cloud' : ''}.png`) });
   });
 });
