@@ -24,6 +24,10 @@ std::vector<std::string> python_split(std::string_view s, std::optional<std::str
 // str.rsplit(): the same, counting splits from the right.
 std::vector<std::string> python_rsplit(std::string_view s, std::optional<std::string_view> sep, int64_t max_splits);
 
+// Appends code point `cp` (at most U+10FFFF; callers check) as UTF-8:
+// what string-literal and JSON escapes decode to.
+void append_utf8(std::string& out, uint32_t cp);
+
 // ASCII case mapping (non-ASCII letters are left alone).
 std::string ascii_upper(std::string_view s);
 std::string ascii_lower(std::string_view s);
