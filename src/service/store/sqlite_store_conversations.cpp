@@ -8,6 +8,23 @@
 #include "service/store/store_clock.h"
 
 namespace clawbot::service {
+namespace {
+
+// A page query asks for one row beyond the page: that row only says that
+// another page exists, and where it starts.
+Result<ConversationPage> read_conversation_page(SqliteStatement& statement, int page_size) {
+    Result<std::vector<ConversationRecord>> rows = read_all_rows<ConversationRecord>(statement, read_conversation_row);
+    if (!rows) return rows.error();
+    ConversationPage page;
+    page.items = std::move(rows).value();
+    if (page.items.size() > static_cast<std::size_t>(page_size)) {
+        page.items.resize(static_cast<std::size_t>(page_size));
+        page.next = PageCursor{page.items.back().updated_at_ms, page.items.back().id};
+    }
+    return page;
+}
+
+}  // namespace
 
 Result<ConversationRecord> SqliteStore::create_conversation(std::string_view owner_token_id,
                                                             std::string_view title,
@@ -68,17 +85,7 @@ Result<ConversationPage> SqliteStore::list_conversations(std::string_view owner_
     // One row beyond the page says whether another page exists.
     query->bind_text(1, owner_token_id).bind_int(2, page_size + 1);
     if (after) query->bind_int(3, after->updated_at_ms).bind_text(4, after->conversation_id);
-    Result<std::vector<ConversationRecord>> rows =
-        read_all_rows<ConversationRecord>(*query, read_conversation_row);
-    if (!rows) return rows.error();
-
-    ConversationPage page;
-    page.items = std::move(rows).value();
-    if (page.items.size() > static_cast<std::size_t>(page_size)) {
-        page.items.resize(static_cast<std::size_t>(page_size));
-        page.next = PageCursor{page.items.back().updated_at_ms, page.items.back().id};
-    }
-    return page;
+    return read_conversation_page(*query, page_size);
 }
 
 Result<ConversationPage> SqliteStore::search_conversations(std::string_view owner_token_id,
@@ -108,17 +115,7 @@ Result<ConversationPage> SqliteStore::search_conversations(std::string_view owne
     if (!statement) return statement.error();
     statement->bind_text(1, owner_token_id).bind_int(2, page_size + 1).bind_text(5, lowered);
     if (after) statement->bind_int(3, after->updated_at_ms).bind_text(4, after->conversation_id);
-    Result<std::vector<ConversationRecord>> rows =
-        read_all_rows<ConversationRecord>(*statement, read_conversation_row);
-    if (!rows) return rows.error();
-
-    ConversationPage page;
-    page.items = std::move(rows).value();
-    if (page.items.size() > static_cast<std::size_t>(page_size)) {
-        page.items.resize(static_cast<std::size_t>(page_size));
-        page.next = PageCursor{page.items.back().updated_at_ms, page.items.back().id};
-    }
-    return page;
+    return read_conversation_page(*statement, page_size);
 }
 
 Result<std::optional<ConversationRecord>> SqliteStore::update_conversation(
