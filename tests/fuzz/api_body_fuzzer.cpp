@@ -29,10 +29,6 @@ void check(bool condition) {
     if (!condition) std::abort();
 }
 
-constexpr ToolCallSyntax kSyntaxes[] = {ToolCallSyntax::Hermes,     ToolCallSyntax::Llama3,     ToolCallSyntax::Mistral,
-                                        ToolCallSyntax::GptOss,     ToolCallSyntax::DeepSeekV3, ToolCallSyntax::DeepSeekR1,
-                                        ToolCallSyntax::Granite,    ToolCallSyntax::Gemma4,     ToolCallSyntax::Generic};
-
 // Every forced-call grammar a request's tools give compiles.
 void fuzz_forced_grammars(const CompletionRequest& c) {
     if (c.tools_json.empty()) return;
@@ -41,7 +37,7 @@ void fuzz_forced_grammars(const CompletionRequest& c) {
     std::vector<ToolSpec> specs;
     for (const auto& t : tools) specs.push_back({t["function"]["name"].get<std::string>(), t["function"]["parameters"]});
     if (specs.size() > 4) specs.resize(4);  // bounded work per input
-    for (const ToolCallSyntax syntax : kSyntaxes) {
+    for (const ToolCallSyntax syntax : kAllToolCallSyntaxes) {
         auto grammar = forced_tool_call_grammar(syntax, specs, c.parallel_tool_calls);
         if (grammar) check(Grammar::parse(*grammar).ok());
     }
@@ -58,7 +54,7 @@ struct NullHandler final : CompletionHandler {
 // The bytes as a model's reply: calls read back are well-formed, and the
 // splitter never loses its footing however the stream is cut.
 void fuzz_reply(std::string_view reply) {
-    for (const ToolCallSyntax syntax : kSyntaxes) {
+    for (const ToolCallSyntax syntax : kAllToolCallSyntaxes) {
         const auto start = find_tool_call_start(syntax, reply);
         if (start) check(start->offset <= reply.size());
         if (auto calls = parse_tool_calls(syntax, reply)) {

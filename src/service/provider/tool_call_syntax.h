@@ -45,6 +45,13 @@ enum class ToolCallSyntax {
     Generic,
 };
 
+// Every syntax, in declaration order (tests and the fuzzer walk them all).
+inline constexpr ToolCallSyntax kAllToolCallSyntaxes[] = {
+    ToolCallSyntax::Hermes,     ToolCallSyntax::Llama3,     ToolCallSyntax::Mistral,
+    ToolCallSyntax::GptOss,     ToolCallSyntax::DeepSeekV3, ToolCallSyntax::DeepSeekR1,
+    ToolCallSyntax::Granite,    ToolCallSyntax::Gemma4,     ToolCallSyntax::Generic,
+};
+
 // Which syntax a chat template's tool branch writes: from the markers in its
 // source; Generic when it has none (or the template is absent).
 ToolCallSyntax tool_call_syntax_of(std::string_view template_source);

@@ -19,12 +19,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr ToolCallSyntax kAllSyntaxes[] = {
-    ToolCallSyntax::Hermes,     ToolCallSyntax::Llama3,     ToolCallSyntax::Mistral,
-    ToolCallSyntax::GptOss,     ToolCallSyntax::DeepSeekV3, ToolCallSyntax::DeepSeekR1,
-    ToolCallSyntax::Granite,    ToolCallSyntax::Gemma4,     ToolCallSyntax::Generic,
-};
-
 std::shared_ptr<const Grammar> compile_text(const std::string& text) {
     auto g = Grammar::parse(text);
     if (!g) {
@@ -159,7 +153,7 @@ const Call kZurich{"get_weather", R"({"city": "Zürich 😀"})"};
 const Call kSearch{"search_docs", R"({"q": ["x", 1.5], "deep": {"k": null}})"};
 
 TEST(ToolCallGrammar, OneToolOneCall) {
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const auto g = forced(s, weather_tool(), false);
         ASSERT_TRUE(g) << syntax_name(s);
         expect_round_trip(s, g, {kParis});
@@ -176,7 +170,7 @@ TEST(ToolCallGrammar, OneToolOneCall) {
 }
 
 TEST(ToolCallGrammar, OneToolParallel) {
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const auto g = forced(s, weather_tool(), true);
         ASSERT_TRUE(g) << syntax_name(s);
         expect_round_trip(s, g, {kParis});
@@ -192,7 +186,7 @@ TEST(ToolCallGrammar, OneToolParallel) {
 }
 
 TEST(ToolCallGrammar, TwoToolsOneCall) {
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const auto g = forced(s, two_tools(), false);
         ASSERT_TRUE(g) << syntax_name(s);
         expect_round_trip(s, g, {kParis});
@@ -207,7 +201,7 @@ TEST(ToolCallGrammar, TwoToolsOneCall) {
 }
 
 TEST(ToolCallGrammar, TwoToolsParallel) {
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const auto g = forced(s, two_tools(), true);
         ASSERT_TRUE(g) << syntax_name(s);
         expect_round_trip(s, g, {kSearch});
@@ -260,7 +254,7 @@ TEST(ToolCallGrammar, Errors) {
 
     const json hostname = {{"type", "object"}, {"properties", {{"h", {{"type", "string"}, {"format", "hostname"}}}}}};
     const std::vector<ToolSpec> bad{ToolSpec{"get_weather", kWeatherSchema}, ToolSpec{"lookup_host", hostname}};
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         auto r = forced_tool_call_grammar(s, bad, false);
         ASSERT_FALSE(r) << syntax_name(s);
         EXPECT_NE(r.error().message.find("lookup_host"), std::string::npos) << r.error().message;
@@ -365,7 +359,7 @@ TEST(ToolCallGrammar, RandomWalksParseAndFitTheSchemas) {
     const json schema_b = json::parse(R"({"type": "object", "additionalProperties": {"type": ["string", "number", "null"]}})");
     const std::vector<ToolSpec> tools{ToolSpec{"alpha", schema_a}, ToolSpec{"beta_2", schema_b}, ToolSpec{"gamma", nullptr}};
     std::mt19937 rng(4242);
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         auto text = forced_tool_call_grammar(s, tools, true);
         ASSERT_TRUE(text) << text.error().message;
         const auto g = compile_text(*text);

@@ -20,12 +20,6 @@ namespace {
 
 using nlohmann::json;
 
-constexpr ToolCallSyntax kAllSyntaxes[] = {
-    ToolCallSyntax::Hermes,     ToolCallSyntax::Llama3,     ToolCallSyntax::Mistral,
-    ToolCallSyntax::GptOss,     ToolCallSyntax::DeepSeekV3, ToolCallSyntax::DeepSeekR1,
-    ToolCallSyntax::Granite,    ToolCallSyntax::Gemma4,     ToolCallSyntax::Generic,
-};
-
 struct Expected {
     std::string name;
     json arguments;
@@ -124,11 +118,11 @@ TEST(ToolCallSyntax, MarkersAloneDecideTheSyntax) {
 
 TEST(ToolCallSyntax, NamesAreDistinct) {
     std::set<std::string_view> names;
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         EXPECT_FALSE(syntax_name(s).empty());
         names.insert(syntax_name(s));
     }
-    EXPECT_EQ(names.size(), std::size(kAllSyntaxes));
+    EXPECT_EQ(names.size(), std::size(kAllToolCallSyntaxes));
 }
 
 // --- Hermes ------------------------------------------------------------------
@@ -522,7 +516,7 @@ void expect_sane(ToolCallSyntax s, std::string_view reply) {
 }
 
 TEST(ToolCallSyntax, SampleRepliesParse) {
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const std::string reply = sample_reply(s);
         const auto start = find_tool_call_start(s, reply);
         ASSERT_TRUE(start && start->complete) << syntax_name(s);
@@ -536,7 +530,7 @@ TEST(ToolCallSyntax, SampleRepliesParse) {
 }
 
 TEST(ToolCallSyntax, EveryPrefixOfAReplyIsSafe) {
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const std::string reply = sample_reply(s);
         for (size_t n = 0; n <= reply.size(); ++n) expect_sane(s, std::string_view(reply).substr(0, n));
     }
@@ -548,7 +542,7 @@ TEST(ToolCallSyntax, MutatedRepliesAreSafe) {
                                           "<|message|>", "<|start|>", "to=functions.", "<|\"|>", "[ARGS]", "[TOOL_CALLS]",
                                           kSep, kCallBegin, kCallEnd, "<function=", "<parameter=", "</parameter>",
                                           "\xff", "\xe6\x97", "<|tool_call>", "<tool_call|>", "```", "\n"};
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         const std::string base = sample_reply(s);
         for (int round = 0; round < 400; ++round) {
             std::string r = base;
@@ -612,7 +606,7 @@ TEST(ToolCallSyntax, HostileRepliesCostBoundedWork) {
         std::string(n, '"'),
         std::string(n, '\\'),
     };
-    for (const ToolCallSyntax s : kAllSyntaxes) {
+    for (const ToolCallSyntax s : kAllToolCallSyntaxes) {
         for (const std::string& r : hostile) {
             expect_sane(s, r);
             EXPECT_EQ(parse_tool_calls(s, r), std::nullopt) << syntax_name(s) << ": " << r.substr(0, 80);
