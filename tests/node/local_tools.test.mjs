@@ -61,6 +61,21 @@ function checkCall(call, syntax) {
   }
 }
 
+// A server on `model` (with the template file `template`, if any) in a
+// fresh directory, and an openai client holding its first token.
+async function startLocal(model, template, log) {
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clawbot-tools-'));
+  const config = path.join(tmp, 'config.env');
+  const init = await run(CLAWBOT_BIN, ['init', '--config', config, '--data-dir', path.join(tmp, 'data')], 30_000);
+  const token = /cb_[A-Za-z0-9_-]{20,}/.exec(init);
+  assert.ok(token, init);
+  const args = ['serve', '--config', config, '--model-path', models(model), '--port', '0', '--ctx-size', '2048'];
+  if (template) args.push('--chat-template-file', templates(template));
+  const server = await startService(CLAWBOT_BIN, args, log);
+  const client = new OpenAI({ apiKey: token[0], baseURL: `${await server.url}/v1`, maxRetries: 0, timeout: 120_000 });
+  return { tmp, server, client };
+}
+
 const CASES = [
   { name: 'Qwen3 (its own template: <tool_call>)', model: 'synth-qwen3-q8_0.gguf', id: 'synth-qwen3-q8_0' },
   { name: 'Llama 3.1 template (bare JSON)', model: 'synth-llama3-q8_0.gguf', template: 'meta-llama-Llama-3.1-8B-Instruct.jinja', id: 'synth-llama3-q8_0' },
@@ -78,15 +93,7 @@ for (const c of CASES) {
     const log = [];
 
     before(async () => {
-      tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clawbot-tools-'));
-      const config = path.join(tmp, 'config.env');
-      const init = await run(CLAWBOT_BIN, ['init', '--config', config, '--data-dir', path.join(tmp, 'data')], 30_000);
-      const token = /cb_[A-Za-z0-9_-]{20,}/.exec(init);
-      assert.ok(token, init);
-      const args = ['serve', '--config', config, '--model-path', models(c.model), '--port', '0', '--ctx-size', '2048'];
-      if (c.template) args.push('--chat-template-file', templates(c.template));
-      server = await startService(CLAWBOT_BIN, args, log);
-      client = new OpenAI({ apiKey: token[0], baseURL: `${await server.url}/v1`, maxRetries: 0, timeout: 120_000 });
+      ({ tmp, server, client } = await startLocal(c.model, c.template, log));
     });
 
     after(async () => {
@@ -186,12 +193,7 @@ describe('local tool calls: refusals', () => {
   const log = [];
 
   before(async () => {
-    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'clawbot-tools-'));
-    const config = path.join(tmp, 'config.env');
-    const init = await run(CLAWBOT_BIN, ['init', '--config', config, '--data-dir', path.join(tmp, 'data')], 30_000);
-    const token = /cb_[A-Za-z0-9_-]{20,}/.exec(init);
-    server = await startService(CLAWBOT_BIN, ['serve', '--config', config, '--model-path', models('synth-qwen3-q8_0.gguf'), '--port', '0', '--ctx-size', '2048'], log);
-    client = new OpenAI({ apiKey: token[0], baseURL: `${await server.url}/v1`, maxRetries: 0, timeout: 60_000 });
+    ({ tmp, server, client } = await startLocal('synth-qwen3-q8_0.gguf', null, log));
   });
 
   after(async () => {
