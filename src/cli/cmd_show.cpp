@@ -70,6 +70,7 @@ int run_show(const ShowOptions& o) {
         j["chat_template"] = {{"model_template", f.model_template}, {"family", f.template_family}, {"error", f.template_error}};
         j["serving"] = {{"context", mem.context},        {"max_batch_size", max_batch},
                         {"kv_tokens", mem.kv.tokens},    {"kv_cache_bytes", mem.kv.bytes()},
+                        {"kv_window_blocks", mem.kv.window_blocks}, {"kv_window_bytes", mem.kv.window_bytes},
                         {"weights_bytes", mem.weights}, {"total_bytes", mem.total()}};
         std::cout << j.dump(2) << "\n";
         return 0;
@@ -92,6 +93,9 @@ int run_show(const ShowOptions& o) {
     std::cout << "  serving memory  " << doctor::human_bytes(mem.total()) << ": weights " << doctor::human_bytes(mem.weights)
               << " + KV cache " << doctor::human_bytes(static_cast<uint64_t>(mem.kv.bytes())) << " (" << mem.kv.tokens
               << " tokens: " << (mem.kv.capped ? "capped at 1 GiB" : std::to_string(max_batch) + " sequences x " + std::to_string(mem.context))
+              << (mem.kv.window_blocks > 0 ? ", the sliding-window layers " + doctor::human_bytes(static_cast<uint64_t>(mem.kv.window_bytes)) +
+                                                 " for their windows"
+                                           : std::string())
               << "; context " << ctx_size
               << (mem.context < ctx_size ? " capped at the trained " + std::to_string(mem.context) : std::string()) << ", batch "
               << max_batch << ")\n";

@@ -29,7 +29,10 @@ std::uint64_t kv_cache_bytes(const service::Settings& s, const ModelFacts& f, st
     const int context = memory.context;
     shape = std::to_string(kv.tokens) + " tokens: " +
             (kv.capped ? std::string("capped at 1 GiB")
-                       : std::to_string(std::max(s.max_batch_size, 1)) + " sequences x " + std::to_string(context));
+                       : std::to_string(std::max(s.max_batch_size, 1)) + " sequences x " + std::to_string(context)) +
+            (kv.window_blocks > 0 ? ", the sliding-window layers " + human_bytes(static_cast<std::uint64_t>(kv.window_bytes)) +
+                                        " for their windows"
+                                  : std::string());
     return static_cast<std::uint64_t>(kv.bytes());
 }
 

@@ -12,6 +12,9 @@
 namespace clawbot {
 
 using BlockId = int32_t;
+// A table entry whose block was given back (a sliding-window table's
+// positions that no window reaches any more).
+inline constexpr BlockId kNoBlock = -1;
 
 class BlockPool {
 public:
@@ -49,7 +52,7 @@ private:
 };
 
 // The blocks one sequence owns, in position order: position p lives in
-// blocks[p / block_size] at slot p % block_size.
+// blocks[p / block_size] at slot p % block_size (kNoBlock once given back).
 struct BlockTable {
     std::vector<BlockId> blocks;
 };

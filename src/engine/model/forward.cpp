@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "engine/kv/window_span.h"
 #include "engine/model/moe_routing.h"
 #include "engine/model/ops.h"
 #include "engine/tensor/activation.h"
@@ -39,10 +40,12 @@ struct ForwardPass::Scratch {
     std::unique_ptr<MoeRouting> routing;
 };
 
-ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context)
+ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context,
+                         KvStorage* window_kv)
     : model_(model),
       cfg_(model.config()),
       kv_(kv),
+      window_kv_(window_kv),
       pool_(pool),
       max_tokens_(max_tokens),
       max_context_(max_context),
@@ -51,6 +54,14 @@ ForwardPass::ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, in
       matmul_(pool, max_tokens * std::max(1, cfg_.n_experts_used),
               std::max({cfg_.dim, cfg_.q_dim(), cfg_.ffn_dim, cfg_.expert_ffn_dim}), std::max(1, cfg_.n_experts)),
       s_(std::make_unique<Scratch>()) {
+    int n_full = 0, n_windowed = 0;
+    for (int l = 0; l < cfg_.n_layers; ++l) {
+        if (window_kv_ && cfg_.is_local_layer(l)) {
+            layer_kv_.push_back({window_kv_, n_windowed++, true});
+        } else {
+            layer_kv_.push_back({&kv_, n_full++, false});
+        }
+    }
     const size_t T = static_cast<size_t>(max_tokens);
     s_->x.resize(T * cfg_.dim);
     s_->xn.resize(T * std::max(cfg_.dim, cfg_.q_dim()));
@@ -100,6 +111,15 @@ Result<bool> ForwardPass::validate(const Batch& batch, size_t logits_size, size_
         if (t.pos < 0 || t.pos >= max_context_) return make_error("position " + std::to_string(t.pos) + " beyond the context size");
         const BlockTable& table = *batch.tables[static_cast<size_t>(t.seq)];
         if (static_cast<size_t>(t.pos / bs) >= table.blocks.size()) return make_error("position " + std::to_string(t.pos) + " has no KV block");
+        if (window_kv_) {
+            // Its window's blocks run from the oldest position it reads to itself.
+            const size_t seq = static_cast<size_t>(t.seq);
+            const BlockTable* window = seq < batch.window_tables.size() ? batch.window_tables[seq] : nullptr;
+            if (!window || static_cast<size_t>(t.pos / bs) >= window->blocks.size() ||
+                window->blocks[static_cast<size_t>(window_start(t.pos, cfg_.sliding_window) / bs)] == kNoBlock) {
+                return make_error("position " + std::to_string(t.pos) + " has no window KV block");
+            }
+        }
         n_logits += t.logits ? 1 : 0;
         n_hidden += t.hidden ? 1 : 0;
     }
@@ -153,6 +173,7 @@ void ForwardPass::attention_block(const Batch& batch, int layer) {
     matmul_.run(qkv, s_->xn.data(), static_cast<size_t>(dim), n);
 
     const int bs = kv_.layout().block_size;
+    const LayerKv& where = layer_kv_[static_cast<size_t>(layer)];
     for (int t = 0; t < n; ++t) {
         float* q = s_->q.data() + static_cast<size_t>(t) * q_dim;
         float* k = s_->k.data() + static_cast<size_t>(t) * kv_dim;
@@ -182,10 +203,10 @@ void ForwardPass::attention_block(const Batch& batch, int layer) {
         // Store this token's K/V first: later tokens of the same sequence in
         // this batch attend to it.
         const BatchToken& bt = batch.tokens[static_cast<size_t>(t)];
-        const BlockTable& table = *batch.tables[static_cast<size_t>(bt.seq)];
+        const BlockTable& table = *(where.windowed ? batch.window_tables : batch.tables)[static_cast<size_t>(bt.seq)];
         const BlockId block = table.blocks[static_cast<size_t>(bt.pos / bs)];
-        kernels::f32_to_f16_row(k, kv_.key(layer, block, bt.pos % bs), kv_dim);
-        kernels::f32_to_f16_row(v, kv_.value(layer, block, bt.pos % bs), kv_dim);
+        kernels::f32_to_f16_row(k, where.storage->key(where.layer, block, bt.pos % bs), kv_dim);
+        kernels::f32_to_f16_row(v, where.storage->value(where.layer, block, bt.pos % bs), kv_dim);
     }
     attend(batch, layer);
     const MatmulTarget out[] = {{&L.wo, s_->proj.data(), static_cast<size_t>(dim)}};
@@ -207,9 +228,11 @@ constexpr int kHeadsPerPass = 16;
 
 struct AttendJob {
     const Batch* batch;
-    const KvStorage* kv;
+    const KvStorage* kv;                           // where this layer's K/V live
+    const std::vector<const BlockTable*>* tables;  // ... and the batch's tables into it
     const ModelConfig* cfg;
-    int layer;
+    int layer;     // the model's layer
+    int kv_layer;  // its index in *kv
     const float* q;
     float* out;
     uint16_t* acc;  // per thread: head_dim F16 accumulators for each head of a KV group
@@ -226,13 +249,13 @@ struct AttendJob {
 void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
     const ModelConfig& c = *job.cfg;
     const BatchToken& bt = job.batch->tokens[static_cast<size_t>(t)];
-    const BlockTable& table = *job.batch->tables[static_cast<size_t>(bt.seq)];
+    const BlockTable& table = *(*job.tables)[static_cast<size_t>(bt.seq)];
     const int bs = job.kv->layout().block_size;
     const int group = c.n_heads / c.n_kv_heads;
     // Queries come pre-scaled when the model says so (gemma3).
     const float scale = c.query_scale > 0 ? 1.0f : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
     // A sliding-window layer sees the last `sliding_window` positions, itself included.
-    const int first_pos = c.is_local_layer(job.layer) ? std::max(0, bt.pos - c.sliding_window + 1) : 0;
+    const int first_pos = c.is_local_layer(job.layer) ? window_start(bt.pos, c.sliding_window) : 0;
     const size_t offset = static_cast<size_t>(kv_head) * c.head_dim;
     const size_t stride = static_cast<size_t>(c.kv_dim());
     for (int first_head = 0; first_head < group; first_head += kHeadsPerPass) {
@@ -253,8 +276,8 @@ void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
             const BlockId block = table.blocks[static_cast<size_t>(first / bs)];
             const int in_block = first % bs;
             const int n = std::min(bs - in_block, bt.pos + 1 - first);
-            kernels::attend_positions(heads, n_heads, job.kv->key(job.layer, block, in_block) + offset,
-                                      job.kv->value(job.layer, block, in_block) + offset, stride, n, c.head_dim, scale);
+            kernels::attend_positions(heads, n_heads, job.kv->key(job.kv_layer, block, in_block) + offset,
+                                      job.kv->value(job.kv_layer, block, in_block) + offset, stride, n, c.head_dim, scale);
         }
         for (int g = 0; g < n_heads; ++g) kernels::f16_to_f32_scaled(heads[g].acc, 1.0f / heads[g].sum, out[g], c.head_dim);
     }
@@ -263,7 +286,9 @@ void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
 }  // namespace
 
 void ForwardPass::attend(const Batch& batch, int layer) {
-    AttendJob job{&batch, &kv_, &cfg_, layer, s_->q.data(), s_->att.data(), s_->acc.data()};
+    const LayerKv& where = layer_kv_[static_cast<size_t>(layer)];
+    const auto* tables = where.windowed ? &batch.window_tables : &batch.tables;
+    AttendJob job{&batch, where.storage, tables, &cfg_, layer, where.layer, s_->q.data(), s_->att.data(), s_->acc.data()};
     const AttendJob* job_ptr = &job;
     const int units = static_cast<int>(batch.tokens.size()) * cfg_.n_kv_heads;
     const size_t acc_per_thread = static_cast<size_t>(std::min(cfg_.n_heads / cfg_.n_kv_heads, kHeadsPerPass)) * cfg_.head_dim;

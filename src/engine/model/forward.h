@@ -29,18 +29,26 @@ struct Batch {
     std::vector<BatchToken> tokens;
     // Block table of each sequence; must cover every position in the batch.
     std::vector<const BlockTable*> tables;
+    // With a window KV storage: each sequence's window table, which must
+    // hold every position a batch token's window reads.
+    std::vector<const BlockTable*> window_tables;
 
     void clear() {
         tokens.clear();
         tables.clear();
+        window_tables.clear();
     }
 };
 
 class ForwardPass {
 public:
     // Scratch for up to max_tokens tokens per batch and attention over up to
-    // max_context positions, allocated here once.
-    ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context);
+    // max_context positions, allocated here once. Without window_kv every
+    // layer's K/V lives in `kv`; with it, the sliding-window layers' K/V
+    // live there (in layer order, addressed by Batch::window_tables) and
+    // `kv` holds only the other layers'.
+    ForwardPass(const Model& model, KvStorage& kv, ThreadPool& pool, int max_tokens, int max_context,
+                KvStorage* window_kv = nullptr);
     ~ForwardPass();
 
     // Writes K/V of every batch token into its sequence's blocks and returns
@@ -53,6 +61,12 @@ public:
 
 private:
     struct Scratch;
+    // Where one layer's K/V live.
+    struct LayerKv {
+        KvStorage* storage = nullptr;
+        int layer = 0;          // its index in that storage
+        bool windowed = false;  // addressed by the batch's window tables
+    };
     Result<bool> validate(const Batch& batch, size_t logits_size, size_t hidden_size) const;
     void embed(const Batch& batch);
     void attention_block(const Batch& batch, int layer);
@@ -68,6 +82,8 @@ private:
     const Model& model_;
     const ModelConfig& cfg_;
     KvStorage& kv_;
+    KvStorage* window_kv_;
+    std::vector<LayerKv> layer_kv_;  // by model layer
     ThreadPool& pool_;
     int max_tokens_;
     int max_context_;

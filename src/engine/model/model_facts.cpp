@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "engine/chat/chat_template.h"
+#include "engine/model/kv_shape.h"
 #include "engine/tensor/kernels.h"
 #include "engine/tensor/packed_kernels.h"
 
@@ -55,7 +56,9 @@ ServingMemory serving_memory(const ModelConfig& config, uint64_t weight_bytes, i
     ServingMemory m;
     m.weights = weight_bytes;
     m.context = std::clamp(ctx_size, 16, std::max(config.context_length, 16));
-    m.kv = default_kv_budget(config.n_layers, config.kv_dim(), max_batch_size, m.context);
+    // The engine's defaults: its block size and step budget.
+    const KvShape shape = kv_shape(config, kDefaultKvBlockSize, step_token_budget_for(kDefaultStepTokens, max_batch_size));
+    m.kv = default_kv_budget(shape, max_batch_size, m.context);
     return m;
 }
 

@@ -2,27 +2,51 @@
 
 #include <algorithm>
 #include <cmath>
+#include <stdexcept>
 #include <string>
 #include <utility>
 
 #include "engine/kv/kv_budget.h"
+#include "engine/model/kv_shape.h"
 
 namespace clawbot {
 namespace {
+
+KvShape shape_of(const Model& model, const EngineOptions& o) {
+    return kv_shape(model.config(), o.block_size, o.step_token_budget, o.window_kv_pool);
+}
 
 EngineOptions normalized(const Model& model, EngineOptions o) {
     o.threads = o.threads > 0 ? o.threads : physical_core_count();
     o.max_batch_size = std::max(o.max_batch_size, 1);
     o.max_queue = std::max(o.max_queue, 0);
     o.context_size = std::clamp(o.context_size, 16, model.config().context_length);
-    // Every running sequence decodes one token per step, and prompts need room on top.
-    o.step_token_budget = std::max(o.step_token_budget, o.max_batch_size + 16);
+    o.step_token_budget = step_token_budget_for(o.step_token_budget, o.max_batch_size);
     if (o.kv_cache_tokens <= 0) {
-        const ModelConfig& c = model.config();
-        o.kv_cache_tokens = static_cast<int>(default_kv_budget(c.n_layers, c.kv_dim(), o.max_batch_size, o.context_size).tokens);
+        o.kv_cache_tokens = static_cast<int>(default_kv_budget(shape_of(model, o), o.max_batch_size, o.context_size).tokens);
     }
     o.kv_cache_tokens = std::max(o.kv_cache_tokens, o.context_size);
     return o;
+}
+
+KvLayout full_context_layout(const Model& model, const EngineOptions& o) {
+    const KvShape shape = shape_of(model, o);
+    return KvLayout{shape.n_layers - shape.n_window_layers, shape.kv_dim, o.block_size,
+                    (o.kv_cache_tokens + o.block_size - 1) / o.block_size};
+}
+
+// A window's worth for as many full-context sequences as the full-context
+// pool holds (every batch slot's, unless the memory cap decided).
+std::unique_ptr<KvStorage> window_storage(const Model& model, const EngineOptions& o) {
+    const KvShape shape = shape_of(model, o);
+    if (shape.window == 0) return nullptr;
+    const auto blocks = window_pool_blocks(shape, o.max_batch_size, o.context_size, o.kv_cache_tokens);
+    return std::make_unique<KvStorage>(KvLayout{shape.n_window_layers, shape.kv_dim, o.block_size, static_cast<int>(blocks)});
+}
+
+WindowPoolOptions window_pool_options(const KvStorage* storage, const EngineOptions& o, const Model& model) {
+    if (!storage) return {};
+    return WindowPoolOptions{storage->layout().n_blocks, model.config().sliding_window, o.step_token_budget};
 }
 
 }  // namespace
@@ -31,14 +55,15 @@ InferenceEngine::InferenceEngine(const Model& model, const EngineOptions& option
     : model_(model),
       options_(normalized(model, options)),
       pool_(options_.threads),
-      kv_storage_(KvLayout{model.config().n_layers, model.config().kv_dim(), options_.block_size,
-                           (options_.kv_cache_tokens + options_.block_size - 1) / options_.block_size}),
-      kv_(kv_storage_.layout().n_blocks, options_.block_size),
-      forward_(model, kv_storage_, pool_, options_.step_token_budget, options_.context_size),
+      kv_storage_(full_context_layout(model, options_)),
+      window_storage_(window_storage(model, options_)),
+      kv_(kv_storage_.layout().n_blocks, options_.block_size, window_pool_options(window_storage_.get(), options_, model)),
+      forward_(model, kv_storage_, pool_, options_.step_token_budget, options_.context_size, window_storage_.get()),
       scheduler_(SchedulerLimits{options_.max_batch_size, options_.step_token_budget}),
       logits_(static_cast<size_t>(options_.max_batch_size) * model.config().n_vocab) {
     batch_.tokens.reserve(static_cast<size_t>(options_.step_token_budget));
     batch_.tables.reserve(static_cast<size_t>(options_.max_batch_size));
+    batch_.window_tables.reserve(static_cast<size_t>(options_.max_batch_size));
     running_.reserve(static_cast<size_t>(options_.max_batch_size));
     to_sample_.reserve(static_cast<size_t>(options_.max_batch_size));
     // One sampler per batch slot: its buffers are sized by the vocabulary
@@ -47,7 +72,7 @@ InferenceEngine::InferenceEngine(const Model& model, const EngineOptions& option
         slot_samplers_.push_back(std::make_unique<Sampler>(SamplerParams{}, model.config().n_vocab));
         free_samplers_.push_back(slot_samplers_.back().get());
     }
-    stat_kv_free_ = kv_.free_blocks();
+    publish_stats();
     thread_ = std::thread([this] { run(); });
 }
 
@@ -157,6 +182,9 @@ EngineStats InferenceEngine::stats() const {
     s.kv_blocks_total = kv_.total_blocks();
     s.kv_blocks_free = stat_kv_free_.load();
     s.kv_blocks_cached = stat_kv_cached_.load();
+    if (const WindowPool* window = kv_.window_pool()) s.kv_window_blocks_total = window->total_blocks();
+    s.kv_window_blocks_free = stat_window_free_.load();
+    s.kv_window_blocks_cached = stat_window_cached_.load();
     s.prefix_hit_tokens = stat_prefix_hits_.load();
     s.steps = stat_steps_.load();
     s.tokens_generated = stat_generated_.load();
@@ -259,7 +287,12 @@ void InferenceEngine::execute(const StepPlan& plan) {
     size_t n_hidden = 0;
     for (const StepEntry& e : plan.entries) {
         const int32_t seq_index = static_cast<int32_t>(batch_.tables.size());
-        batch_.tables.push_back(&e.seq->table);
+        batch_.tables.push_back(&e.seq->kv.table);
+        if (window_storage_) {
+            // Never fails: the pool reserved the most any step can take.
+            if (!kv_.extend_window(e.seq->kv, e.first + e.count)) throw std::logic_error("a step outgrew its window KV blocks");
+            batch_.window_tables.push_back(&e.seq->kv.window.table);
+        }
         const bool embed = e.seq->request.embed;
         for (int i = 0; i < e.count; ++i) {
             const int pos = e.first + i;
@@ -286,7 +319,8 @@ void InferenceEngine::execute(const StepPlan& plan) {
     for (const StepEntry& e : plan.entries) {
         e.seq->n_computed += e.count;
         if (e.seq->n_computed <= e.seq->n_prompt) stat_prompt_ += static_cast<uint64_t>(e.count);
-        kv_.publish(e.seq->tokens, e.seq->n_computed, e.seq->table, e.seq->prefix);
+        kv_.publish(e.seq->tokens, e.seq->n_computed, e.seq->kv);
+        kv_.trim_window(e.seq->kv, e.seq->n_computed);
         if (!e.seq->request.embed) continue;
         std::vector<double>& sum = e.seq->embedding_sum;
         for (int i = 0; i < e.count; ++i, hidden_row += dim) {
@@ -360,7 +394,7 @@ void InferenceEngine::retire(Sequence* seq, FinishReason reason, std::string_vie
     const std::string rest = seq->detokenizer->flush();
     if (!rest.empty() && reason != FinishReason::Cancelled) seq->request.sink->on_token(-1, rest);
     // Blocks and counters first, so that whoever hears on_finish sees them free.
-    kv_.release(seq->table);
+    kv_.release(seq->kv);
     if (seq->sampler) free_samplers_.push_back(std::exchange(seq->sampler, nullptr));
     if (auto it = std::find(running_.begin(), running_.end(), seq); it != running_.end()) {
         running_.erase(it);
@@ -403,6 +437,10 @@ void InferenceEngine::publish_stats() {
     stat_waiting_ = static_cast<int>(waiting_.size());
     stat_kv_free_ = kv_.free_blocks();
     stat_kv_cached_ = kv_.cached_blocks();
+    if (const WindowPool* window = kv_.window_pool()) {
+        stat_window_free_ = window->free_blocks();
+        stat_window_cached_ = window->cached_blocks();
+    }
 }
 
 }  // namespace clawbot

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "engine/kv/kv_budget.h"
 #include "engine/kv/kv_manager.h"
 #include "engine/kv/kv_storage.h"
 #include "engine/model/forward.h"
@@ -30,11 +31,15 @@ struct EngineOptions {
     int context_size = 4096;     // most tokens (prompt + reply) one request may hold
     int max_batch_size = 16;     // sequences running at once
     int max_queue = 64;          // requests waiting beyond those
-    int step_token_budget = 256; // tokens per step (decode + prefill slices)
-    int kv_cache_tokens = 0;     // KV capacity over all sequences; 0 = derived
-    int block_size = 16;
+    int step_token_budget = kDefaultStepTokens;  // tokens per step (decode + prefill slices)
+    int kv_cache_tokens = 0;     // KV capacity over all sequences (of the layers that keep every position); 0 = derived
+    int block_size = kDefaultKvBlockSize;
     EngineObserver* observer = nullptr;  // optional; must outlive the engine
     int queue_notice_ms = 2000;          // how often waiting requests hear their place
+    // Sliding-window layers keep only the blocks their windows reach, in a
+    // pool of their own. false: they keep every position like the other
+    // layers (the same logits, much more memory; for comparison).
+    bool window_kv_pool = true;
 };
 
 // Counters for metrics, readable from any thread.
@@ -44,6 +49,10 @@ struct EngineStats {
     int kv_blocks_total = 0;
     int kv_blocks_free = 0;    // available: never used or evictable
     int kv_blocks_cached = 0;  // unreferenced but holding reusable prefixes
+    // The sliding-window layers' pool, likewise (all 0 without one).
+    int kv_window_blocks_total = 0;
+    int kv_window_blocks_free = 0;
+    int kv_window_blocks_cached = 0;
     uint64_t prefix_hit_tokens = 0;
     uint64_t steps = 0;
     uint64_t tokens_generated = 0;
@@ -97,7 +106,8 @@ private:
     const Model& model_;
     EngineOptions options_;
     ThreadPool pool_;
-    KvStorage kv_storage_;
+    KvStorage kv_storage_;                      // layers that keep every position
+    std::unique_ptr<KvStorage> window_storage_; // sliding-window layers; null without a window pool
     KvManager kv_;
     ForwardPass forward_;
     Scheduler scheduler_;
@@ -123,6 +133,7 @@ private:
     std::vector<std::unique_ptr<Sequence>> owned_;  // engine-thread owned sequences
 
     std::atomic<int> stat_running_{0}, stat_waiting_{0}, stat_kv_free_{0}, stat_kv_cached_{0};
+    std::atomic<int> stat_window_free_{0}, stat_window_cached_{0};
     std::atomic<uint64_t> stat_prefix_hits_{0};
     // Exponential moving average of request run time (admission to finish).
     std::atomic<double> avg_request_s_{1.0};

@@ -13,8 +13,7 @@ void Scheduler::admit(std::deque<Sequence*>& waiting, std::vector<Sequence*>& ru
                                : std::span<const int32_t>(seq->tokens.data(), static_cast<size_t>(seq->n_prompt));
         auto reservation = kv.reserve(reusable, seq->n_prompt + seq->request.max_tokens);
         if (!reservation) return;
-        seq->table = std::move(reservation->table);
-        seq->prefix = reservation->prefix;
+        seq->kv = std::move(reservation->kv);
         seq->n_computed = reservation->cached_tokens;
         seq->usage.cached_tokens = reservation->cached_tokens;
         running.push_back(seq);

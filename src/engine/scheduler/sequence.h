@@ -26,8 +26,7 @@ struct Sequence {
     int n_prompt = 0;
     int n_computed = 0;           // leading tokens whose K/V are in the cache
     int n_generated = 0;
-    BlockTable table;
-    PrefixState prefix;
+    SequenceKv kv;                // its KV blocks
     Sampler* sampler = nullptr;  // its batch slot's, while running
     std::unique_ptr<IncrementalDetokenizer> detokenizer;
     std::unique_ptr<GrammarMatcher> grammar;  // for a constrained request

@@ -69,12 +69,21 @@ void register_runtime_metrics(MetricsRegistry& r, const HttpServer& server, cons
     r.callback("clawbot_requests_queued", "Requests waiting for a batch slot",
                [provider] { return provider ? static_cast<double>(provider->load().queued) : 0.0; });
     auto load = [provider] { return provider ? provider->load() : Provider::Load{}; };
-    r.callback("clawbot_kv_blocks_used", "KV cache blocks referenced by running requests",
-               [load] { const auto l = load(); return static_cast<double>(l.kv_blocks_total - l.kv_blocks_free); });
-    r.callback("clawbot_kv_blocks_cached", "Unreferenced KV blocks kept for prefix reuse",
-               [load] { return static_cast<double>(load().kv_blocks_cached); });
-    r.callback("clawbot_kv_blocks_free", "KV blocks that can be allocated (never used or evictable)",
-               [load] { return static_cast<double>(load().kv_blocks_free); });
+    // Blocks of a KV pool: referenced, kept for prefix reuse, allocatable.
+    // The sliding-window pool (Gemma 3's local layers) is all 0 for a model without one.
+    using Load = Provider::Load;
+    const auto kv_pool = [&](const std::string& prefix, const std::string& what, int Load::*total, int Load::*free_blocks,
+                             int Load::*cached) {
+        r.callback(prefix + "_used", what + " blocks referenced by running requests",
+                   [load, total, free_blocks] { const Load l = load(); return static_cast<double>(l.*total - l.*free_blocks); });
+        r.callback(prefix + "_cached", "Unreferenced " + what + " blocks kept for prefix reuse",
+                   [load, cached] { return static_cast<double>(load().*cached); });
+        r.callback(prefix + "_free", what + " blocks that can be allocated (never used or evictable)",
+                   [load, free_blocks] { return static_cast<double>(load().*free_blocks); });
+    };
+    kv_pool("clawbot_kv_blocks", "KV cache", &Load::kv_blocks_total, &Load::kv_blocks_free, &Load::kv_blocks_cached);
+    kv_pool("clawbot_kv_window_blocks", "Sliding-window KV", &Load::kv_window_blocks_total, &Load::kv_window_blocks_free,
+            &Load::kv_window_blocks_cached);
     r.callback("clawbot_prefix_cache_hit_tokens_total", "Prompt tokens whose KV was reused instead of recomputed",
                [load] { return static_cast<double>(load().prefix_hit_tokens); }, "counter");
     r.callback("clawbot_upstream_retries_total", "Cloud mode: upstream requests repeated after a 429, 5xx or refused connection",

@@ -277,7 +277,18 @@ StartResult LocalProvider::embed(std::vector<std::string> inputs, std::shared_pt
 
 Provider::Load LocalProvider::load() const {
     const EngineStats s = engine_->stats();
-    return {s.running, s.waiting, s.kv_blocks_total, s.kv_blocks_free, s.kv_blocks_cached, s.prefix_hit_tokens, s.tokens_generated};
+    Load l;
+    l.running = s.running;
+    l.queued = s.waiting;
+    l.kv_blocks_total = s.kv_blocks_total;
+    l.kv_blocks_free = s.kv_blocks_free;
+    l.kv_blocks_cached = s.kv_blocks_cached;
+    l.kv_window_blocks_total = s.kv_window_blocks_total;
+    l.kv_window_blocks_free = s.kv_window_blocks_free;
+    l.kv_window_blocks_cached = s.kv_window_blocks_cached;
+    l.prefix_hit_tokens = s.prefix_hit_tokens;
+    l.generated_tokens = s.tokens_generated;
+    return l;
 }
 
 }  // namespace clawbot::service

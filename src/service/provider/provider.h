@@ -194,6 +194,10 @@ public:
         int kv_blocks_total = 0;   // local engine only; 0 elsewhere
         int kv_blocks_free = 0;    // available (never used or evictable)
         int kv_blocks_cached = 0;  // unreferenced, holding reusable prefixes
+        // The sliding-window layers' pool, likewise (0 for a model without one).
+        int kv_window_blocks_total = 0;
+        int kv_window_blocks_free = 0;
+        int kv_window_blocks_cached = 0;
         uint64_t prefix_hit_tokens = 0;
         uint64_t generated_tokens = 0;
         uint64_t upstream_retries = 0;   // cloud mode only

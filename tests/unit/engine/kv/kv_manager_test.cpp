@@ -19,8 +19,8 @@ std::vector<int32_t> tokens(int n, int first = 1) {
 void run_request(KvManager& kv, const std::vector<int32_t>& prompt, int max_tokens) {
     auto r = kv.reserve(prompt, static_cast<int>(prompt.size()) + max_tokens);
     ASSERT_TRUE(r.has_value());
-    kv.publish(prompt, static_cast<int>(prompt.size()), r->table, r->prefix);
-    kv.release(r->table);
+    kv.publish(prompt, static_cast<int>(prompt.size()), r->kv);
+    kv.release(r->kv);
 }
 
 TEST(KvManager, ReusesTheFullBlocksOfAPreviousPrompt) {
@@ -33,7 +33,7 @@ TEST(KvManager, ReusesTheFullBlocksOfAPreviousPrompt) {
     auto r = kv.reserve(follow_up, 20);
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(r->cached_tokens, 8);
-    EXPECT_EQ(r->table.blocks.size(), 5u);
+    EXPECT_EQ(r->kv.table.blocks.size(), 5u);
     EXPECT_EQ(kv.cached_blocks(), 0);  // both reused blocks are referenced again
 }
 
@@ -59,12 +59,12 @@ TEST(KvManager, ConcurrentRequestsShareBlocksOfACommonPrefix) {
     KvManager kv(8, 4);
     auto a = kv.reserve(tokens(9), 9);
     ASSERT_TRUE(a.has_value());
-    kv.publish(tokens(9), 9, a->table, a->prefix);
+    kv.publish(tokens(9), 9, a->kv);
     auto b = kv.reserve(tokens(9), 9);  // while a still runs
     ASSERT_TRUE(b.has_value());
     EXPECT_EQ(b->cached_tokens, 8);
-    EXPECT_EQ(a->table.blocks[0], b->table.blocks[0]);
-    EXPECT_EQ(a->table.blocks[1], b->table.blocks[1]);
+    EXPECT_EQ(a->kv.table.blocks[0], b->kv.table.blocks[0]);
+    EXPECT_EQ(a->kv.table.blocks[1], b->kv.table.blocks[1]);
     EXPECT_EQ(kv.free_blocks(), 8 - 3 - 1);  // 3 for a, 1 more for b
 }
 
@@ -77,7 +77,7 @@ TEST(KvManager, ReservationIsAllOrNothingAndEvictsCachedBlocksWhenNeeded) {
     auto r = kv.reserve(tokens(16, 500), 16);  // needs all 4: evicts the cache
     ASSERT_TRUE(r.has_value());
     EXPECT_EQ(kv.cached_blocks(), 0);
-    kv.release(r->table);
+    kv.release(r->kv);
     auto again = kv.reserve(tokens(9), 9);
     ASSERT_TRUE(again.has_value());
     EXPECT_EQ(again->cached_tokens, 0) << "evicted blocks must not be reused";

@@ -71,5 +71,42 @@ TEST(ForwardBatch, RejectsPositionsWithoutBlocksAndBadTokens) {
     EXPECT_TRUE(fwd.forward(batch, logits).ok());
 }
 
+TEST(ForwardBatch, SlidingWindowLayersCanLiveInTheirOwnStorageAndTables) {
+    // gemma3: five local layers of six, a window of 8 positions.
+    auto model = Model::load(test::shared_path("models/synth-gemma3-q5_k_m.gguf"));
+    ASSERT_TRUE(model.ok()) << model.error().message;
+    const Model& m = **model;
+    ThreadPool pool(2);
+    std::vector<TokenId> prompt = {1};
+    for (int i = 1; i < 40; ++i) prompt.push_back(static_cast<TokenId>(3 + i * 7 % 500));
+    const auto every_layer_together = test::logits_at_every_position(m, pool, prompt);
+
+    KvStorage full(KvLayout{1, m.config().kv_dim(), 16, 3});
+    KvStorage window(KvLayout{5, m.config().kv_dim(), 16, 3});
+    ForwardPass fwd(m, full, pool, 64, 64, &window);
+    // The window table's blocks in another order than the full table's.
+    BlockTable table{{0, 1, 2}}, window_table{{2, 0, 1}};
+    Batch batch;
+    batch.tables = {&table};
+    batch.window_tables = {&window_table};
+    for (int i = 0; i < 40; ++i) batch.tokens.push_back({prompt[static_cast<size_t>(i)], i, 0, true});
+    const size_t V = static_cast<size_t>(m.config().n_vocab);
+    std::vector<float> logits(40 * V);
+    ASSERT_TRUE(fwd.forward(batch, logits).ok());
+    for (size_t i = 0; i < 40; ++i) {
+        const std::vector<float> row(logits.begin() + static_cast<long>(i * V), logits.begin() + static_cast<long>((i + 1) * V));
+        EXPECT_EQ(row, every_layer_together[i]) << "position " << i;
+    }
+
+    // Position 36 reads back to 29: block 0 may be given back, block 1 not.
+    window_table.blocks[0] = kNoBlock;
+    batch.tokens = {{5, 36, 0, true}};
+    EXPECT_TRUE(fwd.forward(batch, logits).ok());
+    window_table.blocks[1] = kNoBlock;
+    EXPECT_FALSE(fwd.forward(batch, logits).ok());
+    batch.window_tables.clear();
+    EXPECT_FALSE(fwd.forward(batch, logits).ok()) << "a batch without window tables";
+}
+
 }  // namespace
 }  // namespace clawbot

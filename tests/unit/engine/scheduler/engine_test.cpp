@@ -12,56 +12,13 @@
 
 #include <gtest/gtest.h>
 
+#include "support/collecting_sink.h"
 #include "support/test_support.h"
 
 namespace clawbot {
 namespace {
 
-class CollectingSink : public TokenSink {
-public:
-    explicit CollectingSink(const InferenceEngine* engine = nullptr) : engine_(engine) {}
-
-    void on_token(TokenId token, std::string_view text) override {
-        std::lock_guard lock(mutex_);
-        if (token >= 0) tokens.push_back(token);
-        this->text += text;
-        if (engine_) steps.push_back(engine_->stats().steps);
-    }
-    void on_queued(int position) override {
-        std::lock_guard lock(mutex_);
-        positions.push_back(position);
-    }
-    void on_finish(FinishReason r, const Usage& u, std::string_view e) override {
-        std::lock_guard lock(mutex_);
-        reason = r;
-        usage = u;
-        error = e;
-        done = true;
-        cv_.notify_all();
-    }
-    size_t token_count() {
-        std::lock_guard lock(mutex_);
-        return tokens.size();
-    }
-    bool wait(std::chrono::seconds timeout = std::chrono::seconds(60)) {
-        std::unique_lock lock(mutex_);
-        return cv_.wait_for(lock, timeout, [this] { return done; });
-    }
-
-    std::vector<TokenId> tokens;
-    std::vector<uint64_t> steps;  // engine step count when each token arrived
-    std::vector<int> positions;   // queue positions announced while waiting
-    std::string text;
-    FinishReason reason = FinishReason::Error;
-    Usage usage;
-    std::string error;
-    bool done = false;
-
-private:
-    const InferenceEngine* engine_;
-    std::mutex mutex_;
-    std::condition_variable cv_;
-};
+using test::CollectingSink;
 
 // Blocks the engine thread at its first token until `opened` is ready: a
 // test's way to hold the engine still while it submits more requests.

@@ -79,8 +79,8 @@ TEST(SchedulerAdmit, FillsTheBatchOldestFirstAndReusesCachedPrefixes) {
         const std::vector<int32_t> earlier = {1, 2, 3, 4, 5, 6, 7, 8, 9};
         auto r = kv.reserve(earlier, 12);
         ASSERT_TRUE(r);
-        kv.publish(earlier, 9, r->table, r->prefix);
-        kv.release(r->table);
+        kv.publish(earlier, 9, r->kv);
+        kv.release(r->kv);
     }
     auto first = sequence(10, 4), second = sequence(6, 4, 100), third = sequence(6, 4, 200);
     std::deque<Sequence*> waiting = {first.get(), second.get(), third.get()};
@@ -94,7 +94,7 @@ TEST(SchedulerAdmit, FillsTheBatchOldestFirstAndReusesCachedPrefixes) {
     EXPECT_EQ(first->n_computed, 8) << "the cached blocks count as computed";
     EXPECT_EQ(first->usage.cached_tokens, 8);
     EXPECT_EQ(second->n_computed, 0);
-    EXPECT_EQ(first->table.blocks.size(), 4u) << "blocks for prompt + max_tokens";
+    EXPECT_EQ(first->kv.table.blocks.size(), 4u) << "blocks for prompt + max_tokens";
 }
 
 TEST(SchedulerAdmit, ARequestThatDoesNotFitWaitsAndNothingBehindItJumpsTheQueue) {
