@@ -49,20 +49,61 @@ struct MatmulRunner::GroupJob {
 
 namespace {
 
+// A call whose groups all have this few tokens reads weights far slower
+// than it multiplies them: its split balances bytes, not rows per matrix.
+constexpr int kMemoryBoundTokens = 4;
+
+int64_t unit_bytes(const Matrix& w) { return static_cast<int64_t>(row_bytes(w.type, w.cols)) * kRowGrain; }
+int64_t units_of(const Matrix& w) { return (w.rows + kRowGrain - 1) / kRowGrain; }
+
+void run_rows(const MatmulRunner::GroupJob& job, const MatmulTarget& t, int64_t first, int64_t last) {
+    const Matrix& w = *t.weight;
+    const ActivationRows& a = job.act[static_cast<int>(activation_of(w))];
+    if (w.packed) {
+        w.packed_kernels->gemm(w.packed, w.rows, w.cols, first, last, a.data, a.stride, job.n_tokens, t.out,
+                               t.out_stride);
+    } else {
+        w.kernels->gemm(w.cols, w.data + static_cast<size_t>(first) * w.row_stride, w.row_stride, last - first,
+                        a.data, a.stride, job.n_tokens, t.out + first, t.out_stride);
+    }
+}
+
+// Compute-bound split: every thread takes its share of every matrix.
 void run_slice(const MatmulRunner::GroupJob& job, int thread, int n_threads) {
     for (const MatmulTarget& t : job.targets) {
-        const Matrix& w = *t.weight;
-        const int64_t units = (w.rows + kRowGrain - 1) / kRowGrain;
+        const int64_t units = units_of(*t.weight);
         const int64_t first = units * thread / n_threads * kRowGrain;
-        const int64_t last = std::min(w.rows, units * (thread + 1) / n_threads * kRowGrain);
-        if (first >= last) continue;
-        const ActivationRows& a = job.act[static_cast<int>(activation_of(w))];
-        if (w.packed) {
-            w.packed_kernels->gemm(w.packed, w.rows, w.cols, first, last, a.data, a.stride, job.n_tokens, t.out,
-                                   t.out_stride);
-        } else {
-            w.kernels->gemm(w.cols, w.data + static_cast<size_t>(first) * w.row_stride, w.row_stride, last - first,
-                            a.data, a.stride, job.n_tokens, t.out + first, t.out_stride);
+        const int64_t last = std::min(t.weight->rows, units * (thread + 1) / n_threads * kRowGrain);
+        if (first < last) run_rows(job, t, first, last);
+    }
+}
+
+// Where a split point `at` (bytes into the concatenation of every target's
+// rows) falls in a target that starts `before` bytes in: a unit index, the
+// same for the thread that ends there and the one that starts there.
+int64_t unit_at(int64_t at, int64_t before, int64_t unit, int64_t units) {
+    if (at <= before) return 0;
+    return std::min(units, (at - before + unit - 1) / unit);
+}
+
+// Memory-bound split: every target's rows laid end to end and cut into
+// equal byte ranges, one per thread. A decode step of a mixture-of-experts
+// layer then streams a few whole expert matrices per thread instead of a
+// half of every one: fewer, longer streams for the prefetchers.
+void run_flat_slice(const MatmulRunner::GroupJob* jobs, size_t n_groups, int64_t total, int thread, int n_threads) {
+    const int64_t lo = total * thread / n_threads;
+    const int64_t hi = total * (thread + 1) / n_threads;
+    int64_t before = 0;
+    for (size_t g = 0; g < n_groups && before < hi; ++g) {
+        const MatmulRunner::GroupJob& job = jobs[g];
+        for (const MatmulTarget& t : job.targets) {
+            const Matrix& w = *t.weight;
+            const int64_t unit = unit_bytes(w), units = units_of(w);
+            const int64_t first = unit_at(lo, before, unit, units) * kRowGrain;
+            const int64_t last = std::min(w.rows, unit_at(hi, before, unit, units) * kRowGrain);
+            before += unit * units;
+            if (first < last) run_rows(job, t, first, last);
+            if (before >= hi) break;
         }
     }
 }
@@ -126,6 +167,18 @@ void MatmulRunner::run_groups(std::span<const MatmulGroup> groups) {
     }
     const GroupJob* jobs = jobs_.data();
     const size_t n_groups = groups.size();
+    bool memory_bound = true;
+    int64_t total = 0;
+    for (const MatmulGroup& g : groups) {
+        memory_bound = memory_bound && g.n_tokens <= kMemoryBoundTokens;
+        for (const MatmulTarget& t : g.targets) total += unit_bytes(*t.weight) * units_of(*t.weight);
+    }
+    if (memory_bound) {
+        pool_.run([jobs, n_groups, total](int thread, int n_threads) {
+            run_flat_slice(jobs, n_groups, total, thread, n_threads);
+        });
+        return;
+    }
     pool_.run([jobs, n_groups](int thread, int n_threads) {
         for (size_t g = 0; g < n_groups; ++g) run_slice(jobs[g], thread, n_threads);
     });
