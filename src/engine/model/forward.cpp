@@ -373,7 +373,7 @@ void ForwardPass::moe_ffn(int n, const LayerWeights& L) {
         for (int i = 0; i < routing.count(e); ++i, ++rows) {
             float* out = s_->proj.data() + static_cast<size_t>(slots[i].token) * dim;
             const float* y = s_->expert_out.data() + static_cast<size_t>(rows) * dim;
-            for (int j = 0; j < dim; ++j) out[j] += slots[i].weight * y[j];
+            ops::add_scaled(out, y, slots[i].weight, dim);
         }
     }
 }

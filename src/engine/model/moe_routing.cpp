@@ -9,6 +9,7 @@ MoeRouting::MoeRouting(int max_tokens, int experts, int used)
     : experts_(experts),
       used_(used),
       probs_(static_cast<size_t>(experts)),
+      taken_(static_cast<size_t>(experts)),
       chosen_(static_cast<size_t>(max_tokens) * used),
       chosen_weight_(static_cast<size_t>(max_tokens) * used),
       begin_(static_cast<size_t>(experts) + 1),
@@ -33,15 +34,19 @@ void MoeRouting::route(const float* logits, size_t stride, int n_tokens) {
         for (int k = 0; k < used_; ++k) {
             int best = -1;
             for (int e = 0; e < experts_; ++e) {
-                if (std::find(chosen, chosen + k, e) != chosen + k) continue;
+                if (taken_[static_cast<size_t>(e)]) continue;
                 if (best < 0 || probs_[static_cast<size_t>(e)] > probs_[static_cast<size_t>(best)]) best = e;
             }
+            taken_[static_cast<size_t>(best)] = 1;
             chosen[k] = best;
             weight[k] = probs_[static_cast<size_t>(best)];
             chosen_sum += weight[k];
             ++begin_[static_cast<size_t>(best) + 1];
         }
-        for (int k = 0; k < used_; ++k) weight[k] /= chosen_sum;
+        for (int k = 0; k < used_; ++k) {
+            weight[k] /= chosen_sum;
+            taken_[static_cast<size_t>(chosen[k])] = 0;
+        }
     }
     for (int e = 0; e < experts_; ++e) begin_[static_cast<size_t>(e) + 1] += begin_[static_cast<size_t>(e)];
     // Counting sort into the buckets, keeping token order within each:

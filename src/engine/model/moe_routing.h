@@ -33,6 +33,7 @@ public:
 private:
     int experts_, used_;
     std::vector<float> probs_;          // one token's softmax
+    std::vector<uint8_t> taken_;        // experts already in the token's top k
     std::vector<int32_t> chosen_;       // [token][used] expert ids
     std::vector<float> chosen_weight_;  // [token][used]
     std::vector<int32_t> begin_;        // experts + 1 bucket starts

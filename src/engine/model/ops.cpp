@@ -55,4 +55,14 @@ void add(float* x, const float* y, int n) {
     for (int i = 0; i < n; ++i) x[i] += y[i];
 }
 
+void add_scaled(float* __restrict x, const float* __restrict y, float a, int n) {
+    // Fixed-length inner loop: -O2 vectorizes only loops whose trip count
+    // is a known multiple of the vector width.
+    int i = 0;
+    for (; i + 16 <= n; i += 16) {
+        for (int j = 0; j < 16; ++j) x[i + j] += a * y[i + j];
+    }
+    for (; i < n; ++i) x[i] += a * y[i];
+}
+
 }  // namespace clawbot::ops

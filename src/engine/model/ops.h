@@ -28,5 +28,7 @@ void apply_rope(float* x, int n_heads, int head_dim, int rope_dims, RopeStyle st
 void softmax(float* x, int n);
 
 void add(float* x, const float* y, int n);
+// x += a * y
+void add_scaled(float* x, const float* y, float a, int n);
 
 }  // namespace clawbot::ops

@@ -52,8 +52,12 @@ struct LayerWeights {
 template <typename Layer, typename F>
 void for_each_matrix(Layer& L, F&& f) {
     for (auto* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.w_gate, &L.w_up, &L.w_down, &L.router}) f(*m);
-    for (auto* experts : {&L.expert_gate, &L.expert_up, &L.expert_down}) {
-        for (auto& m : *experts) f(m);
+    // Expert by expert: packing follows this order, so an expert's gate and
+    // up lie side by side and a decode step streams them as one run.
+    for (size_t e = 0; e < L.expert_gate.size(); ++e) {
+        f(L.expert_gate[e]);
+        f(L.expert_up[e]);
+        f(L.expert_down[e]);
     }
 }
 
