@@ -30,7 +30,7 @@ for t in q8_0 q4_0 q4_k_m q5_k_m q3_k_m iq4_xs; do
   [ -f "$OUT/tinyllama-1.1b-$t.gguf" ] || "$BIN" quantize "$f32" "$OUT/tinyllama-1.1b-$t.gguf" --type "$t"
 done
 for shape in moe-bench moe-bench-dense; do
-  [ -f "$OUT/$shape-q4_k.gguf" ] || "$BIN" make-model --shape "$shape" --type q4_k --out "$OUT/$shape-q4_k.gguf"
+  [ -f "$OUT/$shape-l24-q4_k.gguf" ] || "$BIN" make-model --shape "$shape" --type q4_k --out "$OUT/$shape-l24-q4_k.gguf"
 done
 m125_f32="$OUT/bench-125m-f32.gguf"
 m125="$OUT/bench-125m-q8_0.gguf"
@@ -81,6 +81,6 @@ echo "Mixture of experts (goal: MoE decode >= 0.8 x the dense model of its activ
 printf '| model | prefill tok/s (3 runs) | decode tok/s (3 runs) | repack |\n| --- | --- | --- | --- |\n'
 for round in 1 2; do
   for shape in moe-bench moe-bench-dense; do
-    printf '| %s | %s |\n' "$shape" "$(runs "$OUT/$shape-q4_k.gguf" "")"
+    printf '| %s | %s |\n' "$shape" "$(runs "$OUT/$shape-l24-q4_k.gguf" "")"
   done
 done
