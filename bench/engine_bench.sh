@@ -73,7 +73,7 @@ for t in q4_k_m q5_k_m q3_k_m iq4_xs; do
   file="$OUT/tinyllama-1.1b-$t.gguf"
   row=$(runs "$file" "")
   best=$(echo "$row" | cut -d'|' -f2 | tr ',' '\n' | sort -g | tail -1)
-  printf '| %s | %s | %s |\n' "${t^^}" "$row" "$(node -e "console.log((${best} * $(stat -c %s "$file") / 1e9).toFixed(1))")"
+  printf '| %s | %s | %s |\n' "${t^^}" "$row" "$(node -e "console.log((${best} * $(stat -L -c %s "$file") / 1e9).toFixed(1))")"
 done
 
 echo
