@@ -51,7 +51,15 @@ public:
     }
     ~RedisServer() {
         kill();
-        if (!dir_.empty()) std::filesystem::remove_all(dir_);
+        // Redis's forked AOF-rewrite child can outlive the killed server for
+        // a moment and still create files in the directory: removal may
+        // race it, so retry, and never throw from a destructor.
+        for (int attempt = 0; !dir_.empty() && attempt < 20; ++attempt) {
+            std::error_code ec;
+            std::filesystem::remove_all(dir_, ec);
+            if (!ec) break;
+            std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
     }
     RedisServer(const RedisServer&) = delete;
     RedisServer& operator=(const RedisServer&) = delete;
