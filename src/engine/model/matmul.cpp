@@ -55,6 +55,8 @@ constexpr int kMemoryBoundTokens = 4;
 
 int64_t unit_bytes(const Matrix& w) { return static_cast<int64_t>(row_bytes(w.type, w.cols)) * kRowGrain; }
 int64_t units_of(const Matrix& w) { return (w.rows + kRowGrain - 1) / kRowGrain; }
+// A matrix's length in the byte split: whole units, a ragged last one too.
+int64_t split_bytes(const Matrix& w) { return unit_bytes(w) * units_of(w); }
 
 void run_rows(const MatmulRunner::GroupJob& job, const MatmulTarget& t, int64_t first, int64_t last) {
     const Matrix& w = *t.weight;
@@ -101,7 +103,7 @@ void run_flat_slice(const MatmulRunner::GroupJob* jobs, size_t n_groups, int64_t
             const int64_t unit = unit_bytes(w), units = units_of(w);
             const int64_t first = unit_at(lo, before, unit, units) * kRowGrain;
             const int64_t last = std::min(w.rows, unit_at(hi, before, unit, units) * kRowGrain);
-            before += unit * units;
+            before += split_bytes(w);
             if (first < last) run_rows(job, t, first, last);
             if (before >= hi) break;
         }
@@ -171,7 +173,7 @@ void MatmulRunner::run_groups(std::span<const MatmulGroup> groups) {
     int64_t total = 0;
     for (const MatmulGroup& g : groups) {
         memory_bound = memory_bound && g.n_tokens <= kMemoryBoundTokens;
-        for (const MatmulTarget& t : g.targets) total += unit_bytes(*t.weight) * units_of(*t.weight);
+        for (const MatmulTarget& t : g.targets) total += split_bytes(*t.weight);
     }
     if (memory_bound) {
         pool_.run([jobs, n_groups, total](int thread, int n_threads) {
