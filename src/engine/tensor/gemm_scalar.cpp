@@ -3,6 +3,7 @@
 // purpose; every SIMD kernel is tested against these.
 #include "engine/tensor/block_fields.h"
 #include "engine/tensor/fp16.h"
+#include "engine/tensor/scalar_reference_order.h"
 #include "engine/tensor/scalar_kernels.h"
 
 namespace clawbot::kernels::scalar {
@@ -95,23 +96,19 @@ float dot_q4_k(int64_t k, const void* w, const void* a) {
     return sum;
 }
 
+// In the reference's float order (scalar_reference_order.h).
 float dot_q6_k(int64_t k, const void* w, const void* a) {
     const auto* x = static_cast<const BlockQ6_K*>(w);
     const auto* y = static_cast<const BlockQ8_K*>(a);
-    float sum = 0.0f;
+    ReferenceOrderSum sum;
     for (int64_t b = 0; b < k / kSuperElems; ++b) {
-        int scaled = 0;
-        for (int sub = 0; sub < 16; ++sub) {
-            int isum = 0;
-            for (int l = 0; l < 16; ++l) {
-                const int e = 16 * sub + l;
-                isum += (q6_k_code(x[b], e) - 32) * y[b].qs[e];
-            }
-            scaled += x[b].scales[sub] * isum;
+        int lanes[8] = {};
+        for (int e = 0; e < kSuperElems; ++e) {
+            lanes[reference_lane(e)] += x[b].scales[e / 16] * (q6_k_code(x[b], e) - 32) * y[b].qs[e];
         }
-        sum += y[b].d * fp16_to_fp32(x[b].d) * static_cast<float>(scaled);
+        sum.add_lanes(y[b].d * fp16_to_fp32(x[b].d), lanes);
     }
-    return sum;
+    return sum.total();
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // CLAWBOT_ISA=scalar|avx2|avx512 to cap it (for comparisons and debugging).
 #include "engine/tensor/kernels.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <string_view>
 
@@ -70,12 +71,15 @@ const TypeKernels* kernels_for(DType weight, Isa isa) {
     return nullptr;
 }
 
-const TypeKernels* kernels(DType weight) {
-    for (int isa = static_cast<int>(detected_isa()); isa >= 0; --isa) {
+const TypeKernels* kernels_up_to(DType weight, Isa cap) {
+    const int best = std::min(static_cast<int>(detected_isa()), static_cast<int>(cap));
+    for (int isa = best; isa >= 0; --isa) {
         if (const TypeKernels* k = kernels_for(weight, static_cast<Isa>(isa))) return k;
     }
     return nullptr;
 }
+
+const TypeKernels* kernels(DType weight) { return kernels_up_to(weight, detected_isa()); }
 
 QuantizeFn activation_quantizer(DType activation, Isa isa) {
     if (!isa_available(isa)) return nullptr;

@@ -43,6 +43,9 @@ struct TypeKernels {
 const TypeKernels* kernels_for(DType weight, Isa isa);
 // Kernels for `weight` on the best available ISA; nullptr if unsupported.
 const TypeKernels* kernels(DType weight);
+// ... on the best available ISA no higher than `cap` (Isa::Scalar: the
+// reference kernels, which the SIMD ones are tested against).
+const TypeKernels* kernels_up_to(DType weight, Isa cap);
 
 // Activation quantizer for an activation type (F32 is a plain copy).
 QuantizeFn activation_quantizer(DType activation, Isa isa);

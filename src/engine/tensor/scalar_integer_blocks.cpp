@@ -1,9 +1,10 @@
 // Scalar reference for the types decoded through block_decode.h (Q4_1,
 // Q5_0, Q5_1, IQ4_NL, Q2_K, Q3_K, Q5_K, IQ4_XS): dequantization and the dot
 // products, from each block's integer form. Slow on purpose; the packed
-// kernels are tested against these.
+// kernels are tested against these. Q5_K adds in the reference's float order.
 #include "engine/tensor/block_decode.h"
 #include "engine/tensor/scalar_kernels.h"
+#include "engine/tensor/scalar_reference_order.h"
 
 namespace clawbot::kernels::scalar {
 namespace {
@@ -75,6 +76,23 @@ float dot_super(int64_t k, const void* w, const void* a) {
     return sum;
 }
 
+// Q5_K in the reference's float order (scalar_reference_order.h).
+float dot_q5_k_reference_order(int64_t k, const void* w, const void* a) {
+    const auto* x = static_cast<const BlockQ5_K*>(w);
+    const auto* y = static_cast<const BlockQ8_K*>(a);
+    ReferenceOrderSum sum;
+    for (int64_t b = 0; b < k / kSuperElems; ++b) {
+        const SuperBlockInts q = decode_q5_k(x[b]);
+        int lanes[8] = {};
+        for (int e = 0; e < kSuperElems; ++e) lanes[reference_lane(e)] += q.scale[e / 32] * q.code[e] * y[b].qs[e];
+        sum.add_lanes(y[b].d * q.d, lanes);
+        int min_total = 0;
+        for (int s = 0; s < 8; ++s) min_total += q.min[s] * (y[b].bsums[2 * s] + y[b].bsums[2 * s + 1]);
+        sum.add_min(-y[b].d * q.dmin, min_total);
+    }
+    return sum.total();
+}
+
 }  // namespace
 
 #define CLAWBOT_BLOCK32_TYPE(name, Block)                                                                         \
@@ -101,7 +119,11 @@ CLAWBOT_BLOCK32_TYPE(q5_1, BlockQ5_1)
 CLAWBOT_BLOCK32_TYPE(iq4_nl, BlockIQ4_NL)
 CLAWBOT_SUPER_TYPE(q2_k, BlockQ2_K)
 CLAWBOT_SUPER_TYPE(q3_k, BlockQ3_K)
-CLAWBOT_SUPER_TYPE(q5_k, BlockQ5_K)
+void dequantize_q5_k(const void* src, float* dst, int64_t n) { dequantize_super<BlockQ5_K, decode_q5_k>(src, dst, n); }
+void gemm_q5_k(int64_t k, const void* w, size_t w_stride, int64_t n_rows, const void* a, size_t a_stride, int64_t n_cols,
+               float* out, size_t out_stride) {
+    gemm_by_rows(dot_q5_k_reference_order, k, w, w_stride, n_rows, a, a_stride, n_cols, out, out_stride);
+}
 CLAWBOT_SUPER_TYPE(iq4_xs, BlockIQ4_XS)
 
 #undef CLAWBOT_BLOCK32_TYPE
