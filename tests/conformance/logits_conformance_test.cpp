@@ -21,15 +21,45 @@ struct Case {
     std::string model;  // file stem in ../shared/models
     std::string name;   // case name in the reference file
     double min_cosine;
-    // How far float-order noise may move logits on this model: the random
-    // gemma3 fixture amplifies it about a thousandfold (its FFN's fp16 GELU
-    // table and 6 layers of post-norms): changing only the summation order
-    // of the attention scores moves its logits by up to 1.5%, more than
-    // the 2%-of-spread margin that calls a position decisive. There the
-    // packed-vs-mapped bound is looser and one decisive position may flip.
+    // How far float-order noise may move logits on this model. The random
+    // gemma3 and phi3 fixtures amplify a one-ulp difference anywhere into
+    // logit changes of about 1%: gemma3's FFN looks GELU up in an fp16 table
+    // (an input one ulp to either side of a rounding boundary picks another
+    // entry), and both store K/V and the query in F16 for attention. The
+    // packed kernels add the same integers in another float order than the
+    // reference's vec_dot, so on these two files their logits drift from the
+    // reference's by up to 1.5% and one decisive top-1 may flip. The scalar
+    // kernels keep the reference's float order and must agree everywhere
+    // (ReferenceOrderMatchesEveryDecisiveTopToken).
     double same_path_cosine = 0.9999;
-    int top1_misses_allowed = 0;
+    int packed_top1_misses_allowed = 0;
 };
+
+// Decisive positions of the reference (top-1/top-2 margin above 2% of its
+// top-10 spread) whose top-1 token differs from ours.
+struct TopTokenCount {
+    int checked = 0;
+    std::vector<std::string> misses;
+};
+
+TopTokenCount count_top_token_misses(const nlohmann::json& ref, const std::vector<std::vector<float>>& logits) {
+    TopTokenCount count;
+    const auto& positions = ref["positions"];
+    for (size_t i = 0; i < positions.size() && i < logits.size(); ++i) {
+        const auto& top = positions[i]["top"];
+        const float first = top[0][1].get<float>(), second = top[1][1].get<float>();
+        const float spread = first - top[top.size() - 1][1].get<float>();
+        if (first - second <= 0.02f * spread) continue;  // too close to call
+        const auto& row = logits[i];
+        const TokenId ours = static_cast<TokenId>(std::max_element(row.begin(), row.end()) - row.begin());
+        if (ours != top[0][0].get<TokenId>()) {
+            count.misses.push_back("position " + std::to_string(i) + ": ours " + std::to_string(ours) + ", reference " +
+                                   std::to_string(top[0][0].get<TokenId>()));
+        }
+        ++count.checked;
+    }
+    return count;
+}
 
 void PrintTo(const Case& c, std::ostream* os) { *os << c.model << "." << c.name; }
 
@@ -65,25 +95,24 @@ TEST_P(LogitsConformance, LastPositionLogitsMatchByCosine) {
 }
 
 TEST_P(LogitsConformance, TopTokenMatchesWhereReferenceIsDecisive) {
-    const auto logits = test::logits_at_every_position(*model_, pool_, prompt_);
-    const auto& positions = ref_["positions"];
-    ASSERT_EQ(positions.size(), prompt_.size());
-    int checked = 0, misses = 0;
-    for (size_t i = 0; i < positions.size(); ++i) {
-        const auto& top = positions[i]["top"];
-        const float first = top[0][1].get<float>(), second = top[1][1].get<float>();
-        const float spread = first - top[top.size() - 1][1].get<float>();
-        if (first - second <= 0.02f * spread) continue;  // too close to call
-        const auto& row = logits[i];
-        const TokenId ours = static_cast<TokenId>(std::max_element(row.begin(), row.end()) - row.begin());
-        if (ours != top[0][0].get<TokenId>()) {
-            ++misses;
-            if (misses > GetParam().top1_misses_allowed) ADD_FAILURE() << "position " << i << ": ours " << ours << ", reference " << top[0][0].get<TokenId>();
-        }
-        ++checked;
-    }
-    EXPECT_GT(checked, 0) << "no decisive position to check";
-    EXPECT_LE(misses * 10, checked) << "more than a tenth of the decisive positions differ";
+    // The path users run: packed weights where the CPU has kernels for them.
+    ASSERT_EQ(ref_["positions"].size(), prompt_.size());
+    const TopTokenCount count = count_top_token_misses(ref_, test::logits_at_every_position(*model_, pool_, prompt_));
+    EXPECT_GT(count.checked, 0) << "no decisive position to check";
+    EXPECT_LE(static_cast<int>(count.misses.size()), GetParam().packed_top1_misses_allowed)
+        << ::testing::PrintToString(count.misses);
+}
+
+TEST_P(LogitsConformance, ReferenceOrderMatchesEveryDecisiveTopToken) {
+    // The scalar kernels on unpacked weights: for Q5_K and Q6_K (the gemma3
+    // fixture's types) they add in the reference's float order, so even the
+    // fixtures that amplify float noise agree at every decisive position.
+    auto mapped = Model::load(test::shared_path("models/" + GetParam().model + ".gguf"),
+                              LoadOptions{.repack = false, .kernel_isa = kernels::Isa::Scalar});
+    ASSERT_TRUE(mapped.ok()) << mapped.error().message;
+    const TopTokenCount count = count_top_token_misses(ref_, test::logits_at_every_position(**mapped, pool_, prompt_));
+    EXPECT_GT(count.checked, 0) << "no decisive position to check";
+    EXPECT_TRUE(count.misses.empty()) << ::testing::PrintToString(count.misses);
 }
 
 TEST_P(LogitsConformance, SlicedPrefillGivesTheSameLogits) {
@@ -150,7 +179,7 @@ INSTANTIATE_TEST_SUITE_P(Reference, LogitsConformance,
                                          // Architectures (issue 12).
                                          Case{"synth-qwen3-q8_0", "mixed", 0.999},
                                          Case{"synth-qwen3moe-q4_k_m", "mixed", 0.999},
-                                         Case{"synth-phi3-q4_k_m", "mixed", 0.999},
+                                         Case{"synth-phi3-q4_k_m", "mixed", 0.999, 0.999, 1},
                                          Case{"synth-gemma3-q5_k_m", "mixed", 0.999, 0.999, 1}),
                          case_label);
 

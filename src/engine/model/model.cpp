@@ -13,6 +13,7 @@ Result<std::unique_ptr<Model>> Model::load(const std::string& path, const LoadOp
     auto weights = bind_weights(*model->file_, model->config_);
     if (!weights) return make_error(path + ": " + weights.error().message);
     model->weights_ = std::move(*weights);
+    if (options.kernel_isa != kernels::Isa::Avx512) use_kernels_up_to(model->weights_, options.kernel_isa);
     auto tokenizer = Tokenizer::from_gguf(*model->file_);
     if (!tokenizer) return make_error(path + ": " + tokenizer.error().message);
     model->tokenizer_ = std::move(*tokenizer);

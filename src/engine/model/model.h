@@ -8,6 +8,7 @@
 #include "engine/gguf/gguf_file.h"
 #include "engine/model/model_config.h"
 #include "engine/model/weights.h"
+#include "engine/tensor/kernels.h"
 #include "engine/tokenizer/tokenizer.h"
 
 namespace clawbot {
@@ -17,6 +18,12 @@ struct LoadOptions {
     // batches and decode). Off keeps resident memory at the file's size on
     // hosts that cannot afford the copy being made, at some speed.
     bool repack = true;
+    // Run the unpacked matrices with kernels no faster than this ISA.
+    // Isa::Scalar (with repack off) adds in the reference implementation's
+    // float order for the types whose scalar kernels follow it, which is what
+    // the conformance tests compare digit for digit; a debugging aid, far
+    // too slow to serve with.
+    kernels::Isa kernel_isa = kernels::Isa::Avx512;
 };
 
 class Model {

@@ -123,6 +123,10 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
             c.rope_freq_scale = static_cast<float>(1.0 / *factor);
         }
     }
+    // Phi-3 scales its queries by 1/sqrt(head_dim) before attention; the
+    // reference then rounds the scaled query to F16, which for a head size
+    // that is not a power of 4 differs from scaling the scores afterwards.
+    if (c.arch == Architecture::Phi3) c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
     if (c.arch == Architecture::Gemma3) {
         if (file.find(p + "attention.sliding_window")) {
             auto window = read_dim(file, p + "attention.sliding_window", 1 << 24);

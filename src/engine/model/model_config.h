@@ -43,7 +43,10 @@ struct ModelConfig {
     bool embed_scaled = false;
     bool post_norms = false;
     bool gelu_ffn = false;
-    float query_scale = 0.0f;       // 0: attention scales by 1/sqrt(head_dim)
+    // Queries multiplied by this after RoPE, before they are rounded to F16
+    // for attention (gemma3, phi3, as the reference's graphs do); 0: the
+    // attention scales each score by 1/sqrt(head_dim) instead.
+    float query_scale = 0.0f;
     int sliding_window = 0;         // positions a local layer sees (itself included); 0: none
     int swa_pattern = 0;            // layer l is local unless (l + 1) % swa_pattern == 0
     float rope_base_local = 10000.0f;

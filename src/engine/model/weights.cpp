@@ -110,6 +110,15 @@ Result<const float*> bind_vector(const gguf::GgufFile& file, const std::string& 
 
 }  // namespace
 
+void use_kernels_up_to(ModelWeights& weights, kernels::Isa cap) {
+    auto use = [cap](Matrix& m) {
+        if (m.data != nullptr) m.kernels = kernels::kernels_up_to(m.type, cap);
+    };
+    use(weights.token_embedding);
+    use(weights.output);
+    for (LayerWeights& L : weights.layers) for_each_matrix(L, use);
+}
+
 Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& c) {
     ModelWeights w;
     auto embd = bind_matrix(file, "token_embd.weight", c.dim, 0);

@@ -72,6 +72,9 @@ struct ModelWeights {
     std::vector<PackedBuffer> packed_storage;  // owns every Matrix::packed
 };
 
+// Points every matrix at the kernels of the best ISA no higher than `cap`.
+void use_kernels_up_to(ModelWeights& weights, kernels::Isa cap);
+
 // Binds every tensor by name, checking shape and type; sets config.n_vocab.
 // Refuses a tensor type the kernels cannot run, naming tensor and type.
 Result<ModelWeights> bind_weights(const gguf::GgufFile& file, ModelConfig& config);
