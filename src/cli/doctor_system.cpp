@@ -60,6 +60,21 @@ CheckLine check_cpu(const service::Settings* s) {
     const std::string features = feature_list();
     const std::string kernels_used = std::string("the engine uses its ") + kernels::isa_name(kernels::detected_isa()) + " kernels";
     if (cloud) return CheckLine::ok("CPU", features + "; not used for answers in cloud mode");
+    // A CLAWBOT_ISA left over from a comparison run would slow every answer.
+    const kernels::IsaCap cap = kernels::isa_cap_setting();
+    const std::string cap_fix = "unset CLAWBOT_ISA (check the systemd unit's Environment= and docker-compose.yml)";
+    if (cap.set && !cap.valid) {
+        return CheckLine::warn("CPU", features + "; CLAWBOT_ISA=" + std::getenv("CLAWBOT_ISA") +
+                                          " is not scalar, avx2 or avx512, so it is ignored and " + kernels_used,
+                               cap_fix);
+    }
+    if (kernels::detected_isa() < kernels::cpu_isa()) {
+        return CheckLine::warn("CPU", features + "; CLAWBOT_ISA=" + kernels::isa_name(cap.cap) + " holds the engine to its " +
+                                          kernels::isa_name(kernels::detected_isa()) + " kernels, slower than the " +
+                                          kernels::isa_name(kernels::cpu_isa()) +
+                                          " ones this CPU runs (meant for comparisons with llama.cpp)",
+                               cap_fix);
+    }
     if (!cpu.avx2) {
         return CheckLine::warn("CPU", features + ": without AVX2+FMA+F16C+BMI2 " + kernels_used + ", several times slower",
                                "run on a CPU with AVX2 (Intel Haswell, AMD Zen or newer; in a VM, pass the host CPU "

@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "engine/gguf/gguf_writer.h"
+#include "engine/tensor/kernels.h"
 #include "support/process.h"
 #include "support/redis_server.h"
 #include "support/server_process.h"
@@ -107,7 +108,7 @@ protected:
         Env env = {{"LANG", "C.UTF-8"}, {"LC_ALL", std::nullopt}, {"LC_CTYPE", std::nullopt}};
         for (const char* name : {"MODEL_PATH", "HOST", "PORT", "DATA_DIR", "LOG_FILE", "THREADS", "CTX_SIZE",
                                  "MAX_BATCH_SIZE", "API_KEY", "PROVIDER", "UPSTREAM_URL", "UPSTREAM_MODEL", "REUSE_PORT",
-                                 "STORE", "REPACK_WEIGHTS"}) {
+                                 "STORE", "REPACK_WEIGHTS", "CLAWBOT_ISA"}) {
             env[name] = std::nullopt;
         }
         return env;
@@ -388,6 +389,36 @@ TEST_F(DoctorTest, NonUtf8LocaleFailsWithTheGarbledTextFix) {
 
     const ProcessResult overridden = doctor({}, {{"LANG", "C"}, {"LC_ALL", "C.UTF-8"}});
     EXPECT_NE(line_starting(overridden.out, "OK   locale: LC_ALL=C.UTF-8"), "") << overridden.out;
+}
+
+TEST_F(DoctorTest, KernelCapFromClawbotIsaIsReported) {
+    const ProcessResult bogus = doctor({}, {{"CLAWBOT_ISA", "avx9"}});
+    EXPECT_EQ(bogus.exit_code, 0) << bogus.out;
+    const std::string ignored = line_starting(bogus.out, "WARN CPU: ");
+    EXPECT_NE(ignored.find("CLAWBOT_ISA=avx9 is not scalar, avx2 or avx512, so it is ignored"), std::string::npos)
+        << bogus.out;
+    EXPECT_NE(ignored.find("unset CLAWBOT_ISA"), std::string::npos) << ignored;
+
+    // The cap slows answers only where the CPU has better kernels than it.
+    const ProcessResult scalar = doctor({}, {{"CLAWBOT_ISA", "scalar"}});
+    EXPECT_EQ(scalar.exit_code, 0) << scalar.out;
+    const std::string capped = line_starting(scalar.out, "WARN CPU: ");
+    if (kernels::cpu_isa() != kernels::Isa::Scalar) {
+        EXPECT_NE(capped.find(std::string("CLAWBOT_ISA=scalar holds the engine to its scalar kernels, slower than the ") +
+                              kernels::isa_name(kernels::cpu_isa())),
+                  std::string::npos)
+            << scalar.out;
+    } else {
+        EXPECT_EQ(capped.find("CLAWBOT_ISA"), std::string::npos) << scalar.out;
+    }
+
+    const std::string best = kernels::isa_name(kernels::cpu_isa());
+    const ProcessResult uncapped = doctor({}, {{"CLAWBOT_ISA", best}});
+    EXPECT_EQ(line_starting(uncapped.out, "WARN CPU: ").find("CLAWBOT_ISA"), std::string::npos) << uncapped.out;
+    EXPECT_NE((line_starting(uncapped.out, "OK   CPU: ") + line_starting(uncapped.out, "WARN CPU: "))
+                  .find("the engine uses its " + best + " kernels"),
+              std::string::npos)
+        << uncapped.out;
 }
 
 // --- cloud mode: another clawbot in local mode is the upstream -------------------

@@ -22,15 +22,9 @@ bool isa_available(Isa isa) {
 }
 
 Isa detect_best() {
-    Isa best = Isa::Scalar;
-    if (isa_available(Isa::Avx2)) best = Isa::Avx2;
-    if (isa_available(Isa::Avx512)) best = Isa::Avx512;
-    if (const char* cap = std::getenv("CLAWBOT_ISA")) {
-        const std::string_view name(cap);
-        if (name == "scalar") best = Isa::Scalar;
-        if (name == "avx2" && best == Isa::Avx512) best = Isa::Avx2;
-    }
-    return best;
+    const IsaCap cap = isa_cap_setting();
+    const Isa best = cpu_isa();
+    return cap.valid ? std::min(best, cap.cap) : best;
 }
 
 const F16Helpers& best_f16_helpers() {
@@ -54,6 +48,22 @@ const char* isa_name(Isa isa) {
         case Isa::Avx512: return "avx512";
     }
     return "unknown";
+}
+
+Isa cpu_isa() {
+    if (isa_available(Isa::Avx512)) return Isa::Avx512;
+    if (isa_available(Isa::Avx2)) return Isa::Avx2;
+    return Isa::Scalar;
+}
+
+IsaCap isa_cap_setting() {
+    const char* value = std::getenv("CLAWBOT_ISA");
+    if (value == nullptr) return {};
+    const std::string_view name(value);
+    for (Isa isa : {Isa::Scalar, Isa::Avx2, Isa::Avx512}) {
+        if (name == isa_name(isa)) return {.set = true, .valid = true, .cap = isa};
+    }
+    return {.set = true};
 }
 
 Isa detected_isa() {

@@ -14,7 +14,17 @@ namespace clawbot::kernels {
 enum class Isa { Scalar = 0, Avx2 = 1, Avx512 = 2 };
 const char* isa_name(Isa isa);
 // Best ISA this CPU supports (AVX-512 needs F, BW, VL, DQ and VNNI here).
+Isa cpu_isa();
+// The ISA the engine runs: cpu_isa(), or lower where CLAWBOT_ISA caps it.
 Isa detected_isa();
+// CLAWBOT_ISA read: unset, a valid cap (scalar, avx2, avx512), or a value the
+// engine ignores (doctor reports it).
+struct IsaCap {
+    bool set = false;
+    bool valid = false;
+    Isa cap = Isa::Avx512;
+};
+IsaCap isa_cap_setting();
 
 // gemm computes out[j * out_stride + i] = dot(W row i, A row j)
 // for i < n_rows, j < n_cols. Weight row i starts at w + i * w_stride bytes,
