@@ -252,8 +252,10 @@ void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
     const BlockTable& table = *(*job.tables)[static_cast<size_t>(bt.seq)];
     const int bs = job.kv->layout().block_size;
     const int group = c.n_heads / c.n_kv_heads;
-    // Queries come pre-scaled when the model says so (gemma3).
-    const float scale = c.query_scale > 0 ? 1.0f : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    // Queries come pre-scaled when the model says so (gemma, phi3); a
+    // soft cap divides the scale, as in the reference's flash attention.
+    float scale = c.query_scale > 0 ? 1.0f : 1.0f / std::sqrt(static_cast<float>(c.head_dim));
+    if (c.attn_softcap > 0) scale /= c.attn_softcap;
     // A sliding-window layer sees the last `sliding_window` positions, itself included.
     const int first_pos = c.is_local_layer(job.layer) ? window_start(bt.pos, c.sliding_window) : 0;
     const size_t offset = static_cast<size_t>(kv_head) * c.head_dim;
@@ -277,7 +279,8 @@ void attend_group(const AttendJob& job, int t, int kv_head, uint16_t* acc) {
             const int in_block = first % bs;
             const int n = std::min(bs - in_block, bt.pos + 1 - first);
             kernels::attend_positions(heads, n_heads, job.kv->key(job.kv_layer, block, in_block) + offset,
-                                      job.kv->value(job.kv_layer, block, in_block) + offset, stride, n, c.head_dim, scale);
+                                      job.kv->value(job.kv_layer, block, in_block) + offset, stride, n, c.head_dim, scale,
+                                      c.attn_softcap);
         }
         for (int g = 0; g < n_heads; ++g) kernels::f16_to_f32_scaled(heads[g].acc, 1.0f / heads[g].sum, out[g], c.head_dim);
     }
@@ -426,6 +429,15 @@ void ForwardPass::output_logits(const Batch& batch, float* logits) {
     if (rows == 0) return;
     const MatmulTarget out[] = {{&model_.weights().output, logits, static_cast<size_t>(cfg_.n_vocab)}};
     matmul_.run(out, s_->xn.data(), static_cast<size_t>(dim), rows);
+    if (cfg_.final_softcap > 0) {
+        // One tanh per vocabulary entry (256K for gemma2) and row: split over the pool.
+        const int64_t total = static_cast<int64_t>(rows) * cfg_.n_vocab;
+        const float cap = cfg_.final_softcap;
+        pool_.run([logits, total, cap](int thread, int n_threads) {
+            const int64_t first = total * thread / n_threads, last = total * (thread + 1) / n_threads;
+            kernels::softcap(logits + first, last - first, cap);
+        });
+    }
 }
 
 }  // namespace clawbot

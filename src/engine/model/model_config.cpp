@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <string>
+#include <utility>
 
 namespace clawbot {
 namespace {
@@ -36,17 +37,18 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
         c.arch = Architecture::Phi3;
         c.rope_style = RopeStyle::NeoX;
         c.fused_qkv = true;
-    } else if (c.arch_name == "gemma3") {
-        c.arch = Architecture::Gemma3;
+    } else if (c.arch_name == "gemma2" || c.arch_name == "gemma3") {
+        const bool gemma3 = c.arch_name == "gemma3";
+        c.arch = gemma3 ? Architecture::Gemma3 : Architecture::Gemma2;
         c.rope_style = RopeStyle::NeoX;
-        c.qk_norm = true;
+        c.qk_norm = gemma3;  // gemma2 soft-caps its scores instead
         c.embed_scaled = true;
         c.post_norms = true;
         c.gelu_ffn = true;
-        c.swa_pattern = 6;
+        c.swa_pattern = gemma3 ? 6 : 2;  // gemma2: every other layer local, the first one included
     } else {
         return make_error("unsupported architecture '" + c.arch_name +
-                          "' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma3)");
+                          "' (supported: llama, qwen2, qwen3, qwen3moe, phi3, gemma2, gemma3)");
     }
     const std::string p = c.arch_name + ".";
     constexpr int kMaxDim = 1 << 16;
@@ -127,18 +129,33 @@ Result<ModelConfig> read_model_config(const gguf::GgufFile& file) {
     // reference then rounds the scaled query to F16, which for a head size
     // that is not a power of 4 differs from scaling the scores afterwards.
     if (c.arch == Architecture::Phi3) c.query_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-    if (c.arch == Architecture::Gemma3) {
+    if (c.arch == Architecture::Gemma2 || c.arch == Architecture::Gemma3) {
         if (file.find(p + "attention.sliding_window")) {
             auto window = read_dim(file, p + "attention.sliding_window", 1 << 24);
             if (!window) return window.error();
             c.sliding_window = *window;
         }
+        // Gemma 2's local layers rotate with the global base; Gemma 3's have their own.
+        c.rope_base_local = c.arch == Architecture::Gemma2 ? c.rope_base : 10000.0f;
         if (auto base = file.get_float(p + "rope.freq_base_swa")) c.rope_base_local = static_cast<float>(*base);
         if (!(c.rope_base_local > 0)) return make_error("rope.freq_base_swa must be positive");
-        // As the reference: 1/sqrt(head_dim), except Gemma 3 27B (dim 5376,
-        // 32 heads of 128) whose queries were trained with 1/sqrt(dim/heads).
-        const int scale_dim = (c.dim == 5376 && c.n_heads == 32) ? c.dim / c.n_heads : c.head_dim;
+        // As the reference: 1/sqrt(head_dim), except the 27B models, whose
+        // queries were trained with 1/sqrt(dim/heads): Gemma 3 27B (dim 5376,
+        // 32 heads of 128) and Gemma 2 27B (its 46 layers are how the
+        // reference tells it apart).
+        const bool dim_per_head = c.arch == Architecture::Gemma3 ? (c.dim == 5376 && c.n_heads == 32) : c.n_layers == 46;
+        const int scale_dim = dim_per_head ? c.dim / c.n_heads : c.head_dim;
         c.query_scale = 1.0f / std::sqrt(static_cast<float>(scale_dim));
+    }
+    if (c.arch == Architecture::Gemma2) {
+        // The reference's defaults when a converter left the keys out.
+        c.attn_softcap = 50.0f;
+        c.final_softcap = 30.0f;
+        for (auto [name, cap] : {std::pair{"attn_logit_softcapping", &c.attn_softcap},
+                                 std::pair{"final_logit_softcapping", &c.final_softcap}}) {
+            if (auto v = file.get_float(p + name)) *cap = static_cast<float>(*v);
+            if (!(*cap > 0 && *cap < 1e6f)) return make_error(p + name + " must be positive and finite");
+        }
     }
     return c;
 }

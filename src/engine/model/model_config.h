@@ -8,7 +8,7 @@
 
 namespace clawbot {
 
-enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe, Phi3, Gemma3 };
+enum class Architecture { Llama, Qwen2, Qwen3, Qwen3Moe, Phi3, Gemma2, Gemma3 };
 
 // Llama rotates adjacent pairs (the converter permutes Q/K to make that
 // right); the others rotate element i with i + rope_dims/2 ("NeoX").
@@ -37,9 +37,9 @@ struct ModelConfig {
     bool qkv_bias = false;
     bool qk_norm = false;     // per-head RMSNorm of Q and K before RoPE (qwen3)
     bool fused_qkv = false;   // one attn_qkv matrix and one gate/up ffn_up matrix (phi3)
-    // gemma3: embeddings scaled by sqrt(dim), norms after attention and FFN
-    // too, a GELU-gated FFN, queries pre-scaled by query_scale (then no
-    // 1/sqrt(head_dim) in the attention), and sliding-window layers.
+    // gemma2, gemma3: embeddings scaled by sqrt(dim), norms after attention
+    // and FFN too, a GELU-gated FFN, queries pre-scaled by query_scale (then
+    // no 1/sqrt(head_dim) in the attention), and sliding-window layers.
     bool embed_scaled = false;
     bool post_norms = false;
     bool gelu_ffn = false;
@@ -51,6 +51,10 @@ struct ModelConfig {
     int swa_pattern = 0;            // layer l is local unless (l + 1) % swa_pattern == 0
     float rope_base_local = 10000.0f;
     float rope_freq_scale = 1.0f;   // linear RoPE scaling of the global layers (positions times this)
+    // Soft-capping (gemma2): attention scores become cap * tanh(score / cap)
+    // before the softmax, and so do the output logits; 0: none.
+    float attn_softcap = 0.0f;
+    float final_softcap = 0.0f;
 
     bool is_local_layer(int layer) const {
         return sliding_window > 0 && swa_pattern > 0 && (layer + 1) % swa_pattern != 0;

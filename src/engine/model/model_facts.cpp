@@ -62,7 +62,7 @@ ServingMemory serving_memory(const ModelConfig& config, uint64_t weight_bytes, i
     return m;
 }
 
-std::string supported_architectures() { return "llama (Llama, Mistral, TinyLlama, DeepSeek-R1 Llama distills), qwen2 (and DeepSeek-R1 Qwen distills), qwen3, qwen3moe, gemma3, phi3"; }
+std::string supported_architectures() { return "llama (Llama, Mistral, TinyLlama, DeepSeek-R1 Llama distills), qwen2 (and DeepSeek-R1 Qwen distills), qwen3, qwen3moe, gemma2, gemma3, phi3"; }
 
 std::string supported_tensor_types() {
     std::string names;

@@ -10,6 +10,7 @@ namespace clawbot::kernels {
 
 namespace avx512 {
 void swiglu(float* gate, const float* up, int64_t n);
+void softcap(float* x, int64_t n, float cap);
 }  // namespace avx512
 
 namespace scalar {
@@ -18,6 +19,11 @@ void swiglu(float* gate, const float* up, int64_t n) {
         const float g = gate[i];
         gate[i] = g / (1.0f + std::exp(-g)) * up[i];
     }
+}
+
+void softcap(float* x, int64_t n, float cap) {
+    const float inverse = 1.0f / cap;
+    for (int64_t i = 0; i < n; ++i) x[i] = std::tanh(x[i] * inverse) * cap;
 }
 }  // namespace scalar
 
@@ -61,6 +67,11 @@ void geglu(float* gate, const float* up, int64_t n) {
 void swiglu(float* gate, const float* up, int64_t n) {
     static const bool avx512 = detected_isa() == Isa::Avx512;
     avx512 ? avx512::swiglu(gate, up, n) : scalar::swiglu(gate, up, n);
+}
+
+void softcap(float* x, int64_t n, float cap) {
+    static const bool avx512 = detected_isa() == Isa::Avx512;
+    avx512 ? avx512::softcap(x, n, cap) : scalar::softcap(x, n, cap);
 }
 
 }  // namespace clawbot::kernels

@@ -15,8 +15,16 @@ void swiglu(float* gate, const float* up, int64_t n);
 // 0 or x).
 void geglu(float* gate, const float* up, int64_t n);
 
+// x[i] = cap * tanh(x[i] / cap): gemma2's soft-capped logits, one per
+// vocabulary entry (256K) per sampled token. The scalar version is the
+// reference's arithmetic (times the float 1/cap, tanhf, times cap); the
+// AVX-512 one takes tanh(y) = 1 - 2 / (e^2y + 1) from the polynomial e^x,
+// within 3e-7 * cap of it, about ten times faster.
+void softcap(float* x, int64_t n, float cap);
+
 namespace scalar {
 void swiglu(float* gate, const float* up, int64_t n);
+void softcap(float* x, int64_t n, float cap);
 }  // namespace scalar
 
 }  // namespace clawbot::kernels

@@ -1,4 +1,4 @@
-// swiglu with AVX-512: 16 elements per step, masked tail.
+// swiglu and softcap with AVX-512: 16 elements per step, masked tail.
 #include "engine/tensor/activation.h"
 #include "engine/tensor/simd_avx512.h"
 
@@ -33,6 +33,18 @@ void swiglu(float* gate, const float* up, int64_t n) {
         const __m512 denom = _mm512_add_ps(_mm512_set1_ps(1.0f), exp_ps(_mm512_sub_ps(_mm512_setzero_ps(), g)));
         const __m512 silu = _mm512_div_ps(g, denom);
         _mm512_mask_storeu_ps(gate + i, m, _mm512_mul_ps(silu, _mm512_maskz_loadu_ps(m, up + i)));
+    }
+}
+
+void softcap(float* x, int64_t n, float cap) {
+    const __m512 inverse = _mm512_set1_ps(2.0f / cap), scale = _mm512_set1_ps(cap);
+    const __m512 one = _mm512_set1_ps(1.0f), two = _mm512_set1_ps(2.0f);
+    for (int64_t i = 0; i < n; i += 16) {
+        const __mmask16 m = n - i >= 16 ? static_cast<__mmask16>(0xFFFF) : static_cast<__mmask16>((1u << (n - i)) - 1u);
+        // e^2y overflows to +inf for large y (tanh 1) and goes to 0 for very negative y (tanh -1).
+        const __m512 e = exp_ps(_mm512_mul_ps(_mm512_maskz_loadu_ps(m, x + i), inverse));
+        const __m512 tanh = _mm512_sub_ps(one, _mm512_div_ps(two, _mm512_add_ps(e, one)));
+        _mm512_mask_storeu_ps(x + i, m, _mm512_mul_ps(tanh, scale));
     }
 }
 

@@ -25,15 +25,17 @@ struct HeadState {
 // For p in [0, n): with k_p = k + p * stride and v_p = v + p * stride (F16,
 // head_dim elements each), and for each of the g heads:
 //   s = dot(q, k_p) * scale
+//   s = softcap * tanh(s)        only if softcap > 0 (gemma2; as the
+//                                reference, scale then carries the 1/softcap)
 //   if s > max: acc *= exp(max - s), sum *= exp(max - s), max = s, w = 1
 //   else:       w = exp(s - max)
 //   acc = f16(fma(v_p, w, acc)), sum += w
 void attend_positions(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n,
-                      int head_dim, float scale);
+                      int head_dim, float scale, float softcap);
 
 // The same through the per-position helpers: the reference the SIMD version
 // is tested against, and the path for CPUs without AVX-512.
 void attend_positions_reference(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n,
-                                int head_dim, float scale);
+                                int head_dim, float scale, float softcap);
 
 }  // namespace clawbot::kernels

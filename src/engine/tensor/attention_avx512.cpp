@@ -63,7 +63,7 @@ CLAWBOT_INLINE __m512 reduce_16(const __m512 (&x)[16]) {
 
 template <int kChunks>
 void attend_head(HeadState& st, const float (*keys)[16 * kChunks], const float (*values)[16 * kChunks], int n,
-                 float scale) {
+                 float scale, float softcap) {
     __m512 q[kChunks], acc[kChunks];
     CLAWBOT_UNROLL
     for (int c = 0; c < kChunks; ++c) {
@@ -94,7 +94,7 @@ void attend_head(HeadState& st, const float (*keys)[16 * kChunks], const float (
         alignas(64) float scores[16];
         _mm512_store_ps(scores, _mm512_mul_ps(reduce_16(partial), _mm512_set1_ps(scale)));
         for (int p = 0; p < count; ++p) {
-            const float s = scores[p];
+            const float s = softcap > 0 ? softcap * std::tanh(scores[p]) : scores[p];
             float old_scale = 1.0f, weight = 1.0f;
             if (s > max) {
                 old_scale = std::exp(max - s);
@@ -121,7 +121,8 @@ void attend_head(HeadState& st, const float (*keys)[16 * kChunks], const float (
 }
 
 template <int kChunks>
-void attend_sized(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n, float scale) {
+void attend_sized(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n, float scale,
+                  float softcap) {
     constexpr int kDim = 16 * kChunks;
     alignas(64) float keys[kMaxBlock][kDim], values[kMaxBlock][kDim];
     for (int first = 0; first < n; first += kMaxBlock) {
@@ -135,7 +136,7 @@ void attend_sized(HeadState* heads, int g, const uint16_t* k, const uint16_t* v,
                 _mm512_store_ps(values[p] + 16 * c, _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(vp + 16 * c))));
             }
         }
-        for (int h = 0; h < g; ++h) attend_head<kChunks>(heads[h], keys, values, count, scale);
+        for (int h = 0; h < g; ++h) attend_head<kChunks>(heads[h], keys, values, count, scale, softcap);
     }
 }
 
@@ -144,13 +145,13 @@ void attend_sized(HeadState* heads, int g, const uint16_t* k, const uint16_t* v,
 // False for a head size without a specialisation (the caller then uses the
 // per-position helpers).
 bool attend_positions(HeadState* heads, int g, const uint16_t* k, const uint16_t* v, size_t stride, int n,
-                      int head_dim, float scale) {
+                      int head_dim, float scale, float softcap) {
     switch (head_dim) {
-        case 64: attend_sized<4>(heads, g, k, v, stride, n, scale); return true;
-        case 80: attend_sized<5>(heads, g, k, v, stride, n, scale); return true;
-        case 96: attend_sized<6>(heads, g, k, v, stride, n, scale); return true;
-        case 128: attend_sized<8>(heads, g, k, v, stride, n, scale); return true;
-        case 256: attend_sized<16>(heads, g, k, v, stride, n, scale); return true;
+        case 64: attend_sized<4>(heads, g, k, v, stride, n, scale, softcap); return true;
+        case 80: attend_sized<5>(heads, g, k, v, stride, n, scale, softcap); return true;
+        case 96: attend_sized<6>(heads, g, k, v, stride, n, scale, softcap); return true;
+        case 128: attend_sized<8>(heads, g, k, v, stride, n, scale, softcap); return true;
+        case 256: attend_sized<16>(heads, g, k, v, stride, n, scale, softcap); return true;
         default: return false;
     }
 }

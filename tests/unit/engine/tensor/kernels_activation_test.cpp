@@ -1,5 +1,6 @@
-// swiglu on this CPU's best path against the libm definition, over the
-// whole range a gate can take (large magnitudes saturate, not overflow).
+// swiglu and softcap on this CPU's best path against the libm definition,
+// over the whole range an input can take (large magnitudes saturate, not
+// overflow).
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -38,6 +39,28 @@ TEST(Swiglu, KnownValues) {
     EXPECT_EQ(gate[0], 0.0f);
     EXPECT_NEAR(gate[1], 2.0f / (1.0f + std::exp(-1.0f)), 1e-6f);
     EXPECT_NEAR(gate[2], -2.0f / (1.0f + std::exp(1.0f)), 1e-6f);
+}
+
+TEST(Softcap, MatchesTanhfWithinAFewUlpOfTheCap) {
+    for (float cap : {30.0f, 4.0f}) {
+        std::mt19937 rng(5);
+        std::normal_distribution<float> nd(0.0f, 2.0f * cap);
+        std::vector<float> x(1000 + 5);
+        for (float& v : x) v = nd(rng);
+        const float extremes[] = {0.0f, -0.0f, 1e-30f, -1e-30f, cap, -cap, 100 * cap, -100 * cap, 1e30f, -1e30f};
+        for (size_t i = 0; i < std::size(extremes); ++i) x[i] = extremes[i];
+        std::vector<float> want = x, got = x;
+        scalar::softcap(want.data(), static_cast<int64_t>(want.size()), cap);
+        softcap(got.data(), static_cast<int64_t>(got.size()), cap);  // odd length: a masked tail
+        for (size_t i = 0; i < got.size(); ++i) {
+            ASSERT_LE(std::fabs(got[i]), cap) << x[i];
+            ASSERT_NEAR(got[i], want[i], 4e-7f * cap) << "x " << x[i] << ", cap " << cap;
+        }
+        EXPECT_NEAR(want[4], cap * std::tanh(1.0f), 1e-6f * cap);
+        EXPECT_EQ(want[8], cap);
+        EXPECT_EQ(got[8], cap);
+        EXPECT_EQ(got[9], -cap);
+    }
 }
 
 TEST(Geglu, TanhGeluThroughFp16AndExactBeyondTen) {

@@ -34,27 +34,30 @@ TEST(AttendPositions, BitIdenticalToThePerPositionHelpers) {
     for (int d : {40, 64, 80, 96, 128, 256}) {  // 40: no specialisation, the helpers themselves
         for (int g : {1, 3, 8}) {
             for (int n : {1, 5, 16, 33, 70}) {
-                const size_t stride = static_cast<size_t>(d) * 3 + 16;  // other KV heads between positions
-                std::vector<uint16_t> k(stride * static_cast<size_t>(n)), v(k.size());
-                for (uint16_t& x : k) x = fp32_to_fp16(nd(rng));
-                for (uint16_t& x : v) x = fp32_to_fp16(nd(rng));
-                std::mt19937 q_rng(static_cast<uint32_t>(d * 100 + g * 10 + n));
-                Heads want(g, d, q_rng);
-                q_rng.seed(static_cast<uint32_t>(d * 100 + g * 10 + n));
-                Heads got(g, d, q_rng);
-                const float scale = 1.0f / std::sqrt(static_cast<float>(d));
-                attend_positions_reference(want.state.data(), g, k.data(), v.data(), stride, n, d, scale);
-                // In two calls (as a KV block boundary splits it): same result.
-                const int split = n / 2;
-                attend_positions(got.state.data(), g, k.data(), v.data(), stride, split, d, scale);
-                attend_positions(got.state.data(), g, k.data() + stride * split, v.data() + stride * split, stride,
-                                 n - split, d, scale);
-                for (int h = 0; h < g; ++h) {
-                    EXPECT_EQ(got.state[h].max, want.state[h].max) << d << "/" << g << "/" << n;
-                    EXPECT_EQ(got.state[h].sum, want.state[h].sum) << d << "/" << g << "/" << n;
+                for (float softcap : {0.0f, 2.5f}) {  // 2.5: most of these scores are capped
+                    const size_t stride = static_cast<size_t>(d) * 3 + 16;  // other KV heads between positions
+                    std::vector<uint16_t> k(stride * static_cast<size_t>(n)), v(k.size());
+                    for (uint16_t& x : k) x = fp32_to_fp16(nd(rng));
+                    for (uint16_t& x : v) x = fp32_to_fp16(nd(rng));
+                    std::mt19937 q_rng(static_cast<uint32_t>(d * 100 + g * 10 + n));
+                    Heads want(g, d, q_rng);
+                    q_rng.seed(static_cast<uint32_t>(d * 100 + g * 10 + n));
+                    Heads got(g, d, q_rng);
+                    // As the caller does: a soft cap divides the scale.
+                    const float scale = 1.0f / std::sqrt(static_cast<float>(d)) / (softcap > 0 ? softcap : 1.0f);
+                    attend_positions_reference(want.state.data(), g, k.data(), v.data(), stride, n, d, scale, softcap);
+                    // In two calls (as a KV block boundary splits it): same result.
+                    const int split = n / 2;
+                    attend_positions(got.state.data(), g, k.data(), v.data(), stride, split, d, scale, softcap);
+                    attend_positions(got.state.data(), g, k.data() + stride * split, v.data() + stride * split, stride,
+                                     n - split, d, scale, softcap);
+                    for (int h = 0; h < g; ++h) {
+                        EXPECT_EQ(got.state[h].max, want.state[h].max) << d << "/" << g << "/" << n << "/" << softcap;
+                        EXPECT_EQ(got.state[h].sum, want.state[h].sum) << d << "/" << g << "/" << n << "/" << softcap;
+                    }
+                    ASSERT_EQ(0, std::memcmp(got.acc.data(), want.acc.data(), got.acc.size() * sizeof(uint16_t)))
+                        << "head_dim " << d << ", " << g << " heads, " << n << " positions, softcap " << softcap;
                 }
-                ASSERT_EQ(0, std::memcmp(got.acc.data(), want.acc.data(), got.acc.size() * sizeof(uint16_t)))
-                    << "head_dim " << d << ", " << g << " heads, " << n << " positions";
             }
         }
     }
@@ -74,10 +77,32 @@ TEST(AttendPositions, WeightsFollowTheScores) {
     }
     std::vector<uint16_t> acc(d, 0);
     HeadState st{q.data(), acc.data(), -INFINITY, 0.0f};
-    attend_positions(&st, 1, k.data(), v.data(), d, 2, d, 1.0f);
+    attend_positions(&st, 1, k.data(), v.data(), d, 2, d, 1.0f, 0.0f);
     std::vector<float> out(d);
     f16_to_f32_scaled(acc.data(), 1.0f / st.sum, out.data(), d);
     for (float x : out) EXPECT_NEAR(x, 2.5f, 0.01f);
+}
+
+TEST(AttendPositions, SoftCapBoundsTheScores) {
+    // Scores 0 and 40 capped at 2 (scale 1/2, then 2 tanh): 0 and 2 tanh(20)
+    // = 2, so the weights are 1 and e^2 instead of 1 and e^40.
+    const int d = 64;  // a specialised size: the SIMD path where the CPU has it
+    std::vector<float> q(d, 0.0f);
+    q[0] = 1.0f;
+    std::vector<uint16_t> k(2 * d, fp32_to_fp16(0.0f)), v(2 * d);
+    k[d] = fp32_to_fp16(40.0f);
+    for (int i = 0; i < d; ++i) {
+        v[i] = fp32_to_fp16(1.0f);
+        v[d + i] = fp32_to_fp16(3.0f);
+    }
+    std::vector<uint16_t> acc(d, 0);
+    HeadState st{q.data(), acc.data(), -INFINITY, 0.0f};
+    attend_positions(&st, 1, k.data(), v.data(), d, 2, d, 0.5f, 2.0f);
+    EXPECT_FLOAT_EQ(st.max, 2.0f);
+    std::vector<float> out(d);
+    f16_to_f32_scaled(acc.data(), 1.0f / st.sum, out.data(), d);
+    const float e2 = std::exp(2.0f);
+    for (float x : out) EXPECT_NEAR(x, (1.0f + 3.0f * e2) / (1.0f + e2), 0.01f);
 }
 
 }  // namespace
