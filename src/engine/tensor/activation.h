@@ -19,7 +19,8 @@ void geglu(float* gate, const float* up, int64_t n);
 // vocabulary entry (256K) per sampled token. The scalar version is the
 // reference's arithmetic (times the float 1/cap, tanhf, times cap); the
 // AVX-512 one takes tanh(y) = 1 - 2 / (e^2y + 1) from the polynomial e^x,
-// within 3e-7 * cap of it, about ten times faster.
+// within 4e-7 * cap of it (tested) and, one thread over 256K values, at
+// 0.05-0.13 ms against tanhf's 2.7-2.8 ms.
 void softcap(float* x, int64_t n, float cap);
 
 namespace scalar {

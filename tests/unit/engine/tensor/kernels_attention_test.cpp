@@ -63,44 +63,45 @@ TEST(AttendPositions, BitIdenticalToThePerPositionHelpers) {
     }
 }
 
-TEST(AttendPositions, WeightsFollowTheScores) {
-    // One head, two positions whose values are 1 and 3 everywhere, scores
-    // 0 and ln 3 apart: the weighted mean is (1 + 3 * 3) / (1 + 3) = 2.5.
-    const int d = 16;
-    std::vector<float> q(d, 0.0f);
-    q[0] = 1.0f;
-    std::vector<uint16_t> k(2 * d, fp32_to_fp16(0.0f)), v(2 * d);
-    k[d] = fp32_to_fp16(std::log(3.0f));
-    for (int i = 0; i < d; ++i) {
-        v[i] = fp32_to_fp16(1.0f);
-        v[d + i] = fp32_to_fp16(3.0f);
+// One head of size 64 (a specialised size: the SIMD path where the CPU has
+// it), a query of 1 in element 0, and two positions whose values are 1 and 3
+// everywhere and whose keys give scores 0 and `second_score` (before scale).
+struct TwoPositions {
+    static constexpr int d = 64;
+    std::vector<float> q = std::vector<float>(d, 0.0f);
+    std::vector<uint16_t> k = std::vector<uint16_t>(2 * d, fp32_to_fp16(0.0f)), v = std::vector<uint16_t>(2 * d);
+    std::vector<uint16_t> acc = std::vector<uint16_t>(d, 0);
+    HeadState st{nullptr, nullptr, -INFINITY, 0.0f};
+
+    explicit TwoPositions(float second_score) {
+        q[0] = 1.0f;
+        k[d] = fp32_to_fp16(second_score);
+        for (int i = 0; i < d; ++i) {
+            v[i] = fp32_to_fp16(1.0f);
+            v[d + i] = fp32_to_fp16(3.0f);
+        }
+        st = {q.data(), acc.data(), -INFINITY, 0.0f};
     }
-    std::vector<uint16_t> acc(d, 0);
-    HeadState st{q.data(), acc.data(), -INFINITY, 0.0f};
-    attend_positions(&st, 1, k.data(), v.data(), d, 2, d, 1.0f, 0.0f);
-    std::vector<float> out(d);
-    f16_to_f32_scaled(acc.data(), 1.0f / st.sum, out.data(), d);
-    for (float x : out) EXPECT_NEAR(x, 2.5f, 0.01f);
+    std::vector<float> attend(float scale, float softcap) {
+        attend_positions(&st, 1, k.data(), v.data(), d, 2, d, scale, softcap);
+        std::vector<float> out(d);
+        f16_to_f32_scaled(acc.data(), 1.0f / st.sum, out.data(), d);
+        return out;
+    }
+};
+
+TEST(AttendPositions, WeightsFollowTheScores) {
+    // Scores 0 and ln 3 apart: the weighted mean is (1 + 3 * 3) / (1 + 3) = 2.5.
+    TwoPositions two(std::log(3.0f));
+    for (float x : two.attend(1.0f, 0.0f)) EXPECT_NEAR(x, 2.5f, 0.01f);
 }
 
 TEST(AttendPositions, SoftCapBoundsTheScores) {
     // Scores 0 and 40 capped at 2 (scale 1/2, then 2 tanh): 0 and 2 tanh(20)
     // = 2, so the weights are 1 and e^2 instead of 1 and e^40.
-    const int d = 64;  // a specialised size: the SIMD path where the CPU has it
-    std::vector<float> q(d, 0.0f);
-    q[0] = 1.0f;
-    std::vector<uint16_t> k(2 * d, fp32_to_fp16(0.0f)), v(2 * d);
-    k[d] = fp32_to_fp16(40.0f);
-    for (int i = 0; i < d; ++i) {
-        v[i] = fp32_to_fp16(1.0f);
-        v[d + i] = fp32_to_fp16(3.0f);
-    }
-    std::vector<uint16_t> acc(d, 0);
-    HeadState st{q.data(), acc.data(), -INFINITY, 0.0f};
-    attend_positions(&st, 1, k.data(), v.data(), d, 2, d, 0.5f, 2.0f);
-    EXPECT_FLOAT_EQ(st.max, 2.0f);
-    std::vector<float> out(d);
-    f16_to_f32_scaled(acc.data(), 1.0f / st.sum, out.data(), d);
+    TwoPositions two(40.0f);
+    const std::vector<float> out = two.attend(0.5f, 2.0f);
+    EXPECT_FLOAT_EQ(two.st.max, 2.0f);
     const float e2 = std::exp(2.0f);
     for (float x : out) EXPECT_NEAR(x, (1.0f + 3.0f * e2) / (1.0f + e2), 0.01f);
 }
